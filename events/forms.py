@@ -1,0 +1,90 @@
+"""The editor's form for an event: times are typed in the event's own zone, not the editor's."""
+
+import datetime as dt
+import zoneinfo
+
+from babel.numbers import get_currency_precision
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+# Which datetime fields a person types, on the page and in each inline formset.
+LOCAL_TIME_FIELDS = {
+    None: ["registration_opens", "registration_closes"],
+    "sessions": ["start", "end"],
+    "ticket_types": ["sales_start", "sales_end"],
+}
+
+
+def wall_time(value, zone):
+    """The naive local time that `value` shows in `zone`."""
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def from_wall_time(naive, zone):
+    """`naive` read as a time in `zone`, or None when the clocks skip it (a DST gap)."""
+    aware = naive.replace(tzinfo=zone)
+    if wall_time(aware.astimezone(dt.UTC), zone) != naive:
+        return None
+    return aware
+
+
+class EventPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = zoneinfo.ZoneInfo(self.instance.time_zone or "UTC")
+        for form, name in self._local_time_fields():
+            value = getattr(form.instance, name)
+            if value is not None:
+                form.initial[name] = wall_time(value, zone)
+
+    def _local_time_fields(self, only_valid=False):
+        for formset_name, names in LOCAL_TIME_FIELDS.items():
+            forms = [self] if formset_name is None else self.formsets[formset_name].forms
+            for form in forms:
+                if only_valid and (not form.is_valid() or form.cleaned_data.get("DELETE")):
+                    continue
+                for name in names:
+                    if name in form.fields:
+                        yield form, name
+
+    def clean(self):
+        cleaned_data = super().clean()
+        zone_name = cleaned_data.get("time_zone")
+        if not zone_name:
+            return cleaned_data
+        self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
+        self._check_prices(cleaned_data.get("currency"))
+        return cleaned_data
+
+    def _read_times_in_zone(self, zone):
+        """Django read each typed time in the editor's zone; read it again in the event's."""
+        editor_zone = timezone.get_current_timezone()
+        for form, name in self._local_time_fields(only_valid=True):
+            value = form.cleaned_data.get(name)
+            if value is None:
+                continue
+            local = from_wall_time(wall_time(value, editor_zone), zone)
+            if local is None:
+                form.add_error(
+                    name, _("This time does not exist in %(zone)s: the clocks change then.") % {"zone": zone.key}
+                )
+                continue
+            form.cleaned_data[name] = local
+            setattr(form.instance, name, local)
+
+    def _check_prices(self, currency):
+        if not currency:
+            return
+        places = get_currency_precision(currency)
+        for form in self.formsets["ticket_types"].forms:
+            price = form.cleaned_data.get("price") if form.is_valid() else None
+            if price is not None and price != round(price, places):
+                if places == 0:
+                    message = _("%(currency)s has no minor unit: use a whole number.") % {"currency": currency}
+                else:
+                    message = _("%(currency)s allows %(places)s decimal places.") % {
+                        "currency": currency,
+                        "places": places,
+                    }
+                form.add_error("price", message)

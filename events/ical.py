@@ -1,0 +1,84 @@
+"""The one calendar builder: feeds, single events and (in `registrations`) invites all use it.
+
+Every event becomes one VEVENT per session, with TZID times and the VTIMEZONE they need.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.html import strip_tags
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from . import conf
+
+PRODID = "-//Wagtail Events//Event calendar//EN"
+STATUS = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
+
+
+def new_calendar(method="PUBLISH", name=None):
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def session_uid(session):
+    return f"event-{session.page_id}-session-{session.pk}@{conf.get('EVENTS_UID_DOMAIN')}"
+
+
+def location_text(event):
+    if event.format == event.Format.ONLINE or not event.venue_id:
+        return "Online"
+    venue = event.venue
+    parts = [venue.name, venue.address.replace("\n", ", "), venue.city, venue.postal_code, venue.country.name]
+    text = ", ".join(part for part in parts if part)
+    return f"{text} (and online)" if event.format == event.Format.HYBRID else text
+
+
+def session_components(event, url, uid=session_uid, sequence=0, stamp=None, status=None):
+    """VEVENTs for each session of `event`; `uid` maps a session to its UID."""
+    stamp = stamp or timezone.now()
+    sessions = event.ordered_sessions
+    for session in sessions:
+        component = Event()
+        component.add("uid", uid(session))
+        component.add("dtstamp", stamp.astimezone(dt.UTC))
+        component.add("dtstart", session.start.astimezone(event.zone))
+        component.add("dtend", session.end.astimezone(event.zone))
+        title = event.title if len(sessions) == 1 or not session.title else f"{event.title}: {session.title}"
+        component.add("summary", title)
+        component.add("description", f"{strip_tags(event.summary)}\n\n{url}")
+        component.add("location", location_text(event))
+        component.add("url", url)
+        component.add("status", status or STATUS[event.status])
+        component.add("sequence", sequence)
+        if event.last_published_at:
+            component.add("last-modified", event.last_published_at.astimezone(dt.UTC))
+        if event.venue_id and event.venue.latitude is not None:
+            component.add("geo", (float(event.venue.latitude), float(event.venue.longitude)))
+        if event.organizer_id:
+            organizer = vCalAddress(f"mailto:{event.organizer.email or 'noreply@' + conf.get('EVENTS_UID_DOMAIN')}")
+            organizer.params["cn"] = vText(event.organizer.name)
+            component.add("organizer", organizer)
+        topics = [topic.name for topic in event.topics.all()]
+        if topics:
+            component.add("categories", topics)
+        yield component
+
+
+def to_ics(calendar):
+    """The calendar as bytes, with a VTIMEZONE for every zone its times use."""
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def events_calendar(events, request, name=None):
+    calendar = new_calendar("PUBLISH", name=name)
+    for event in events:
+        for component in session_components(event, event.absolute_url(request)):
+            calendar.add_component(component)
+    return to_ics(calendar)

@@ -1,0 +1,490 @@
+"""What is published: events, their sessions and ticket types, and the snippets they point to.
+
+Times are aware datetimes stored in UTC beside the event's IANA zone; an event's start and end,
+place and prices are copied from its sessions, venue and ticket types when it is saved, so that
+listings filter and sort in the database and in the search index (see `EventPage.refresh_summary_fields`).
+"""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.search import index
+
+from . import conf
+from .blocks import BodyBlock, PresenterBlock
+from .fields import CurrencyField, LanguageField, TimeZoneField, language_choices
+from .forms import EventPageForm
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+LONGEST_SESSION = dt.timedelta(hours=24)
+
+
+class SluggedSnippet(models.Model):
+    """A snippet with a name and a unique slug made from it when left blank."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text=_("Used in addresses and filters; made from the name when left blank."),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = slugify(self.name)[:190] or "item"
+            slug, n = base, 1
+            while type(self).objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            self.slug = slug
+        super().save(*args, **kwargs)
+
+
+class Topic(index.Indexed, SluggedSnippet):
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta(SluggedSnippet.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+
+class Organizer(index.Indexed, SluggedSnippet):
+    email = models.EmailField(_("contact email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("email"),
+        FieldPanel("website"),
+        FieldPanel("description"),
+        FieldPanel("logo"),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta(SluggedSnippet.Meta):
+        verbose_name = _("organizer")
+        verbose_name_plural = _("organizers")
+
+
+class Venue(index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    address = models.TextField(_("street address"), blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = CountryField(_("country"))
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    time_zone = TimeZoneField(
+        _("time zone"), help_text=_("The IANA zone of the venue, such as Europe/London; new events here default to it.")
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldRowPanel([FieldPanel("city"), FieldPanel("postal_code")]),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("time_zone")]),
+        FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")], heading=_("Map position")),
+    ]
+    search_fields = [index.SearchField("name"), index.SearchField("city"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self):
+        return f"{self.name}, {self.city}"
+
+    def clean(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))
+
+
+class EventIndexPage(RoutablePageMixin, Page):
+    """The listing: /events/ with filters and search, its JSON twin lives at /api/events/."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["events.EventPage"]
+
+    class Meta:
+        verbose_name = _("event listing")
+
+    def events(self):
+        return EventPage.objects.live().public().child_of(self)
+
+    @path("")
+    def listing(self, request):
+        from .listing import paginate, search_events
+
+        search = search_events(request.GET, self.events())
+        page = paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE"))
+        return self.render(request, context_overrides={"search": search, "events_page": page})
+
+    @path("ical/")
+    def ical_feed(self, request):
+        from .views import listing_calendar
+
+        return listing_calendar(request, self.events(), name=self.title)
+
+
+class EventPageQuerySet(PageQuerySet):
+    def upcoming(self, now=None):
+        """Events not yet over."""
+        return self.filter(end__gte=now or timezone.now())
+
+
+EventPageManager = PageManager.from_queryset(EventPageQuerySet)
+
+
+class EventPage(RoutablePageMixin, Page):
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        POSTPONED = "postponed", _("Postponed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    summary = models.TextField(
+        _("summary"), max_length=500, help_text=_("One or two sentences for listings and search results.")
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("description"), blank=True)
+    learning_objectives = StreamField(
+        [("objective", blocks.CharBlock(max_length=300, label=_("Objective")))],
+        verbose_name=_("learning objectives"),
+        blank=True,
+    )
+    presenters = StreamField([("presenter", PresenterBlock())], verbose_name=_("presenters"), blank=True)
+    organizer = models.ForeignKey(
+        Organizer, verbose_name=_("organizer"), on_delete=models.PROTECT, related_name="events", null=True
+    )
+    topics = ParentalManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="events")
+    featured = models.BooleanField(_("featured on the home page"), default=False)
+    featured_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("featured image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    online_url = models.URLField(_("online join link"), blank=True, help_text=_("Shown only to confirmed registrants."))
+    time_zone = TimeZoneField(_("time zone"), default="UTC", help_text=_("Times are entered and shown in this zone."))
+    language = LanguageField(_("language"), default="en")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+
+    ce_hours = models.DecimalField(
+        _("CE credit hours"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+    )
+    ce_accreditor = models.CharField(_("accrediting body"), max_length=200, blank=True)
+
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Seats in all; leave blank for no limit.")
+    )
+    currency = CurrencyField(_("currency"), default="USD", help_text=_("One currency for all of this event's tickets."))
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(
+        _("registration closes"), null=True, blank=True, help_text=_("Blank: when the event starts.")
+    )
+    cancellation_policy = RichTextField(_("cancellation policy"), blank=True, features=["bold", "italic", "link", "ul"])
+
+    # Summary fields, copied on save from sessions, venue and ticket types (not edited by hand).
+    start = models.DateTimeField(_("starts"), null=True, editable=False, db_index=True)
+    end = models.DateTimeField(_("ends"), null=True, editable=False, db_index=True)
+    local_start_date = models.DateField(null=True, editable=False, db_index=True)
+    local_end_date = models.DateField(null=True, editable=False, db_index=True)
+    city = models.CharField(max_length=100, blank=True, editable=False, db_index=True)
+    country = models.CharField(max_length=2, blank=True, editable=False, db_index=True)
+    price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False, db_index=True)
+    price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
+
+    objects = EventPageManager()
+    base_form_class = EventPageForm
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [InlinePanel("sessions", min_num=1, label=_("Session")), FieldPanel("time_zone")], heading=_("When")
+        ),
+        MultiFieldPanel([FieldPanel("format"), FieldPanel("venue"), FieldPanel("online_url")], heading=_("Where")),
+        FieldPanel("body"),
+        FieldPanel("learning_objectives"),
+        FieldPanel("presenters"),
+        MultiFieldPanel(
+            [
+                FieldPanel("organizer"),
+                FieldPanel("topics"),
+                FieldPanel("language"),
+                FieldPanel("featured_image"),
+                FieldPanel("featured"),
+            ],
+            heading=_("About"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("ce_accreditor")])], heading=_("Continuing education")
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("capacity"), FieldPanel("currency")]),
+                FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),
+                InlinePanel("ticket_types", label=_("Ticket type")),
+                FieldPanel("cancellation_policy"),
+            ],
+            heading=_("Registration"),
+        ),
+        FieldPanel("status"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=1.5),
+        index.SearchField("body"),
+        index.SearchField("learning_objectives"),
+        index.SearchField("presenters"),
+        index.SearchField("city"),
+        index.RelatedFields("organizer", [index.SearchField("name")]),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+        index.RelatedFields("venue", [index.SearchField("name")]),
+        index.FilterField("start"),
+        index.FilterField("end"),
+        index.FilterField("local_start_date"),
+        index.FilterField("local_end_date"),
+        index.FilterField("country"),
+        index.FilterField("city"),
+        index.FilterField("format"),
+        index.FilterField("language"),
+        index.FilterField("organizer"),
+        index.FilterField("price_min"),
+        index.FilterField("price_max"),
+        index.FilterField("ce_hours"),
+        index.FilterField("status"),
+    ]
+
+    parent_page_types = ["events.EventIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    # Rules
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.format in (self.Format.IN_PERSON, self.Format.HYBRID) and not self.venue_id:
+            errors["venue"] = _("An in-person or hybrid event needs a venue.")
+        if self.registration_opens and self.registration_closes and self.registration_closes <= self.registration_opens:
+            errors["registration_closes"] = _("Registration must close after it opens.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.refresh_summary_fields()
+        return super().save(*args, **kwargs)
+
+    def refresh_summary_fields(self):
+        sessions = [s for s in self.sessions.all() if s.start and s.end]
+        self.start = min((s.start for s in sessions), default=None)
+        self.end = max((s.end for s in sessions), default=None)
+        self.local_start_date = self.start.astimezone(self.zone).date() if self.start else None
+        self.local_end_date = self.end.astimezone(self.zone).date() if self.end else None
+        venue = self.venue if self.venue_id else None
+        self.city = venue.city if venue else ""
+        self.country = venue.country.code if venue else ""
+        prices = [t.price for t in self.ticket_types.all() if t.price is not None]
+        self.price_min = min(prices, default=None)
+        self.price_max = max(prices, default=None)
+
+    # Questions a template or another app asks
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @cached_property
+    def ordered_sessions(self):
+        return sorted(self.sessions.all(), key=lambda s: s.start)
+
+    @property
+    def is_online(self):
+        return self.format in (self.Format.ONLINE, self.Format.HYBRID)
+
+    @property
+    def is_free(self):
+        return self.price_max is not None and self.price_max == 0
+
+    @property
+    def ce_hours_display(self):
+        return self.ce_hours.normalize() if self.ce_hours else None
+
+    def absolute_url(self, request):
+        """The page's address on the host the request came to (the Site's may be a placeholder)."""
+        return request.build_absolute_uri(self.get_url(request))
+
+    def registration_is_open(self, now=None):
+        now = now or timezone.now()
+        closes = self.registration_closes or self.start
+        return (
+            self.status == self.Status.SCHEDULED
+            and (self.registration_opens is None or self.registration_opens <= now)
+            and (closes is None or now < closes)
+        )
+
+    @path("ical/")
+    def ical(self, request):
+        from .views import event_calendar
+
+        return event_calendar(request, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from .calendar_links import google_calendar_url, outlook_calendar_url
+        from .structured_data import event_json_ld
+
+        context = super().get_context(request, *args, **kwargs)
+        context["json_ld"] = event_json_ld(self, request)
+        context["google_calendar_url"] = google_calendar_url(self, request)
+        context["outlook_calendar_url"] = outlook_calendar_url(self, request)
+        context["index_url"] = self.get_parent().get_url(request)
+        context["language_name"] = dict(language_choices()).get(self.language, self.language)
+        return context
+
+
+class EventSession(Orderable):
+    """One part of an event; a one-day workshop has one. Attendance is recorded per session."""
+
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(
+        _("title"), max_length=200, blank=True, help_text=_("Optional, such as “Day 1” or “Morning”.")
+    )
+    start = models.DateTimeField(_("starts"))
+    end = models.DateTimeField(_("ends"))
+
+    panels = [FieldPanel("title"), FieldRowPanel([FieldPanel("start"), FieldPanel("end")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return self.title or timezone.localtime(self.start, self.page.zone).strftime("%Y-%m-%d %H:%M")
+
+    def clean(self):
+        errors = {}
+        if self.start and not EARLIEST <= self.start < LATEST:
+            errors["start"] = _("Choose a date between 2000 and 2099.")
+        if self.start and self.end:
+            if self.end <= self.start:
+                errors["end"] = _("A session must end after it starts.")
+            elif self.end - self.start > LONGEST_SESSION:
+                errors["end"] = _("A session lasts at most 24 hours; add one session per day for longer events.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def hours(self):
+        return Decimal((self.end - self.start).total_seconds()) / 3600
+
+
+class TicketType(Orderable):
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    price = models.DecimalField(
+        _("price"), max_digits=10, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Seats of this type; blank: only the event's capacity applies."),
+    )
+    sales_start = models.DateTimeField(_("on sale from"), null=True, blank=True)
+    sales_end = models.DateTimeField(_("on sale until"), null=True, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
+            raise ValidationError({"sales_end": _("Sales must end after they start.")})
+
+    @property
+    def is_free(self):
+        return self.price == 0
+
+    def on_sale(self, now=None):
+        now = now or timezone.now()
+        return (self.sales_start is None or self.sales_start <= now) and (
+            self.sales_end is None or now < self.sales_end
+        )

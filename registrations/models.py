@@ -1,0 +1,1 @@
+"""Who comes: orders, registrations, waitlist and check-ins (see DESIGN.md; next issue)."""

@@ -1,0 +1,98 @@
+"""Test data: snippets through factory_boy, pages through the page tree as an editor would."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
+from home.models import HomePage
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class OrganizerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organizer
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Organizer {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    email = factory.LazyAttribute(lambda o: f"{o.slug}@example.com")
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    name = factory.Sequence(lambda n: f"Hall {n}")
+    city = "London"
+    country = "GB"
+    address = "1 Example Street"
+    time_zone = "Europe/London"
+
+
+def event_index():
+    home = HomePage.objects.get()
+    index = EventIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = home.add_child(instance=EventIndexPage(title="Events", slug="events"))
+        index.save_revision().publish()
+    return index
+
+
+def local(zone, year, month, day, hour=9, minute=0):
+    return dt.datetime(year, month, day, hour, minute, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def make_event(
+    title="Workshop",
+    *,
+    starts_in=None,
+    start=None,
+    hours=3,
+    sessions=None,
+    tickets=(("Standard", "0"),),
+    topics=(),
+    venue=None,
+    publish=True,
+    **fields,
+):
+    """An event page under the listing. `starts_in` is a timedelta from now; or give `start`,
+    or `sessions` as (start, end) pairs."""
+    fields.setdefault("time_zone", venue.time_zone if venue else "UTC")
+    fields.setdefault("format", EventPage.Format.IN_PERSON if venue else EventPage.Format.ONLINE)
+    fields.setdefault("organizer", OrganizerFactory())
+    fields.setdefault("summary", f"About {title}.")
+    if sessions is None:
+        start = start or timezone.now() + (starts_in or dt.timedelta(days=7))
+        sessions = [(start, start + dt.timedelta(hours=hours))]
+    page = EventPage(title=title, venue=venue, **fields)
+    page.sessions = [EventSession(start=s, end=e) for s, e in sessions]
+    page.ticket_types = [TicketType(name=name, price=Decimal(price)) for name, price in tickets]
+    page.topics = list(topics)
+    event_index().add_child(instance=page)
+    if publish:
+        page.save_revision().publish()
+    else:
+        page.live = False
+        page.save_revision()
+        page.save(update_fields=["live"])
+    return page
+
+
+def delete_all_events():
+    """Remove what a module-scoped fixture committed, so other tests start clean."""
+    for index in EventIndexPage.objects.all():
+        index.delete()
+    for model in (Organizer, Topic, Venue):
+        model.objects.all().delete()

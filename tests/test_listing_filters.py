@@ -1,0 +1,289 @@
+"""Each filter and sort of the listing, alone and with a text query, against events whose right
+answer is known; the JSON API and the calendar feed give the same answers."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, delete_all_events, make_event
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+A, B, C, D, E = (
+    "Alliance basics",
+    "Trauma care in practice",
+    "Alliance online webinar",
+    "Hybrid supervision day",
+    "Old alliance symposium",
+)
+
+
+@pytest.fixture(scope="module")
+def events(django_db_setup, django_db_blocker):
+    """Made once for the module (committed), removed after it: the tests only read."""
+    with django_db_blocker.unblock():
+        made = make_events()
+    yield made
+    with django_db_blocker.unblock():
+        delete_all_events()
+
+
+def make_events():
+    org_a, org_b = OrganizerFactory(name="Org A", slug="org-a"), OrganizerFactory(name="Org B", slug="org-b")
+    alliance, trauma, ethics, supervision = (
+        TopicFactory(name=n, slug=n.lower()) for n in ("Alliance", "Trauma", "Ethics", "Supervision")
+    )
+    london = VenueFactory(city="London", country="GB", time_zone="Europe/London")
+    tokyo = VenueFactory(city="Tokyo", country="JP", time_zone="Asia/Tokyo")
+    sydney = VenueFactory(city="Sydney", country="AU", time_zone="Australia/Sydney")
+    days = lambda n: dt.timedelta(days=n)  # noqa: E731
+    made = {
+        A: make_event(
+            A,
+            venue=london,
+            starts_in=days(5),
+            topics=[alliance],
+            language="en",
+            organizer=org_a,
+            tickets=[("Free", "0")],
+        ),
+        B: make_event(
+            B,
+            venue=tokyo,
+            starts_in=days(20),
+            topics=[trauma],
+            language="ja",
+            organizer=org_b,
+            currency="JPY",
+            tickets=[("一般", "15000")],
+            ce_hours=6,
+        ),
+        C: make_event(
+            C,
+            starts_in=days(10),
+            topics=[alliance, ethics],
+            organizer=org_a,
+            format="online",
+            currency="USD",
+            tickets=[("Webinar", "30")],
+            ce_hours=2,
+        ),
+        D: make_event(
+            D,
+            venue=sydney,
+            format="hybrid",
+            starts_in=days(40),
+            topics=[supervision],
+            organizer=org_b,
+            currency="AUD",
+            tickets=[("Online", "0"), ("In person", "100")],
+            ce_hours=3,
+        ),
+        E: make_event(
+            E,
+            venue=london,
+            starts_in=days(-10),
+            topics=[alliance],
+            organizer=org_a,
+            tickets=[("Standard", "100")],
+            ce_hours=7,
+        ),
+    }
+    make_event("Secret alliance draft", venue=london, starts_in=days(6), publish=False)
+    return made
+
+
+def titles(client, query):
+    response = client.get("/events/?" + query)
+    assert response.status_code == 200
+    return [event.title for event in response.context["events_page"]]
+
+
+def local_date(days):
+    return (timezone.now() + dt.timedelta(days=days)).date().isoformat()
+
+
+FILTERS = [
+    ("", [A, C, B, D]),
+    ("country=GB", [A]),
+    ("country=GB&past=1", [E, A]),
+    ("city=tokyo", [B]),
+    ("format=online", [C]),
+    ("format=hybrid", [D]),
+    ("format=in_person", [A, B]),
+    ("topic=alliance", [A, C]),
+    ("topic=alliance&topic=supervision", [A, C, D]),
+    ("language=ja", [B]),
+    ("organizer=org-a", [A, C]),
+    ("organizer=org-a&past=1", [E, A, C]),
+    ("price=free", [A, D]),
+    ("price=paid", [C, B, D]),
+    ("max_price=50", [A, C, D]),
+    ("ce=1", [C, B, D]),
+    ("past=1", [E, A, C, B, D]),
+    ("sort=newest", [D, C, B, A]),
+    ("sort=soonest", [A, C, B, D]),
+    ("country=AU&format=hybrid&price=free&ce=1", [D]),
+]
+
+
+@pytest.mark.parametrize("query,expected", FILTERS)
+def test_each_filter_keeps_exactly_the_matching_events(client, events, query, expected):
+    assert titles(client, query) == expected
+
+
+def test_date_range_keeps_events_overlapping_it(client, events):
+    assert titles(client, f"start={local_date(15)}") == [B, D]
+    assert titles(client, f"end={local_date(12)}") == [A, C]
+    assert titles(client, f"start={local_date(8)}&end={local_date(12)}") == [C]
+    assert titles(client, f"start={local_date(-30)}&end={local_date(-5)}") == [E]
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("q=alliance", {A, C}),
+        ("q=alliance&country=GB", {A}),
+        ("q=alliance&past=1", {A, C, E}),
+        ("q=alliance&format=online", {C}),
+        ("q=alliance&organizer=org-b", set()),
+        ("q=alliance&topic=ethics", {C}),
+        ("q=alliance&price=free", {A}),
+        ("q=alliance&ce=1", {C}),
+        ("q=alliance&max_price=10", {A}),
+        ("q=trauma&language=ja", {B}),
+        ("q=supervision&city=Sydney", {D}),
+        ("q=nothing-matches-this", set()),
+    ],
+)
+def test_text_query_combines_with_every_filter(client, events, query, expected):
+    assert set(titles(client, query)) == expected
+
+
+def test_text_query_sorted_by_date_or_relevance(client, events):
+    assert titles(client, "q=alliance&past=1&sort=soonest") == [E, A, C]
+    assert titles(client, "q=alliance&past=1&sort=newest") == [E, C, A]
+    assert titles(client, "q=trauma&sort=relevance")[0] == B
+
+
+def test_drafts_are_never_listed(client, events):
+    assert "Secret alliance draft" not in titles(client, "q=secret&past=1")
+    assert "Secret alliance draft" not in titles(client, "past=1")
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("start=notadate", "start"),
+        ("end=2026-13-45", "end"),
+        ("country=XX", "country"),
+        ("format=teleport", "format"),
+        ("topic=no-such-topic", "topic"),
+        ("language=xx", "language"),
+        ("organizer=nobody", "organizer"),
+        ("price=cheap", "price"),
+        ("max_price=-3", "max_price"),
+        ("max_price=abc", "max_price"),
+        ("sort=random", "sort"),
+        ("q=" + "x" * 300, "q"),
+    ],
+)
+def test_invalid_parameter_is_reported_on_the_form_and_the_rest_still_applies(client, events, query, field):
+    response = client.get(f"/events/?{query}&country=GB" if field != "country" else f"/events/?{query}")
+    assert response.status_code == 200
+    assert field in response.context["search"].errors
+    assert 'role="alert"' in response.content.decode()
+    if field != "country":
+        assert [e.title for e in response.context["events_page"]] == [A]
+
+
+def test_page_numbers_out_of_range_or_malformed_show_a_page(client, events):
+    for page in ("999", "abc", "-1", "0"):
+        response = client.get(f"/events/?page={page}")
+        assert response.status_code == 200
+        assert len(response.context["events_page"]) == 4
+
+
+def api_titles(client, query):
+    response = client.get("/api/events/?" + query)
+    assert response.status_code == 200, response.content
+    return [result["title"] for result in response.json()["results"]]
+
+
+@pytest.mark.parametrize("query,expected", FILTERS[:12])
+def test_api_answers_like_the_listing(client, events, query, expected):
+    assert api_titles(client, query) == expected
+
+
+def test_api_result_fields_and_pagination(client, events):
+    page1 = client.get("/api/events/?page_size=2").json()
+    assert page1["count"] == 4 and page1["previous"] is None
+    assert [r["title"] for r in page1["results"]] == [A, C]
+    result = page1["results"][0]
+    for key in (
+        "id",
+        "title",
+        "url",
+        "start",
+        "end",
+        "timezone",
+        "format",
+        "city",
+        "country",
+        "price_from",
+        "currency",
+        "ce_hours",
+        "status",
+    ):
+        assert key in result
+    assert result["url"].startswith("http://testserver/events/")
+    assert dt.datetime.fromisoformat(result["start"]).utcoffset() is not None
+    page2 = client.get(page1["next"]).json()
+    assert [r["title"] for r in page2["results"]] == [B, D]
+    assert page2["next"] is None and page2["previous"]
+    tokyo = next(r for r in api_titles_full(client, "city=Tokyo"))
+    assert (tokyo["price_from"], tokyo["currency"], tokyo["country"], tokyo["timezone"]) == (
+        "15000.00",
+        "JPY",
+        "JP",
+        "Asia/Tokyo",
+    )
+    assert tokyo["start"].endswith("+09:00")
+
+
+def api_titles_full(client, query):
+    return client.get("/api/events/?" + query).json()["results"]
+
+
+@pytest.mark.parametrize(
+    "query", ["country=XX", "page_size=0", "page_size=1000", "page=abc", "page=0", "max_price=x", "topic=nope"]
+)
+def test_api_rejects_invalid_parameters_with_400_and_reasons(client, events, query):
+    response = client.get("/api/events/?" + query)
+    assert response.status_code == 400
+    assert json.loads(response.content)["errors"]
+
+
+def feed_titles(client, query):
+    response = client.get("/events/ical/?" + query)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    assert calendar["METHOD"] == "PUBLISH"
+    return [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [("", [A, C, B, D]), ("topic=alliance", [A, C]), ("organizer=org-b", [B, D]), ("q=alliance&past=1", [A, C, E])],
+)
+def test_calendar_feed_follows_the_listing_filters(client, events, query, expected):
+    found = feed_titles(client, query)
+    assert sorted(found) == sorted(expected) if "q=" in query else found == expected
+
+
+def test_calendar_feed_rejects_invalid_parameters(client, events):
+    assert client.get("/events/ical/?country=XX").status_code == 400
