@@ -406,6 +406,8 @@ class EventPage(RoutablePageMixin, Page):
         context["google_calendar_url"] = google_calendar_url(self, request)
         context["outlook_calendar_url"] = outlook_calendar_url(self, request)
         context["index_url"] = self.get_parent().get_url(request)
+        context["topics"] = list(self.topics.all())
+        context["ticket_types"] = list(self.ticket_types.all())
         context["language_name"] = dict(language_choices()).get(self.language, self.language)
         return context
 

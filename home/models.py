@@ -21,7 +21,14 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        events = EventPage.objects.live().public().upcoming().order_by("start").select_related("organizer")
+        events = (
+            EventPage.objects.live()
+            .public()
+            .upcoming()
+            .order_by("start")
+            .select_related("organizer")
+            .prefetch_related("topics")
+        )
         context["featured_events"] = list(events.filter(featured=True)[:3])
         context["upcoming_events"] = list(
             events.exclude(pk__in=[e.pk for e in context["featured_events"]])[: self.upcoming_count]

@@ -1,0 +1,968 @@
+"""A stateful Stripe API emulator for tests and local development.
+
+It speaks enough of Stripe's v1 API (Checkout Sessions, PaymentIntents, Charges,
+Refunds) for the real ``stripe`` client to talk to it, serves a hosted checkout
+page and sends signed webhooks, so the app's payment flow can be tested end to
+end without network access. Control endpoints under ``/_emulator/`` let tests
+pay sessions, inject faults and reorder webhooks without monkeypatching.
+
+Object shapes: from github.com/stripe/openapi fixtures3.json, MIT licence,
+Copyright (c) 2011- Stripe, Inc. (the objects used are copied to fixtures.json).
+"""
+
+import base64
+import copy
+import hashlib
+import hmac
+import html
+import json
+import queue
+import re
+import secrets
+import string
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+API_VERSION = "2026-10-28.endive"  # the version stripe==16.1.0 pins
+FIXTURES = json.loads(Path(__file__).with_name("fixtures.json").read_text("utf-8"))
+
+# Fixture values that only make sense as documentation examples (random shipping
+# amounts, a cancelled-at date on a live intent, ...) are reset to what a plain
+# card payment has.
+_CLEAN = {
+    "checkout.session": {
+        "after_expiration": None,
+        "adaptive_pricing": {"enabled": False},
+        "collected_information": None,
+        "currency_conversion": None,
+        "custom_text": dict.fromkeys(("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")),
+        "customer_details": None,
+        "payment_method_configuration_details": None,
+        "shipping_address_collection": None,
+        "shipping_cost": None,
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": "hosted",
+    },
+    "payment_intent": {
+        "canceled_at": None,
+        "last_payment_error": None,
+        "next_action": None,
+        "payment_method_configuration_details": None,
+        "processing": None,
+        "shipping": None,
+        "transfer_data": None,
+    },
+    "charge": {
+        "outcome": {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        },
+        "receipt_url": None,
+        "shipping": None,
+        "source": None,
+        "transfer_data": None,
+    },
+    "refund": {},
+    "event": {},
+}
+
+SESSION_PARAMS = frozenset(
+    """adaptive_pricing after_expiration allow_promotion_codes automatic_tax
+    billing_address_collection cancel_url client_reference_id consent_collection
+    currency custom_fields custom_text customer customer_creation customer_email
+    customer_update discounts expand expires_at invoice_creation line_items locale
+    metadata mode optional_items origin_context payment_intent_data
+    payment_method_collection payment_method_configuration payment_method_data
+    payment_method_options payment_method_types permissions phone_number_collection
+    redirect_on_completion return_url saved_payment_method_options setup_intent_data
+    shipping_address_collection shipping_options submit_type subscription_data
+    success_url tax_id_collection ui_mode wallet_options""".split()
+)
+REFUND_PARAMS = frozenset("amount charge expand instructions_email metadata origin payment_intent reason".split())
+REFUND_REASONS = frozenset(("duplicate", "fraudulent", "requested_by_customer"))
+FAULT_MODES = frozenset(("error_500", "rate_limit_429", "timeout", "timeout_after_success"))
+WEBHOOK_MODES = frozenset(("normal", "duplicate", "hold", "drop"))
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class StripeError(Exception):
+    """An error answered in Stripe's ``{"error": {...}}`` shape, which the client maps
+    to its exception classes by HTTP status and ``type``."""
+
+    def __init__(self, message, param=None, code=None, status=400, type="invalid_request_error"):
+        super().__init__(message)
+        self.status = status
+        self.error = {"type": type, "message": message, "param": param, "code": code}
+
+    def body(self):
+        return {"error": {k: v for k, v in self.error.items() if v is not None}}
+
+
+def new_id(prefix, length=24):
+    alphabet = string.ascii_letters + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def sign(payload, timestamp, secret):
+    """Stripe-Signature header value, computed the way Stripe does."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def format_amount(amount, currency):
+    """Amounts are in the currency's smallest unit: cents for USD, but yen for JPY."""
+    code = currency.lower()
+    decimals = 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
+    number = f"{Decimal(amount).scaleb(-decimals):,.{decimals}f}"
+    return f"{SYMBOLS.get(code, '')}{number} {code.upper()}"
+
+
+def decode_form(pairs):
+    """Rebuild nested params from the client's bracket encoding (``a[0][b]=1``)."""
+    root = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise StripeError(f"Invalid hash: {key}", key)
+        node[parts[-1]] = value
+    return _listify(root)
+
+
+def _listify(node, parent=None):
+    if not isinstance(node, dict):
+        return node
+    node = {k: _listify(v, k) for k, v in node.items()}
+    if parent != "metadata" and node and all(k.isdigit() for k in node):
+        return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def _int(value, param, low=None, high=None):
+    if value is None or value == "":
+        raise StripeError(f"Missing required param: {param}.", param)
+    if isinstance(value, bool) or not re.fullmatch(r"-?\d+", str(value)):
+        raise StripeError(f"Invalid integer: {value}", param)
+    number = int(value)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise StripeError(f"{param} must be between {low} and {high}, got {number}.", param)
+    return number
+
+
+def _dict(value, param):
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise StripeError(f"Invalid object: {param}", param)
+    return value
+
+
+def _metadata(value, param="metadata"):
+    metadata = {k: v for k, v in _dict(value, param).items() if v != ""}
+    if len(metadata) > 50:
+        raise StripeError("Metadata can have at most 50 keys.", param)
+    for key, val in metadata.items():
+        if len(key) > 40 or not isinstance(val, str) or len(val) > 500:
+            raise StripeError(
+                "Metadata keys are at most 40 characters, values strings of at most 500.", f"{param}[{key}]"
+            )
+    return metadata
+
+
+def _url(params, name, required=False):
+    value = params.get(name)
+    if value is None and required:
+        raise StripeError(f"Missing required param: {name}.", name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value):
+        raise StripeError(f"Not a valid URL: {name}", name)
+    return value
+
+
+def _line_items(raw):
+    if not raw:
+        raise StripeError("Missing required param: line_items.", "line_items")
+    if not isinstance(raw, list):
+        raise StripeError("Invalid array: line_items", "line_items")
+    items = []
+    for i, item in enumerate(raw):
+        p = f"line_items[{i}]"
+        item = _dict(item, p)
+        if "price" in item:  # no Price objects here: the app sends price_data
+            raise StripeError(f"No such price: '{item['price']}'", f"{p}[price]", "resource_missing")
+        data = _dict(item.get("price_data"), f"{p}[price_data]")
+        currency = data.get("currency")
+        if not isinstance(currency, str) or not re.fullmatch(r"[a-z]{3}", currency):
+            raise StripeError(f"Invalid currency: {currency}", f"{p}[price_data][currency]")
+        name = _dict(data.get("product_data"), f"{p}[price_data][product_data]").get("name")
+        if not name:
+            param = f"{p}[price_data][product_data][name]"
+            raise StripeError(f"Missing required param: {param}.", param)
+        items.append(
+            {
+                "name": name,
+                "currency": currency,
+                "unit_amount": _int(data.get("unit_amount"), f"{p}[price_data][unit_amount]", 0),
+                "quantity": _int(item.get("quantity"), f"{p}[quantity]", 1, 999),
+            }
+        )
+    if len({item["currency"] for item in items}) > 1:
+        raise StripeError("All line items must use the same currency.", "line_items")
+    return items
+
+
+class StripeEmulator:
+    """The emulator: state, API logic and webhook delivery; the HTTP layer is _Handler.
+
+    One re-entrant lock guards all state. Webhooks are delivered by a single
+    background thread, never while holding the lock, so a webhook handler may call
+    back into the emulator.
+    """
+
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        webhook_url=None,
+        webhook_secret="whsec_test",
+        retry_delays=(0.2, 0.5),
+        verbose=False,
+    ):
+        self.host, self.port = host, port
+        self.base_url = None
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.retry_delays = retry_delays  # waits before each retry of a failed delivery
+        self.verbose = verbose
+        self.lock = threading.RLock()
+        # Public for inspection in tests: read freely, change under self.lock.
+        self.sessions, self.payment_intents, self.charges = {}, {}, {}
+        self.refunds, self.events = {}, {}
+        self._checkout = {}  # session id -> line items and payment_intent_data
+        self._idempotency, self._faults, self._held, self._deliveries = {}, [], [], []
+        self._webhook_mode = ("normal", 1)
+        self._queue = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._stopping = threading.Event()
+        self._server = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self):
+        self._server = _Server((self.host, self.port), _Handler)
+        self._server.emulator = self
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://{self.host}:{self.port}"
+        # A short poll interval keeps stop(), and so each test's teardown, fast.
+        serve = {"target": self._server.serve_forever, "kwargs": {"poll_interval": 0.05}}
+        threading.Thread(**serve, daemon=True).start()
+        threading.Thread(target=self._delivery_loop, daemon=True).start()
+        return self
+
+    def stop(self):
+        self._stopping.set()
+        self._queue.put(None)
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def reset(self):
+        """Forget all objects, faults and queued webhooks (the webhook URL stays)."""
+        with self.lock:
+            for store in (self.sessions, self.payment_intents, self.charges, self.refunds):
+                store.clear()
+            for store in (self.events, self._checkout, self._idempotency):
+                store.clear()
+            self._faults.clear()
+            self._held.clear()
+            self._deliveries.clear()
+            self._webhook_mode = ("normal", 1)
+
+    # -- API ---------------------------------------------------------------------------
+
+    def call_api(self, method, path, params, api_key, idempotency_key, request_id):
+        """Run one /v1 request; returns (status, body, replayed).
+
+        Like Stripe, a POST with a known Idempotency-Key replays the saved response,
+        or fails if the parameters differ. Only successes are saved here, so a
+        request that failed (e.g. by an injected 500) can be retried with its key.
+        """
+        routes = [
+            ("POST", r"/v1/checkout/sessions", self._create_session),
+            ("GET", r"/v1/checkout/sessions", self._list_sessions),
+            ("GET", r"/v1/checkout/sessions/([^/]+)", self._retrieve_session),
+            ("POST", r"/v1/checkout/sessions/([^/]+)/expire", self._expire_session),
+            ("GET", r"/v1/payment_intents/([^/]+)", self._get(self.payment_intents, "payment_intent")),
+            ("GET", r"/v1/charges/([^/]+)", self._get(self.charges, "charge")),
+            ("POST", r"/v1/refunds", self._create_refund),
+            ("GET", r"/v1/refunds", self._list_refunds),
+            ("GET", r"/v1/refunds/([^/]+)", self._get(self.refunds, "refund")),
+        ]
+        found = [
+            (handler, match)
+            for verb, pattern, handler in routes
+            if verb == method and (match := re.fullmatch(pattern, path))
+        ]
+        if not found:
+            raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
+        handler, match = found[0]
+        key = (api_key, idempotency_key) if method == "POST" and idempotency_key else None
+        with self.lock:
+            saved = self._idempotency.get(key)
+            if saved and saved["request"] != (path, params):
+                raise StripeError(
+                    "Keys for idempotent requests can only be used with the same "
+                    "parameters they were first used with. Try using a key other than "
+                    f"'{idempotency_key}' if you meant to execute a different request.",
+                    type="idempotency_error",
+                )
+            if saved:
+                return 200, saved["body"], True
+            request = {"id": request_id, "idempotency_key": idempotency_key}
+            body = copy.deepcopy(handler(params, *match.groups(), request=request))
+            if key:
+                self._idempotency[key] = {"request": (path, params), "body": body}
+            return 200, body, False
+
+    def _create_session(self, params, request):
+        unknown = sorted(set(params) - SESSION_PARAMS)
+        if unknown:
+            raise StripeError(f"Received unknown parameter: {unknown[0]}", unknown[0])
+        if params.get("mode") != "payment":
+            raise StripeError("The emulator supports only mode=payment.", "mode")
+        if params.get("ui_mode", "hosted") != "hosted":
+            raise StripeError("The emulator supports only ui_mode=hosted.", "ui_mode")
+        items = _line_items(params.get("line_items"))
+        now = int(time.time())
+        expires_at = now + 86400
+        if "expires_at" in params:
+            expires_at = _int(params["expires_at"], "expires_at")
+            if not now + 1800 <= expires_at <= now + 86400:
+                raise StripeError(
+                    "The `expires_at` timestamp must be between 30 minutes and 24 hours "
+                    "after Checkout Session creation.",
+                    "expires_at",
+                )
+        email = params.get("customer_email")
+        if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
+            raise StripeError(f"Invalid email address: {email}", "customer_email")
+        reference = params.get("client_reference_id")
+        if reference is not None and (not isinstance(reference, str) or len(reference) > 200):
+            raise StripeError("client_reference_id must be at most 200 characters.", "client_reference_id")
+        intent_data = _dict(params.get("payment_intent_data"), "payment_intent_data")
+        intent_metadata = _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]")
+        total = sum(item["unit_amount"] * item["quantity"] for item in items)
+        session_id = new_id("cs_test_", 58)
+        session = self._fixture(
+            "checkout.session",
+            id=session_id,
+            amount_subtotal=total,
+            amount_total=total,
+            cancel_url=_url(params, "cancel_url"),
+            client_reference_id=reference,
+            created=now,
+            currency=items[0]["currency"],
+            customer_email=email,
+            expires_at=expires_at,
+            metadata=_metadata(params.get("metadata")),
+            mode="payment",
+            payment_intent=None,
+            payment_status="unpaid",
+            status="open",
+            success_url=_url(params, "success_url", required=True),
+            url=f"{self.base_url}/pay/{session_id}",
+        )
+        self.sessions[session_id] = session
+        self._checkout[session_id] = {"line_items": items, "intent_metadata": intent_metadata}
+        return session
+
+    def _session(self, session_id):
+        """Look a session up, expiring it first if its expires_at has passed."""
+        session = self.sessions.get(session_id)
+        if session is None:
+            message = f"No such checkout.session: '{session_id}'"
+            raise StripeError(message, "session", "resource_missing", status=404)
+        if session["status"] == "open" and session["expires_at"] <= time.time():
+            self._expire(session)
+        return session
+
+    def _retrieve_session(self, params, session_id, request):
+        return self._session(session_id)
+
+    def _list_sessions(self, params, request):
+        for session_id in list(self.sessions):
+            self._session(session_id)
+        wanted = params.get("payment_intent")
+        return self._list("/v1/checkout/sessions", self.sessions, params, payment_intent=wanted)
+
+    def _expire_session(self, params, session_id, request):
+        session = self._session(session_id)
+        if session["status"] != "open":
+            raise StripeError('Only Checkout Sessions with a status in ["open"] can be expired.')
+        self._expire(session, request)
+        return session
+
+    def _expire(self, session, request=None):
+        session.update(status="expired", url=None)
+        self._emit("checkout.session.expired", session, request)
+
+    def _get(self, store, kind):
+        """A retrieve handler for one object store."""
+
+        def retrieve(params, object_id, request):
+            if object_id not in store:
+                raise StripeError(f"No such {kind}: '{object_id}'", "id", "resource_missing", 404)
+            return store[object_id]
+
+        return retrieve
+
+    def _list(self, url, store, params, **filters):
+        limit = _int(params.get("limit", 10), "limit", 1, 100)
+        data = [
+            obj
+            for obj in reversed(store.values())
+            if all(value is None or obj[name] == value for name, value in filters.items())
+        ]
+        data.sort(key=lambda obj: obj["created"], reverse=True)
+        return {"object": "list", "data": data[:limit], "has_more": len(data) > limit, "url": url}
+
+    def _create_refund(self, params, request):
+        unknown = sorted(set(params) - REFUND_PARAMS)
+        if unknown:
+            raise StripeError(f"Received unknown parameter: {unknown[0]}", unknown[0])
+        return self._refund(params, request)
+
+    def _list_refunds(self, params, request):
+        filters = {"payment_intent": params.get("payment_intent"), "charge": params.get("charge")}
+        return self._list("/v1/refunds", self.refunds, params, **filters)
+
+    def _refund(self, params, request):
+        if params.get("payment_intent"):
+            intent = self.payment_intents.get(params["payment_intent"])
+            if intent is None:
+                message = f"No such payment_intent: '{params['payment_intent']}'"
+                raise StripeError(message, "payment_intent", "resource_missing")
+            charge = self.charges[intent["latest_charge"]]
+        elif params.get("charge"):
+            charge = self.charges.get(params["charge"])
+            if charge is None:
+                raise StripeError(f"No such charge: '{params['charge']}'", "charge", "resource_missing")
+        else:
+            raise StripeError("One of `payment_intent` or `charge` is required.", "payment_intent")
+        remaining = charge["amount"] - charge["amount_refunded"]
+        if remaining == 0:
+            message = f"Charge {charge['id']} has already been refunded."
+            raise StripeError(message, "amount", "charge_already_refunded")
+        amount = remaining if params.get("amount") is None else _int(params["amount"], "amount", 1)
+        if amount > remaining:
+            raise StripeError(
+                f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
+                f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",
+                "amount",
+                "amount_too_large",
+            )
+        reason = params.get("reason")
+        if reason is not None and reason not in REFUND_REASONS:
+            raise StripeError(f"Invalid reason: {reason}", "reason")
+        refund = self._fixture(
+            "refund",
+            id=new_id("re_"),
+            amount=amount,
+            balance_transaction=new_id("txn_"),
+            charge=charge["id"],
+            created=int(time.time()),
+            currency=charge["currency"],
+            metadata=_metadata(params.get("metadata")),
+            payment_intent=charge["payment_intent"],
+            reason=reason,
+            status="succeeded",
+        )
+        self.refunds[refund["id"]] = refund
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
+        self._emit("charge.refunded", charge, request)
+        self._emit("refund.created", refund, request)
+        return refund
+
+    def _fixture(self, kind, **fields):
+        return {**copy.deepcopy(FIXTURES[kind]), **copy.deepcopy(_CLEAN[kind]), **fields}
+
+    # -- helpers for tests (also behind the /_emulator/ control endpoints) -------------
+
+    def pay(self, session_id):
+        """Pay an open session as the hosted page's Pay button does; returns the session."""
+        with self.lock:
+            session = self._session(session_id)
+            if session["status"] != "open":
+                raise StripeError(
+                    f"Checkout Session {session_id} is {session['status']}; it cannot be paid.",
+                    code="checkout_session_not_open",
+                )
+            email = session["customer_email"] or "customer@example.com"
+            details = copy.deepcopy(FIXTURES["checkout.session"]["customer_details"])
+            details.update(email=email, name="Test Customer")
+            intent_id = self._charge(session, email) if session["amount_total"] > 0 else None
+            session.update(
+                status="complete",
+                payment_status="paid" if intent_id else "no_payment_required",
+                payment_intent=intent_id,
+                customer_details=details,
+                url=None,
+            )
+            self._emit("checkout.session.completed", session)
+            return copy.deepcopy(session)
+
+    def _charge(self, session, email):
+        """Create the succeeded PaymentIntent and Charge of a paid session."""
+        now, total, currency = int(time.time()), session["amount_total"], session["currency"]
+        intent_id, charge_id, method = new_id("pi_"), new_id("ch_"), new_id("pm_")
+        metadata = self._checkout[session["id"]]["intent_metadata"]
+        charge = self._fixture(
+            "charge",
+            id=charge_id,
+            amount=total,
+            amount_captured=total,
+            amount_refunded=0,
+            balance_transaction=new_id("txn_"),
+            captured=True,
+            created=now,
+            currency=currency,
+            metadata=dict(metadata),
+            paid=True,
+            payment_intent=intent_id,
+            payment_method=method,
+            refunded=False,
+            refunds={"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{charge_id}/refunds"},
+            status="succeeded",
+        )
+        charge["billing_details"].update(email=email, name="Test Customer")
+        self.charges[charge_id] = charge
+        self.payment_intents[intent_id] = self._fixture(
+            "payment_intent",
+            id=intent_id,
+            amount=total,
+            amount_received=total,
+            client_secret=f"{intent_id}_secret_{new_id('', 25)}",
+            created=now,
+            currency=currency,
+            latest_charge=charge_id,
+            metadata=dict(metadata),
+            payment_method=method,
+            status="succeeded",
+        )
+        return intent_id
+
+    def expire_due(self):
+        """Expire every open session whose expires_at has passed; returns their ids."""
+        with self.lock:
+            due = [s["id"] for s in self.sessions.values() if s["status"] == "open"]
+            return [sid for sid in due if self._session(sid)["status"] == "expired"]
+
+    def dashboard_refund(self, payment_intent, amount=None, reason=None, metadata=None):
+        """A refund made outside the app (Stripe dashboard): same objects and webhooks."""
+        with self.lock:
+            params = {"payment_intent": payment_intent, "amount": amount}
+            params.update(reason=reason, metadata=metadata)
+            return copy.deepcopy(self._refund(params, None))
+
+    def add_fault(self, path, mode, method=None, count=1, seconds=5.0):
+        """Make the next `count` /v1 requests to `path` (a trailing * matches a prefix) fail.
+
+        Modes: error_500, rate_limit_429, timeout (hold `seconds`, then 500),
+        timeout_after_success (do the work, hold `seconds`, then answer: the client
+        gave up but the object exists, as when a response is lost on the way).
+        """
+        if mode not in FAULT_MODES or not isinstance(path, str):
+            raise StripeError(f"A fault needs a path and a mode in {sorted(FAULT_MODES)}.", "mode")
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise StripeError("seconds must be a non-negative number.", "seconds")
+        fault = {"path": path, "method": method, "mode": mode, "count": _int(count, "count", 1), "seconds": seconds}
+        with self.lock:
+            self._faults.append(fault)
+
+    def set_webhook_mode(self, mode, times=2):
+        """normal, duplicate (deliver each event `times` times), hold (queue until
+        flush_webhooks) or drop (record, never deliver)."""
+        if mode not in WEBHOOK_MODES:
+            raise StripeError(f"Webhook mode must be one of {sorted(WEBHOOK_MODES)}.", "webhooks")
+        with self.lock:
+            self._webhook_mode = (mode, _int(times, "times", 1))
+
+    def flush_webhooks(self, order="fifo"):
+        """Deliver held events (in `order`: fifo or reverse) and stop holding."""
+        if order not in ("fifo", "reverse"):
+            raise StripeError("order must be fifo or reverse.", "order")
+        with self.lock:
+            held = self._held[::-1] if order == "reverse" else list(self._held)
+            self._held.clear()
+            self._webhook_mode = ("normal", 1)
+            for event_id in held:
+                self._enqueue(event_id)
+            return held
+
+    def resend_event(self, event_id):
+        """Deliver an old event once more (a late or repeated delivery)."""
+        with self.lock:
+            if event_id not in self.events:
+                raise StripeError(f"No such event: '{event_id}'", "event_id", "resource_missing", 404)
+            self._enqueue(event_id)
+
+    def send_raw(self, type, obj, timestamp=None, secret=None):
+        """Deliver one event now, signed with the given timestamp and secret, so the
+        app's signature and tolerance checks can be tested; returns the outcome."""
+        if not isinstance(type, str) or not isinstance(obj, dict):
+            raise StripeError("send_raw needs a type and an object.", "type")
+        timestamp = None if timestamp is None else _int(timestamp, "timestamp")
+        with self.lock:
+            event_id = self._emit(type, obj, deliver=False)
+            payload = json.dumps(self.events[event_id], indent=2)
+        status, error = self._post_webhook(payload, timestamp, secret)
+        self._record(event_id, type, 1, status, error)
+        return {"event_id": event_id, "status_code": status, "error": error}
+
+    def deliveries(self):
+        """Every delivery attempt so far, oldest first."""
+        with self.lock:
+            return copy.deepcopy(self._deliveries)
+
+    def drain(self, timeout=5.0):
+        """Wait until queued webhooks are delivered (or failed); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def control(self, method, path, body):
+        """Serve the /_emulator/ control endpoints with the helpers above."""
+        action = path.removeprefix("/_emulator/")
+        if method == "GET" and action == "deliveries":
+            return self.deliveries()
+        if method == "GET" and action.startswith("sessions/"):
+            with self.lock:
+                return copy.deepcopy(self._session(action.removeprefix("sessions/")))
+        if method != "POST":
+            action = None
+        match action:
+            case "reset":
+                self.reset()
+            case "config":
+                self.webhook_url = body.get("webhook_url", self.webhook_url)
+                self.webhook_secret = body.get("webhook_secret", self.webhook_secret)
+            case "faults" if "webhooks" in body:
+                self.set_webhook_mode(body["webhooks"], body.get("times", 2))
+            case "faults":
+                self.add_fault(
+                    body.get("path"),
+                    body.get("mode"),
+                    body.get("method"),
+                    body.get("count", 1),
+                    body.get("seconds", 5.0),
+                )
+            case "expire_due":
+                return {"expired": self.expire_due()}
+            case "dashboard_refund":
+                return self.dashboard_refund(
+                    body.get("payment_intent"), body.get("amount"), body.get("reason"), body.get("metadata")
+                )
+            case "webhooks/flush":
+                return {"delivered": self.flush_webhooks(body.get("order", "fifo"))}
+            case "webhooks/resend":
+                self.resend_event(body.get("event_id"))
+            case "webhooks/send_raw":
+                return self.send_raw(
+                    body.get("type"), body.get("object", {}), body.get("timestamp"), body.get("secret")
+                )
+            case "webhooks/drain":
+                return {"drained": self.drain(body.get("timeout", 5.0))}
+            case str() if action.startswith("pay/"):
+                return self.pay(action.removeprefix("pay/"))
+            case _:
+                raise StripeError(f"Unknown control endpoint ({method}: {path}).", status=404)
+        return {"ok": True}
+
+    # -- webhooks ----------------------------------------------------------------------
+
+    def _emit(self, type, obj, request=None, deliver=True):
+        event = self._fixture(
+            "event",
+            id=new_id("evt_"),
+            api_version=API_VERSION,
+            created=int(time.time()),
+            data={"object": copy.deepcopy(obj)},
+            livemode=False,
+            pending_webhooks=1 if self.webhook_url else 0,
+            request=request or {"id": None, "idempotency_key": None},
+            type=type,
+        )
+        self.events[event["id"]] = event
+        mode, times = self._webhook_mode
+        if not deliver:
+            return event["id"]
+        if mode == "drop":
+            self._record(event["id"], type, 0, None, "dropped by fault")
+        elif mode == "hold":
+            self._held.append(event["id"])
+        else:
+            for _ in range(times if mode == "duplicate" else 1):
+                self._enqueue(event["id"])
+        return event["id"]
+
+    def _enqueue(self, event_id):
+        with self._idle:
+            self._pending += 1
+        self._queue.put(event_id)
+
+    def _delivery_loop(self):
+        while (event_id := self._queue.get()) is not None:
+            try:
+                self._deliver(event_id)
+            except Exception:  # an emulator bug must not stop later deliveries
+                traceback.print_exc()
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, event_id):
+        with self.lock:
+            event = self.events.get(event_id)
+            if event is None:  # reset since it was queued
+                return
+            payload = json.dumps(event, indent=2)
+        for attempt, delay in enumerate((0, *self.retry_delays), start=1):
+            if self._stopping.wait(delay):
+                return
+            status, error = self._post_webhook(payload)
+            ok = self._record(event_id, event["type"], attempt, status, error)
+            if ok or not self.webhook_url:
+                return
+
+    def _post_webhook(self, payload, timestamp=None, secret=None):
+        """POST one signed payload; returns (status code or None, error text or None)."""
+        if not self.webhook_url:
+            return None, "no webhook_url configured"
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": sign(payload, timestamp, secret or self.webhook_secret),
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        }
+        request = urllib.request.Request(self.webhook_url, payload.encode(), headers)
+        try:
+            with _NO_PROXY.open(request, timeout=10) as response:
+                return response.status, None
+        except urllib.error.HTTPError as exc:
+            return exc.code, None
+        except OSError as exc:
+            return None, str(exc)
+
+    def _record(self, event_id, type, attempt, status, error):
+        ok = status is not None and 200 <= status < 300
+        record = {"event_id": event_id, "type": type, "attempt": attempt}
+        record.update(status_code=status, ok=ok, error=error)
+        with self.lock:
+            self._deliveries.append(record)
+        return ok
+
+    # -- faults and the hosted page ----------------------------------------------------
+
+    def _take_fault(self, method, path):
+        with self.lock:
+            for fault in self._faults:
+                pattern = fault["path"]
+                prefix = pattern.endswith("*") and path.startswith(pattern[:-1])
+                if (path == pattern or prefix) and fault["method"] in (None, method):
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def checkout_page(self, session_id):
+        """(status, html) of the hosted checkout page."""
+        with self.lock:
+            if session_id not in self.sessions:
+                return 404, _page("Not found", "<p>There is no such checkout session.</p>")
+            session = copy.deepcopy(self._session(session_id))
+            items = self._checkout[session_id]["line_items"]
+        if session["status"] != "open":
+            return 200, _page("Not payable", f"<p>This checkout session is {session['status']}.</p>")
+        currency = session["currency"]
+        rows = "".join(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+                html.escape(item["name"]),
+                item["quantity"],
+                format_amount(item["unit_amount"], currency),
+                format_amount(item["unit_amount"] * item["quantity"], currency),
+            )
+            for item in items
+        )
+        total = format_amount(session["amount_total"], currency)
+        cancel = session["cancel_url"]
+        cancel_link = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
+        body = f"""
+<table><caption>Your order</caption>
+<thead><tr><th scope="col">Item</th><th scope="col">Quantity</th>
+<th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
+<tbody>{rows}</tbody>
+<tfoot><tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
+<form method="post" action="/pay/{html.escape(session_id)}">
+<button type="submit">Pay {total}</button></form>
+{cancel_link}"""
+        return 200, _page("Checkout", body)
+
+
+def _page(title, body):
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} – Stripe test emulator</title>
+<style>
+body {{ font: 1rem/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem;
+  color: #1a1a1a; }}
+.notice {{ border: 2px solid #8a4b00; background: #fff4e0; padding: .5rem 1rem; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1rem 0; }}
+th, td {{ text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #767676; }}
+caption {{ text-align: left; font-weight: bold; }}
+button {{ font-size: 1.1rem; padding: .5rem 1.5rem; background: #0a2540; color: #fff; border: 0; }}
+:focus-visible {{ outline: 3px solid #0055cc; outline-offset: 2px; }}
+</style></head>
+<body><main><h1>{title}</h1>
+<p class="notice" role="note"><strong>Stripe test emulator — no real payment.</strong>
+Nothing is charged; this page stands in for Stripe Checkout in tests.</p>
+{body}
+</main></body></html>"""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 stalls bursts of clients
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP plumbing: auth, injected faults, form decoding; logic is in StripeEmulator."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "StripeEmulator/1.0"
+
+    def do_GET(self):
+        self._route("GET")
+
+    def do_POST(self):
+        self._route("POST")
+
+    def log_message(self, format, *args):
+        if self.server.emulator.verbose:
+            super().log_message(format, *args)
+
+    def _route(self, method):
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        emulator = self.server.emulator
+        try:
+            if url.path.startswith("/v1/"):
+                self._api(method, url, body)
+            elif url.path.startswith("/pay/"):
+                self._hosted_page(method, url.path.removeprefix("/pay/"))
+            elif url.path.startswith("/_emulator/"):
+                try:
+                    data = json.loads(body or b"{}")
+                except ValueError:
+                    data = None
+                if not isinstance(data, dict):
+                    raise StripeError("The body must be a JSON object.")
+                self._send(200, emulator.control(method, url.path, data))
+            else:
+                raise StripeError(f"Unrecognized request URL ({method}: {url.path}).", status=404)
+        except StripeError as exc:
+            self._send(exc.status, exc.body())
+        except Exception:  # an emulator bug: answer 500 like Stripe, not a reset
+            traceback.print_exc(file=sys.stderr)
+            self._send(500, StripeError("Emulator bug.", status=500, type="api_error").body())
+
+    def _api(self, method, url, body):
+        emulator = self.server.emulator
+        scheme, _, credentials = self.headers.get("Authorization", "").partition(" ")
+        if scheme == "Basic":  # curl -u sk_test_...: as in Stripe's docs
+            try:
+                credentials = base64.b64decode(credentials).decode().partition(":")[0]
+            except ValueError:
+                credentials = ""
+        api_key = credentials.strip()
+        if not api_key.startswith("sk_test_"):
+            raise StripeError(f"Invalid API Key provided: {api_key[:12]}…", status=401)
+        fault = emulator._take_fault(method, url.path)
+        if fault and fault["mode"] == "rate_limit_429":
+            raise StripeError("Injected fault: too many requests.", code="rate_limit", status=429)
+        if fault and fault["mode"] in ("timeout", "error_500"):
+            if fault["mode"] == "timeout":
+                emulator._stopping.wait(fault["seconds"])
+            raise StripeError("Injected fault: internal error.", status=500, type="api_error")
+        query = body.decode() if method == "POST" else url.query
+        params = decode_form(parse_qsl(query, keep_blank_values=True))
+        request_id = new_id("req_", 14)
+        idempotency_key = self.headers.get("Idempotency-Key")
+        status, payload, replayed = emulator.call_api(method, url.path, params, api_key, idempotency_key, request_id)
+        if fault:  # timeout_after_success: the work is done, the answer comes too late
+            emulator._stopping.wait(fault["seconds"])
+        headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        self._send(status, payload, headers)
+
+    def _hosted_page(self, method, session_id):
+        emulator = self.server.emulator
+        if method == "GET":
+            self._send_html(*emulator.checkout_page(session_id))
+            return
+        try:
+            session = emulator.pay(session_id)
+        except StripeError as exc:
+            text = f"<p>{html.escape(exc.error['message'])} No payment was made.</p>"
+            self._send_html(404 if exc.status == 404 else 409, _page("Payment not possible", text))
+            return
+        location = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+        self._send_html(303, _page("Paid", "<p>Redirecting…</p>"), {"Location": location})
+
+    def _send(self, status, data, headers=None):
+        self._write(status, json.dumps(data, indent=2).encode(), "application/json", headers)
+
+    def _send_html(self, status, page, headers=None):
+        self._write(status, page.encode(), "text/html; charset=utf-8", headers)
+
+    def _write(self, status, payload, content_type, headers):
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up, e.g. on an injected timeout.
+            self.close_connection = True
