@@ -21,12 +21,12 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser);
-# pango for WeasyPrint's PDFs; gettext to compile translations.
+# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser) and
+# pango for WeasyPrint's PDFs. Compiled translations are committed, so gettext is only needed by
+# `make messages`.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
@@ -41,8 +41,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-messages: install system-deps
-	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=tests
+messages: install
+	command -v msgfmt >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext; }
+	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=static
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # The whole suite on SQLite, then the database-specific tests again on PostgreSQL.

@@ -50,9 +50,10 @@ class EventPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        zone_name = cleaned_data.get("time_zone")
+        venue = cleaned_data.get("venue")
+        zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
         if not zone_name:
-            return cleaned_data
+            return cleaned_data  # the model's clean says why
         self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
         self._check_prices(cleaned_data.get("currency"))
         return cleaned_data

@@ -22,7 +22,7 @@ def new_calendar(method="PUBLISH", name=None):
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-calname", " ".join(name.split()))  # a one-line name: some clients show only that
     return calendar
 
 
@@ -71,8 +71,15 @@ def session_components(event, url, uid=session_uid, sequence=0, stamp=None, stat
 
 
 def to_ics(calendar):
-    """The calendar as bytes, with a VTIMEZONE for every zone its times use."""
-    calendar.add_missing_timezones()
+    """The calendar as bytes, with a VTIMEZONE for every zone its times use.
+
+    Each VTIMEZONE covers the calendar's dates and a year either side, not icalendar's default
+    of 1970-2038, so feeds stay small and events after 2038 still get their rules.
+    """
+    days = [event.decoded(name).date() for event in calendar.walk("VEVENT") for name in ("dtstart", "dtend")]
+    if days:
+        margin = dt.timedelta(days=366)
+        calendar.add_missing_timezones(first_date=min(days) - margin, last_date=max(days) + margin)
     return calendar.to_ical()
 
 

@@ -228,7 +228,9 @@ class EventPage(RoutablePageMixin, Page):
         Venue, verbose_name=_("venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
     online_url = models.URLField(_("online join link"), blank=True, help_text=_("Shown only to confirmed registrants."))
-    time_zone = TimeZoneField(_("time zone"), default="UTC", help_text=_("Times are entered and shown in this zone."))
+    time_zone = TimeZoneField(
+        _("time zone"), blank=True, help_text=_("Times are entered and shown in this zone. Blank: the venue's.")
+    )
     language = LanguageField(_("language"), default="en")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
 
@@ -333,6 +335,12 @@ class EventPage(RoutablePageMixin, Page):
     def clean(self):
         super().clean()
         errors = {}
+        if not self.time_zone and self.venue_id:
+            self.time_zone = self.venue.time_zone
+        if not self.time_zone:
+            errors["time_zone"] = _(
+                "Choose the time zone the event's times are in (an online event has no venue to take it from)."
+            )
         if self.format in (self.Format.IN_PERSON, self.Format.HYBRID) and not self.venue_id:
             errors["venue"] = _("An in-person or hybrid event needs a venue.")
         if self.registration_opens and self.registration_closes and self.registration_closes <= self.registration_opens:

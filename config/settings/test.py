@@ -8,3 +8,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Serve static files straight from the apps (no collectstatic) for the browser tests' live server.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

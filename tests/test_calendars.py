@@ -1,0 +1,147 @@
+"""Every calendar we emit is valid, and times survive daylight-saving changes."""
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.calendar_checks import parse_valid_calendar
+from tests.factories import TopicFactory, VenueFactory, local, make_event
+
+pytestmark = pytest.mark.django_db
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def dst_event():
+    """28 March 2027 is the last Sunday of March: London moves from GMT to BST at 01:00."""
+    venue = VenueFactory(
+        name="Wellcome Hall", city="London", country="GB", time_zone="Europe/London", latitude=51.5, longitude=-0.13
+    )
+    return make_event(
+        "Spring forward workshop",
+        venue=venue,
+        sessions=[
+            (local("Europe/London", 2027, 3, 27, 10), local("Europe/London", 2027, 3, 27, 16)),
+            (local("Europe/London", 2027, 3, 28, 10), local("Europe/London", 2027, 3, 28, 16)),
+        ],
+        tickets=[("Standard", "120"), ("Student", "60")],
+        currency="GBP",
+        topics=[TopicFactory(name="Ethics")],
+        ce_hours=12,
+    )
+
+
+def test_event_calendar_is_valid_with_one_event_per_session(client, dst_event):
+    response = client.get(dst_event.url + "ical/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = parse_valid_calendar(response.content)
+    assert calendar["METHOD"] == "PUBLISH"
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2
+    assert len({str(e["UID"]) for e in events}) == 2
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    assert all(e["DTSTART"].params["TZID"] == "Europe/London" for e in events)
+    assert "Wellcome Hall" in str(events[0]["LOCATION"])
+
+
+def test_dst_times_are_right_in_the_calendar(client, dst_event):
+    calendar = parse_valid_calendar(client.get(dst_event.url + "ical/").content)
+    saturday, sunday = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("DTSTART"))
+    assert saturday.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2027, 3, 27, 10, tzinfo=dt.UTC)  # GMT
+    assert sunday.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2027, 3, 28, 9, tzinfo=dt.UTC)  # BST
+    assert b"DTSTART;TZID=Europe/London:20270328T100000" in client.get(dst_event.url + "ical/").content
+    names = {sub["TZNAME"] for tz in calendar.walk("VTIMEZONE") for sub in tz.subcomponents}
+    assert {"GMT", "BST"} <= names
+
+
+def test_dst_times_are_right_in_the_api(client, dst_event):
+    result = client.get("/api/events/?past=1").json()["results"][0]
+    assert result["start"] == "2027-03-27T10:00:00+00:00"
+    assert result["end"] == "2027-03-28T16:00:00+01:00"
+    assert result["timezone"] == "Europe/London"
+
+
+def test_dst_times_are_right_on_the_page(client, dst_event):
+    html = client.get(dst_event.url).content.decode()
+    soup = BeautifulSoup(html, "html.parser")
+    sessions = soup.select(".sessions li")
+    assert len(sessions) == 2
+    saturday, sunday = (" ".join(li.get_text(" ").split()) for li in sessions)
+    assert "March 27, 2027" in saturday and "10 a.m." in saturday and "GMT" in saturday
+    assert "March 28, 2027" in sunday and "10 a.m." in sunday and "4 p.m." in sunday and "BST" in sunday
+    viewer = sessions[1].select_one("[data-viewer-time]")
+    assert viewer["data-start"] == "2027-03-28T10:00:00+01:00" and viewer["data-event-zone"] == "Europe/London"
+
+
+def json_ld(html):
+    soup = BeautifulSoup(html, "html.parser")
+    scripts = soup.find_all("script", type="application/ld+json")
+    assert len(scripts) == 1
+    return json.loads(scripts[0].string)
+
+
+def test_event_page_carries_schema_org_event(client, dst_event):
+    data = json_ld(client.get(dst_event.url).content.decode())
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Event"
+    assert data["name"] == "Spring forward workshop"
+    assert data["startDate"] == "2027-03-27T10:00:00+00:00" and data["endDate"] == "2027-03-28T16:00:00+01:00"
+    assert data["eventStatus"] == "https://schema.org/EventScheduled"
+    assert data["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert data["location"]["@type"] == "Place" and data["location"]["address"]["addressCountry"] == "GB"
+    assert [(o["price"], o["priceCurrency"]) for o in data["offers"]] == [("120.00", "GBP"), ("60.00", "GBP")]
+    assert data["organizer"]["name"] == dst_event.organizer.name
+
+
+def test_json_ld_of_online_and_cancelled_events(client):
+    event = make_event("Webinar </script><script>alert(1)</script>", format="online", status="cancelled")
+    html = client.get(event.url).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    data = json_ld(html)
+    assert data["name"] == "Webinar </script><script>alert(1)</script>"
+    assert data["eventStatus"] == "https://schema.org/EventCancelled"
+    assert data["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert data["location"]["@type"] == "VirtualLocation"
+
+
+def test_add_to_calendar_links(client, dst_event):
+    soup = BeautifulSoup(client.get(dst_event.url).content, "html.parser")
+    google = soup.find("a", string="Google")["href"]
+    outlook = soup.find("a", string="Outlook")["href"]
+    assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
+    assert "dates=20270327T100000Z%2F20270328T150000Z" in google and "ctz=Europe%2FLondon" in google
+    assert outlook.startswith("https://outlook.live.com/calendar/0/action/compose?")
+    assert "startdt=2027-03-27T10%3A00%3A00%2B00%3A00" in outlook
+    assert soup.find("a", attrs={"download": True})["href"] == dst_event.url + "ical/"
+
+
+def test_listing_feed_is_valid_across_many_zones(client):
+    for zone in ("Asia/Tokyo", "America/Los_Angeles", "Australia/Sydney", "Pacific/Auckland"):
+        make_event(f"Event in {zone}", time_zone=zone, start=dt.datetime(2031, 6, 1, 9, tzinfo=zoneinfo.ZoneInfo(zone)))
+    calendar = parse_valid_calendar(client.get("/events/ical/").content)
+    assert {tz["TZID"] for tz in calendar.walk("VTIMEZONE")} == {
+        "Asia/Tokyo",
+        "America/Los_Angeles",
+        "Australia/Sydney",
+        "Pacific/Auckland",
+    }
+    assert len(calendar.walk("VEVENT")) == 4
+
+
+def test_events_after_2038_still_get_their_zone_rules(client):
+    event = make_event("Far future", time_zone="Europe/London", start=dt.datetime(2045, 7, 1, 9, tzinfo=LONDON))
+    calendar = parse_valid_calendar(client.get(event.url + "ical/").content)
+    transitions = [sub.decoded("DTSTART") for tz in calendar.walk("VTIMEZONE") for sub in tz.subcomponents]
+    assert any(t.year == 2045 for t in transitions)
+
+
+def test_calendar_text_is_escaped(client):
+    event = make_event("Commas, semicolons; and\nnewlines", summary="Line one\nLine two; with, punctuation")
+    data = client.get(event.url + "ical/").content
+    vevent = parse_valid_calendar(data).walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == "Commas, semicolons; and\nnewlines"
+    assert re.search(rb"SUMMARY:Commas\\, semicolons\\; and\\nnewlines", data)
