@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from . import conf
@@ -32,11 +33,11 @@ def session_uid(session):
 
 def location_text(event):
     if event.format == event.Format.ONLINE or not event.venue_id:
-        return "Online"
+        return gettext("Online")
     venue = event.venue
     parts = [venue.name, venue.address.replace("\n", ", "), venue.city, venue.postal_code, venue.country.name]
     text = ", ".join(part for part in parts if part)
-    return f"{text} (and online)" if event.format == event.Format.HYBRID else text
+    return gettext("%(place)s (and online)") % {"place": text} if event.format == event.Format.HYBRID else text
 
 
 def session_components(event, url, uid=session_uid, sequence=0, stamp=None, status=None):

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -437,7 +438,7 @@ class EventSession(Orderable):
         verbose_name_plural = _("sessions")
 
     def __str__(self):
-        return self.title or timezone.localtime(self.start, self.page.zone).strftime("%Y-%m-%d %H:%M")
+        return self.title or date_format(timezone.localtime(self.start, self.page.zone), "SHORT_DATETIME_FORMAT")
 
     def clean(self):
         errors = {}
