@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
@@ -374,6 +375,10 @@ class EventPage(RoutablePageMixin, Page):
     @cached_property
     def ordered_sessions(self):
         return sorted(self.sessions.all(), key=lambda s: s.start)
+
+    @property
+    def country_name(self):
+        return countries.name(self.country) if self.country else ""
 
     @property
     def is_online(self):

@@ -287,3 +287,9 @@ def test_calendar_feed_follows_the_listing_filters(client, events, query, expect
 
 def test_calendar_feed_rejects_invalid_parameters(client, events):
     assert client.get("/events/ical/?country=XX").status_code == 400
+
+
+def test_cards_show_place_format_price_and_credits(client, events):
+    html = client.get("/events/?past=1").content.decode()
+    assert "Tokyo, Japan" in html and "London, United Kingdom" in html
+    assert "¥15,000" in html and "Free" in html and "6 CE hours" in html
