@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/events/", api_events, name="api_events"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("registrations.urls")),
     path("sitemap.xml", sitemap),
 ]
 

@@ -254,6 +254,10 @@ class EventPage(RoutablePageMixin, Page):
         _("registration closes"), null=True, blank=True, help_text=_("Blank: when the event starts.")
     )
     cancellation_policy = RichTextField(_("cancellation policy"), blank=True, features=["bold", "italic", "link", "ul"])
+    cancellation_deadline_days = models.PositiveSmallIntegerField(
+        _("attendees may cancel until (days before)"), null=True, blank=True, default=7,
+        help_text=_("Attendees can cancel themselves, with a full refund, up to this many days before the event. Blank: only organizers can cancel."),
+    )  # fmt: skip
 
     # Summary fields, copied on save from sessions, venue and ticket types (not edited by hand).
     start = models.DateTimeField(_("starts"), null=True, editable=False, db_index=True)
@@ -295,6 +299,7 @@ class EventPage(RoutablePageMixin, Page):
                 FieldRowPanel([FieldPanel("capacity"), FieldPanel("currency")]),
                 FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),
                 InlinePanel("ticket_types", label=_("Ticket type")),
+                FieldPanel("cancellation_deadline_days"),
                 FieldPanel("cancellation_policy"),
             ],
             heading=_("Registration"),

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Locale, Page, Site
 
 from events.models import EventIndexPage, EventPage
 
@@ -35,3 +37,17 @@ class HomePage(Page):
         )
         context["event_index"] = EventIndexPage.objects.live().first()
         return context
+
+
+def ensure_home():
+    """The home page and default site, made when missing (a fresh or emptied database)."""
+    home = HomePage.objects.first()
+    if home is None:
+        language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        locale = Locale.objects.first() or Locale.objects.create(language_code=language)
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+        home = root.add_child(instance=HomePage(title="Events for clinicians, worldwide", slug="home", locale=locale))
+        home.save_revision().publish()
+    if not Site.objects.filter(is_default_site=True).exists():
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Events")
+    return home

@@ -1,1 +1,244 @@
-"""Who comes: orders, registrations, waitlist and check-ins (see DESIGN.md; next issue)."""
+"""Who comes: orders, the seats in them, refunds, the waitlist, and the Stripe events we saw.
+
+State machines are written here once (`TRANSITIONS`); `transition()` refuses anything else.
+Business operations live in `services/`; see services/capacity.py for the locking rule.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import EventPage, TicketType
+
+
+def new_secret():
+    """256 bits from the OS's random source, URL-safe: unguessable, never derived from an id."""
+    return secrets.token_urlsafe(32)
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class StateMachine(models.Model):
+    TRANSITIONS: dict = {}
+
+    class Meta:
+        abstract = True
+
+    def transition(self, new_status):
+        if new_status not in self.TRANSITIONS.get(self.status, ()):
+            raise IllegalTransition(f"{type(self).__name__} {self.pk}: {self.status} -> {new_status} is not allowed")
+        self.status = new_status
+
+
+class OrderQuerySet(models.QuerySet):
+    def overdue(self, now=None):
+        return self.filter(status=Order.Status.PENDING, hold_deadline__lt=now or timezone.now())
+
+
+class Order(StateMachine):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
+        Status.PAID: {Status.CANCELLED},
+        # Money that arrives after the hold was released: the seats are taken again if any are left.
+        Status.EXPIRED: {Status.PAID},
+    }
+
+    event = models.ForeignKey(EventPage, verbose_name=_("event"), on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    buyer_name = models.CharField(_("buyer"), max_length=200)
+    buyer_email = models.EmailField(_("buyer's email"))
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    language = models.CharField(max_length=10, default="en")
+    token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    checkout_attempt = models.PositiveSmallIntegerField(default=0)
+    stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    hold_deadline = models.DateTimeField(_("hold until"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self):
+        return f"#{self.pk} {self.buyer_name} ({self.get_status_display()})"
+
+    @property
+    def is_free(self):
+        return self.total == 0
+
+    def refunded_amount(self):
+        return sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.SUCCEEDED), start=0)
+
+    def refundable_amount(self):
+        if self.status not in (Order.Status.PAID, Order.Status.CANCELLED) or self.is_free:
+            return 0
+        pending = sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.PENDING), start=0)
+        return self.total - self.refunded_amount() - pending
+
+    def log(self, action, user=None, **detail):
+        OrderLogEntry.objects.create(order=self, action=action, user=user, detail=detail)
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def taking_seats(self):
+        """Seats that count against capacity: held while paying, or confirmed."""
+        return self.filter(status__in=(Registration.Status.HELD, Registration.Status.CONFIRMED))
+
+    def confirmed(self):
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+
+class Registration(StateMachine):
+    class Status(models.TextChoices):
+        HELD = "held", _("Held (awaiting payment)")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RELEASED = "released", _("Released (not paid)")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.HELD: {Status.CONFIRMED, Status.RELEASED},
+        Status.CONFIRMED: {Status.CANCELLED},
+        Status.RELEASED: {Status.CONFIRMED},  # paid late, and a seat was still free
+    }
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="registrations")
+    event = models.ForeignKey(
+        EventPage, verbose_name=_("event"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    ticket_type = models.ForeignKey(
+        TicketType, verbose_name=_("ticket type"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.HELD, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    profession = models.CharField(_("profession"), max_length=200, blank=True)
+    licence_number = models.CharField(_("licence number"), max_length=100, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    price = models.DecimalField(_("price paid"), max_digits=10, decimal_places=2)
+    ticket_secret = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable calendar invite UID.")
+    invite_sequence = models.PositiveIntegerField(default=0)
+    invite_fingerprint = models.CharField(max_length=64, blank=True, help_text="What the last invite said.")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["ticket_type", "status"])]
+
+    def __str__(self):
+        return f"{self.name} – {self.event.title}"
+
+
+class Refund(StateMachine):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED},
+        Status.FAILED: {Status.PENDING, Status.SUCCEEDED},  # retried
+        Status.SUCCEEDED: {Status.FAILED},  # Stripe may still fail a refund later
+    }
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    number = models.PositiveSmallIntegerField(help_text="n in the idempotency key refund-<order>-<n>.")
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="one_refund_number_per_order")]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+
+    def __str__(self):
+        return f"Refund {self.number} of order #{self.order_id}: {self.amount} ({self.status})"
+
+
+class WaitlistEntry(StateMachine):
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a seat")
+        CLAIMED = "claimed", _("Claimed")
+        LAPSED = "lapsed", _("Offer lapsed")
+        LEFT = "left", _("Left the waitlist")
+
+    TRANSITIONS = {
+        Status.WAITING: {Status.OFFERED, Status.LEFT},
+        Status.OFFERED: {Status.CLAIMED, Status.LAPSED, Status.LEFT},
+    }
+
+    event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="waitlist")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="waitlist")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
+    token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_status_display()})"
+
+
+class OrderLogEntry(models.Model):
+    """Every change to an order, by whom: the order's history in the admin."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="log_entries")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=50)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class StripeEvent(models.Model):
+    """Webhook events already handled: a redelivery changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
-from home.models import HomePage
+from home.models import ensure_home
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -42,7 +42,7 @@ class VenueFactory(factory.django.DjangoModelFactory):
 
 
 def event_index():
-    home = HomePage.objects.get()
+    home = ensure_home()
     index = EventIndexPage.objects.child_of(home).first()
     if index is None:
         index = home.add_child(instance=EventIndexPage(title="Events", slug="events"))

@@ -6,18 +6,15 @@ import json
 import zoneinfo
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
 
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
 from home.demo import alliance
-from home.models import HomePage
+from home.models import ensure_home
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "demo-admin-password"
@@ -518,7 +515,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        home = self.ensure_home()
+        home = ensure_home()
         index = EventIndexPage.objects.child_of(home).first()
         if index is None:
             index = home.add_child(
@@ -659,22 +656,6 @@ class Command(BaseCommand):
         index.add_child(instance=page)
         page.save_revision().publish()
         return 1
-
-    def ensure_home(self):
-        """The home page and default site, made here too when the database was emptied."""
-        home = HomePage.objects.first()
-        if home is None:
-            locale = Locale.objects.first() or Locale.objects.create(
-                language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-            )
-            root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-            home = root.add_child(
-                instance=HomePage(title="Events for clinicians, worldwide", slug="home", locale=locale)
-            )
-            home.save_revision().publish()
-        if not Site.objects.filter(is_default_site=True).exists():
-            Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Events")
-        return home
 
     def ensure_admin(self):
         User = get_user_model()

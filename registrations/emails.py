@@ -1,0 +1,263 @@
+"""The one email sender.
+
+`send_email(kind, registration=…|order=…|waitlist_entry=…, **extra)` queues a django-tasks task once
+the current transaction commits, so a rolled-back change sends nothing. The task (`deliver_email`)
+loads the objects again, renders `registrations/email/<kind>_subject.txt`, `<kind>.txt` and
+`<kind>.html` in the reader's language, and sends them. A delivery that fails (SMTP down) is tried
+again later when the task backend can defer (the database queue); otherwise the task fails and the
+failure is recorded by the backend. Logs name kinds and ids, never attendees' names or addresses.
+
+Invite emails (confirmation, event_changed, cancellation, event_cancelled) are:
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        text/html
+        text/calendar; method=REQUEST|CANCEL; charset="utf-8"
+      application/ics; name="invite.ics"  (attachment)
+
+For "event_changed", "cancellation" and "event_cancelled" the caller increments
+`registration.invite_sequence` (and saves it) BEFORE calling `send_email`: the invite is built at
+delivery time from the registration as it is then (see invites.py).
+"""
+
+import datetime as dt
+import json
+import logging
+import smtplib
+from dataclasses import dataclass
+from decimal import Decimal
+from email import encoders
+from email.mime.base import MIMEBase
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django_tasks import task
+
+from events.ical import location_text
+
+from .invites import event_fingerprint, event_url, invite_calendar, shows_online_link, site_url
+from .models import Order, Registration, WaitlistEntry
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6  # the first try and five retries: 2, 4, 8, 16, 32 minutes later
+
+
+@dataclass(frozen=True)
+class Kind:
+    about: str  # "registration", "order" or "waitlist_entry": what the email is about, and who gets it
+    method: str | None = None  # the invite's iTIP method, None for no invite
+
+
+KINDS = {
+    "confirmation": Kind("registration", "REQUEST"),
+    "event_changed": Kind("registration", "REQUEST"),
+    "cancellation": Kind("registration", "CANCEL"),
+    "event_cancelled": Kind("registration", "CANCEL"),
+    "refund": Kind("order"),
+    "sold_out_refunded": Kind("order"),
+    "payment_failed": Kind("order"),
+    "waitlist_offer": Kind("waitlist_entry"),
+}
+
+
+class Email(EmailMultiAlternatives):
+    """Writes the calendar part's Content-Type as mail clients' own invites do:
+    `text/calendar; charset="utf-8"; method=REQUEST` (the email package would quote the method)."""
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        for part in message.walk():
+            method = part.get_param("method") if part.get_content_type() == "text/calendar" else None
+            if method:
+                part.replace_header("Content-Type", f'text/calendar; charset="utf-8"; method={method}')
+        return message
+
+
+def ticket_url(registration):
+    return site_url(f"/tickets/{registration.ticket_secret}/")
+
+
+def claim_url(entry):
+    return site_url(f"/waitlist/claim/{entry.token}/")
+
+
+def send_email(kind, *, registration=None, order=None, waitlist_entry=None, **extra):
+    """Queue the `kind` email, sent once the current transaction commits (at once outside one).
+
+    `extra` must be JSON-serialisable (it travels through the task queue) and reaches the templates
+    as it is; "refund" takes `amount` (a string), "waitlist_offer" may take `language`.
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"Unknown email kind {kind!r}")
+    if order is None and registration is not None:
+        order = registration.order
+    subject = {"registration": registration, "order": order, "waitlist_entry": waitlist_entry}[spec.about]
+    if subject is None or subject.pk is None:
+        raise ValueError(f"A {kind!r} email needs a saved {spec.about}")
+    json.dumps(extra)  # fail now, in the caller, rather than in the queue
+    enqueue = partial(
+        deliver_email.enqueue,
+        kind,
+        registration_id=registration.pk if registration is not None else None,
+        order_id=order.pk if order is not None else None,
+        waitlist_entry_id=waitlist_entry.pk if waitlist_entry is not None else None,
+        extra=extra,
+    )
+    # robust: a queue that cannot take the task must not turn a committed change into an error page.
+    transaction.on_commit(enqueue, robust=True)
+
+
+@task()
+def deliver_email(kind, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None, attempt=1):
+    """Build and send one email (see `send_email`). Returns "sent", "skipped" or "retrying"."""
+    try:
+        message = build_email(
+            kind, registration_id=registration_id, order_id=order_id, waitlist_entry_id=waitlist_entry_id, extra=extra
+        )
+    except (Registration.DoesNotExist, Order.DoesNotExist, WaitlistEntry.DoesNotExist):
+        log.warning(
+            "Email %s not sent: its object is gone (registration=%s order=%s waitlist=%s)",
+            kind,
+            registration_id,
+            order_id,
+            waitlist_entry_id,
+        )
+        return "skipped"
+    if message is None:
+        return "skipped"
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        backend = deliver_email.get_backend()
+        if attempt < MAX_ATTEMPTS and backend.supports_defer:
+            log.warning(
+                "Email %s (registration=%s order=%s waitlist=%s) failed, attempt %d: %s; retrying",
+                kind,
+                registration_id,
+                order_id,
+                waitlist_entry_id,
+                attempt,
+                type(error).__name__,
+            )
+            deliver_email.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt)).enqueue(
+                kind, registration_id=registration_id, order_id=order_id, waitlist_entry_id=waitlist_entry_id, extra=extra, attempt=attempt + 1
+            )  # fmt: skip
+            return "retrying"
+        log.error(
+            "Email %s (registration=%s order=%s waitlist=%s) failed, attempt %d: %s",
+            kind,
+            registration_id,
+            order_id,
+            waitlist_entry_id,
+            attempt,
+            type(error).__name__,
+        )
+        raise
+    if message.invite_fingerprint:
+        # What the attendee's calendar now says: the next publish compares against this.
+        Registration.objects.filter(pk=message.registration_id).update(invite_fingerprint=message.invite_fingerprint)
+    log.info("Email %s sent (registration=%s order=%s waitlist=%s)", kind, registration_id, order_id, waitlist_entry_id)
+    return "sent"
+
+
+def supported_language(code):
+    try:
+        return translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None):
+    """The message for `kind`, ready to send; None when it should no longer be sent (an invite
+    REQUEST for a registration that is not confirmed any more)."""
+    spec = KINDS[kind]
+    extra = dict(extra or {})
+    registration = order = entry = None
+    if spec.about == "registration":
+        registration = Registration.objects.select_related(
+            "order", "ticket_type", "event__venue", "event__organizer"
+        ).get(pk=registration_id)
+        order, event, recipient = registration.order, registration.event, registration.email
+        name, language = registration.name, order.language
+        if spec.method == "REQUEST" and registration.status != Registration.Status.CONFIRMED:
+            log.info("Email %s for registration %s skipped: it is %s", kind, registration.pk, registration.status)
+            return None
+    elif spec.about == "order":
+        order = Order.objects.select_related("event__venue", "event__organizer").get(pk=order_id)
+        event, recipient, name, language = order.event, order.buyer_email, order.buyer_name, order.language
+    else:
+        entry = WaitlistEntry.objects.select_related("ticket_type", "event__venue", "event__organizer").get(
+            pk=waitlist_entry_id
+        )
+        # The waitlist keeps no language: the one it was asked in, else the event's own.
+        event, recipient, name = entry.event, entry.email, entry.name
+        language = extra.pop("language", None) or event.language
+
+    language = supported_language(language)
+    with translation.override(language):
+        context = {
+            **extra,
+            "kind": kind,
+            "language": language,
+            "name": name,
+            "event": event,
+            "event_url": event_url(event),
+            "sessions": event.ordered_sessions,
+            "location": location_text(event),
+            "organizer": event.organizer if event.organizer_id else None,
+            "registration": registration,
+            "order": order,
+            "entry": entry,
+        }
+        if registration is not None:
+            context["ticket_type"] = registration.ticket_type
+            context["ticket_url"] = ticket_url(registration)
+            context["online_url"] = event.online_url if shows_online_link(registration, event, spec.method) else ""
+        if order is not None:
+            context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total
+            context["currency"] = order.currency
+        if entry is not None:
+            context["ticket_type"] = entry.ticket_type
+            context["claim_url"] = claim_url(entry)
+            context["offer_expires_at"] = entry.offer_expires_at
+
+        template = f"registrations/email/{kind}"
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        context["subject"] = subject
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+        ics = invite_calendar(registration, spec.method, event=event) if spec.method else None
+
+    organizer_email = event.organizer.email if event.organizer_id else ""
+    message = Email(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        reply_to=[organizer_email] if organizer_email else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    message.registration_id = registration.pk if registration is not None else None
+    message.invite_fingerprint = None
+    if ics is not None:
+        message.attach_alternative(ics.decode(), f"text/calendar; method={spec.method}")
+        message.attach(ics_attachment(ics))
+        if spec.method == "REQUEST":
+            message.invite_fingerprint = event_fingerprint(event)
+    return message
+
+
+def ics_attachment(ics, filename="invite.ics"):
+    part = MIMEBase("application", "ics", name=filename)
+    part.set_payload(ics)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part

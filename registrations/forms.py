@@ -1,0 +1,62 @@
+"""The registration form: a ticket type, then one block of fields per attendee (1 to 10)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import conf
+
+
+class AttendeeForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    profession = forms.CharField(
+        label=_("Profession"), max_length=200, required=False, help_text=_("For example: psychologist, social worker")
+    )
+    licence_number = forms.CharField(label=_("Licence number"), max_length=100, required=False)
+
+    def __init__(self, *args, ce=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ce:
+            self.fields["profession"].required = True
+            self.fields["licence_number"].required = True
+        else:
+            del self.fields["profession"], self.fields["licence_number"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError(_("Enter the attendee's name."))
+        return name
+
+
+class TicketForm(forms.Form):
+    ticket_type = forms.TypedChoiceField(label=_("Ticket"), coerce=int, widget=forms.RadioSelect)
+    quantity = forms.IntegerField(label=_("Number of attendees"), min_value=1, initial=1)
+
+    def __init__(self, *args, event, availability, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].widget.attrs.update({"min": 1, "max": conf.get("REGISTRATIONS_MAX_QUANTITY")})
+        self.fields["ticket_type"].choices = [(t.pk, t.name) for t in event.ticket_types.all()]
+        self.availability = availability
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        limit = conf.get("REGISTRATIONS_MAX_QUANTITY")
+        if quantity > limit:
+            raise ValidationError(_("You can register at most %(limit)s people at once.") % {"limit": limit})
+        return quantity
+
+
+class WaitlistForm(forms.Form):
+    ticket_type = forms.TypedChoiceField(label=_("Ticket"), coerce=int)
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ticket_type"].choices = [(t.pk, t.name) for t in event.ticket_types.all()]
+
+
+def attendee_forms(data, quantity, ce):
+    return [AttendeeForm(data, prefix=f"attendee-{i}", ce=ce) for i in range(quantity)]

@@ -1,0 +1,189 @@
+"""Calendar invites that stay true (DESIGN.md, invariant 5).
+
+Each registration has a stable UID per session (`<registration.uid>-<session pk>@<domain>`), so
+every invite we send about it updates the same entries in the attendee's calendar:
+
+- confirmation: METHOD:REQUEST, SEQUENCE = registration.invite_sequence (0 for a new one);
+- a change of time, place, status, title or join link on publish: METHOD:REQUEST, SEQUENCE + 1;
+- the registration or the whole event cancelled: METHOD:CANCEL, SEQUENCE + 1.
+
+Whoever sends an update or a cancellation increments `invite_sequence` *before* calling
+`emails.send_email` (see `send_updates_for_event`); the invite is built when the email is
+delivered, from the registration's sequence at that moment.
+
+`registration.invite_fingerprint` is a digest of what the last invite said
+(`event_fingerprint`), so publishing a page without changes that matter to attendees sends
+nothing, and publishing twice sends once.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from icalendar import vCalAddress, vText
+from wagtail.signals import page_published
+
+from events import conf as events_conf
+from events.ical import location_text, new_calendar, session_components, to_ics
+from events.models import EventPage
+
+from .models import Registration
+
+log = logging.getLogger(__name__)
+
+METHODS = ("REQUEST", "CANCEL")
+DISPATCH_UID = "registrations.invites.event_published"
+
+
+def invite_uid(registration, session):
+    """Stable for a registration and a session, whatever else changes (never change the domain)."""
+    return f"{registration.uid}-{session.pk}@{events_conf.get('EVENTS_UID_DOMAIN')}"
+
+
+def site_url(path=""):
+    """An absolute address on the public site (WAGTAILADMIN_BASE_URL); there is no request in a task."""
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://localhost"
+    if path.startswith(("http://", "https://")):
+        return path
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def event_url(event):
+    """The event page's public address. A relative page URL is joined to WAGTAILADMIN_BASE_URL (the
+    Wagtail Site's own hostname may be a placeholder such as localhost); a full one is kept."""
+    return site_url(event.get_url() or "/")
+
+
+def organizer_address():
+    """ORGANIZER for events without an organizer: the address mail comes from."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{address or 'noreply@' + events_conf.get('EVENTS_UID_DOMAIN')}")
+    if name:
+        organizer.params["cn"] = vText(name)
+    return organizer
+
+
+def attendee_address(registration):
+    attendee = vCalAddress(f"mailto:{registration.email}")
+    attendee.params["cn"] = vText(" ".join(registration.name.split()))
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
+    return attendee
+
+
+def shows_online_link(registration, event, method="REQUEST"):
+    """The join link is for confirmed registrants only, and pointless in a cancellation."""
+    return registration.status == Registration.Status.CONFIRMED and event.is_online and bool(event.online_url)
+
+
+def invite_calendar(registration, method="REQUEST", event=None, stamp=None) -> bytes:
+    """The iTIP invite (RFC 5546) for `registration`: one VEVENT per session, with ORGANIZER,
+    ATTENDEE and VTIMEZONE. `method` is "REQUEST" or "CANCEL" (every VEVENT then says CANCELLED).
+
+    Texts (such as the location "Online") follow the active language: call it inside
+    `translation.override(order.language)`.
+    """
+    if method not in METHODS:
+        raise ValueError(f"Unknown invite method {method!r}")
+    event = event or registration.event
+    url = event_url(event)
+    calendar = new_calendar(method)
+    components = session_components(
+        event,
+        url,
+        uid=lambda session: invite_uid(registration, session),
+        sequence=registration.invite_sequence,
+        stamp=(stamp or timezone.now()).astimezone(dt.UTC),
+        status="CANCELLED" if method == "CANCEL" else None,
+    )
+    for component in components:
+        if shows_online_link(registration, event, method):
+            description = f"{component['description']}\n\n{gettext('Join online')}: {event.online_url}"
+            component.pop("description")
+            component.add("description", description)
+        if "organizer" not in component:
+            component.add("organizer", organizer_address())
+        component.add("attendee", attendee_address(registration))
+        calendar.add_component(component)
+    return to_ics(calendar)
+
+
+def event_fingerprint(event) -> str:
+    """A digest of what an invite says that matters to an attendee: each session's times, the
+    place, the status, the join link and the title. Independent of the active language."""
+    with translation.override(None):
+        location = location_text(event)
+    facts = {
+        "title": event.title,
+        "status": event.status,
+        "location": location,
+        "online_url": event.online_url,
+        "sessions": [
+            [
+                session.pk,
+                session.title,
+                session.start.astimezone(dt.UTC).isoformat(),
+                session.end.astimezone(dt.UTC).isoformat(),
+            ]
+            for session in event.ordered_sessions
+        ],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def send_updates_for_event(event):
+    """Tell every confirmed registrant whose last invite no longer matches the published event:
+    an "event_changed" REQUEST, or an "event_cancelled" CANCEL once the event is cancelled, each
+    with SEQUENCE + 1. Idempotent: a second call finds every fingerprint current and sends nothing.
+
+    Returns how many emails were queued.
+    """
+    from .emails import send_email  # emails imports this module
+
+    # The page row holds the live content (drafts live in revisions): read what was published.
+    event = EventPage.objects.select_related("venue", "organizer").get(pk=event.pk)
+    fingerprint = event_fingerprint(event)
+    kind = "event_cancelled" if event.status == EventPage.Status.CANCELLED else "event_changed"
+    sent = 0
+    with transaction.atomic():
+        stale = (
+            Registration.objects.select_for_update()
+            .filter(event=event, status=Registration.Status.CONFIRMED)
+            .exclude(invite_fingerprint=fingerprint)
+            .order_by("pk")
+        )
+        for registration in stale:
+            registration.invite_sequence += 1
+            registration.invite_fingerprint = fingerprint
+            registration.save(update_fields=["invite_sequence", "invite_fingerprint"])
+            send_email(kind, registration=registration)
+            sent += 1
+    if sent:
+        log.info("Event %s: %s queued for %d registrations", event.pk, kind, sent)
+    return sent
+
+
+def event_published(sender, instance, **kwargs):
+    """wagtail's page_published: send updates once the publish has committed."""
+    event_id = instance.pk
+    transaction.on_commit(lambda: send_updates_for_event(EventPage(pk=event_id)), robust=True)
+
+
+def connect_signals():
+    """Call from RegistrationsConfig.ready(). Safe to call more than once (dispatch_uid)."""
+    page_published.connect(event_published, sender=EventPage, dispatch_uid=DISPATCH_UID)
+
+
+def signals_connected():
+    return any(key[0] == DISPATCH_UID for key, *_ in page_published.receivers)
+
+
+def disconnect_signals():
+    page_published.disconnect(event_published, sender=EventPage, dispatch_uid=DISPATCH_UID)

@@ -1,0 +1,96 @@
+"""Seats: how many are left, and taking them without ever selling one twice.
+
+The locking rule, written once and obeyed by every operation that changes how many seats are taken
+(taking seats here, confirming released ones in fulfilment, offering seats to the waitlist):
+
+    inside one transaction, first lock the event's row (`lock_event`: SELECT ... FOR UPDATE on
+    PostgreSQL; on SQLite the IMMEDIATE transaction already holds the database's write lock),
+    then recount the seats taken, then write.
+
+Two buyers can then never both see the last seat as free: the second waits for the first's commit
+and recounts. Seats are counted from the registrations themselves (held + confirmed) plus seats
+offered to the waitlist, never from a cached counter that could drift.
+"""
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events.models import EventPage
+
+from ..models import Registration, WaitlistEntry
+
+
+class SoldOut(Exception):
+    def __init__(self, seats_left):
+        super().__init__(f"{seats_left} seats left")
+        self.seats_left = seats_left
+
+
+def lock_event(event_id) -> EventPage:
+    assert transaction.get_connection().in_atomic_block, "lock_event needs a transaction"
+    return EventPage.objects.select_for_update(of=("self",)).get(pk=event_id)
+
+
+def seats_taken(event, ticket_type=None, exclude_offer=None):
+    """Held and confirmed seats, plus seats reserved by live waitlist offers."""
+    registrations = Registration.objects.taking_seats().filter(event=event)
+    offers = WaitlistEntry.objects.filter(
+        event=event, status=WaitlistEntry.Status.OFFERED, offer_expires_at__gt=timezone.now()
+    )
+    if exclude_offer is not None:
+        offers = offers.exclude(pk=exclude_offer.pk)
+    if ticket_type is not None:
+        registrations = registrations.filter(ticket_type=ticket_type)
+        offers = offers.filter(ticket_type=ticket_type)
+    return registrations.count() + offers.count()
+
+
+def seats_left(event, ticket_type, exclude_offer=None):
+    """Seats still free for `ticket_type` (None: no limit)."""
+    limits = []
+    if event.capacity is not None:
+        limits.append(event.capacity - seats_taken(event, exclude_offer=exclude_offer))
+    if ticket_type.capacity is not None:
+        limits.append(ticket_type.capacity - seats_taken(event, ticket_type, exclude_offer=exclude_offer))
+    return max(0, min(limits)) if limits else None
+
+
+def ensure_seats(event, ticket_type, count, exclude_offer=None):
+    """Raise SoldOut unless `count` seats are free. Call only with the event locked."""
+    left = seats_left(event, ticket_type, exclude_offer=exclude_offer)
+    if left is not None and left < count:
+        raise SoldOut(left)
+
+
+def availability(event):
+    """Seats left per ticket type, for showing (not for deciding: that happens under the lock)."""
+    taken = dict(
+        Registration.objects.taking_seats()
+        .filter(event=event)
+        .values_list("ticket_type")
+        .annotate(n=Count("pk"))
+        .values_list("ticket_type", "n")
+    )
+    offers = dict(
+        WaitlistEntry.objects.filter(
+            Q(status=WaitlistEntry.Status.OFFERED), Q(offer_expires_at__gt=timezone.now()), event=event
+        )
+        .values_list("ticket_type")
+        .annotate(n=Count("pk"))
+        .values_list("ticket_type", "n")
+    )
+    used = {key: taken.get(key, 0) + offers.get(key, 0) for key in set(taken) | set(offers)}
+    event_left = None if event.capacity is None else max(0, event.capacity - sum(used.values()))
+    result = {}
+    for ticket_type in event.ticket_types.all():
+        limits = [
+            x
+            for x in (
+                event_left,
+                None if ticket_type.capacity is None else max(0, ticket_type.capacity - used.get(ticket_type.pk, 0)),
+            )
+            if x is not None
+        ]
+        result[ticket_type.pk] = min(limits) if limits else None
+    return result

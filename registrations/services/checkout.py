@@ -1,0 +1,119 @@
+"""Placing an order: seats taken under the event lock, then (for paid tickets) a Stripe Checkout
+Session whose expiry is the hold's deadline."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import conf, stripe_gateway
+from ..emails import send_email
+from ..models import Order, Registration, WaitlistEntry
+from .capacity import ensure_seats, lock_event
+
+
+class RegistrationClosed(Exception):
+    """Why this ticket cannot be bought now (a sentence for the buyer)."""
+
+
+class PaymentUnavailable(Exception):
+    """Stripe could not start the payment; the seats were released and the buyer may retry."""
+
+
+@dataclass
+class Attendee:
+    name: str
+    email: str
+    profession: str = ""
+    licence_number: str = ""
+
+
+def check_on_sale(event, ticket_type, now):
+    if not event.live:
+        raise RegistrationClosed(_("This event is not published."))
+    if event.status != event.Status.SCHEDULED:
+        raise RegistrationClosed(
+            _("This event is %(status)s: registration is closed.") % {"status": event.get_status_display().lower()}
+        )
+    if not event.registration_is_open(now):
+        raise RegistrationClosed(_("Registration for this event is closed."))
+    if not ticket_type.on_sale(now):
+        raise RegistrationClosed(_("“%(ticket)s” tickets are not on sale now.") % {"ticket": ticket_type.name})
+
+
+def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None):
+    """Take the seats and create the order: confirmed at once when free, held while paying otherwise.
+
+    Raises RegistrationClosed, or capacity.SoldOut when the seats are gone.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event = lock_event(event.pk)
+        ticket_type = event.ticket_types.filter(pk=ticket_type_id).first()
+        if ticket_type is None:
+            raise RegistrationClosed(_("That ticket type does not belong to this event."))
+        check_on_sale(event, ticket_type, now)
+        if waitlist_entry is not None:
+            waitlist_entry = WaitlistEntry.objects.select_for_update().get(pk=waitlist_entry.pk)
+            if (
+                waitlist_entry.status != WaitlistEntry.Status.OFFERED
+                or waitlist_entry.offer_expires_at <= now
+                or waitlist_entry.event_id != event.pk
+            ):
+                raise RegistrationClosed(_("This waitlist offer has lapsed."))
+            ensure_seats(event, ticket_type, len(attendees), exclude_offer=waitlist_entry)
+            waitlist_entry.transition(WaitlistEntry.Status.CLAIMED)
+            waitlist_entry.save(update_fields=["status"])
+        else:
+            ensure_seats(event, ticket_type, len(attendees))
+        total = ticket_type.price * len(attendees)
+        free = total == 0
+        hold_deadline = None if free else now + dt.timedelta(minutes=conf.get("REGISTRATIONS_HOLD_MINUTES"))
+        order = Order.objects.create(
+            event=event, buyer_name=buyer_name, buyer_email=buyer_email, total=total, currency=event.currency, language=language,
+            status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
+        )  # fmt: skip
+        status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
+        registrations = Registration.objects.bulk_create(
+            Registration(
+                order=order,
+                event=event,
+                ticket_type=ticket_type,
+                price=ticket_type.price,
+                status=status,
+                confirmed_at=now if free else None,
+                name=a.name,
+                email=a.email,
+                profession=a.profession,
+                licence_number=a.licence_number,
+            )  # fmt: skip
+            for a in attendees
+        )
+        order.log("placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total))
+        if free:
+            order.log("confirmed", free=True)
+            for registration in registrations:
+                send_email("confirmation", registration=registration)
+    return order
+
+
+def start_payment(order, success_url, cancel_url):
+    """The Stripe Checkout page's address for a pending order.
+
+    If Stripe fails or times out the order is cancelled and its seats released: the buyer never
+    saw a payment page, so no money can arrive for it (and if it somehow did, fulfilment refunds).
+    """
+    registrations = list(order.registrations.select_related("ticket_type"))
+    try:
+        session = stripe_gateway.create_checkout_session(order, registrations, success_url, cancel_url)
+    except stripe_gateway.StripeError as error:
+        from .fulfilment import release_order
+
+        release_order(order.pk, Order.Status.CANCELLED, reason=f"payment could not start: {type(error).__name__}")
+        raise PaymentUnavailable from error
+    Order.objects.filter(pk=order.pk).update(stripe_checkout_session_id=session.id)
+    order.stripe_checkout_session_id = session.id
+    order.log("checkout_started", session=session.id)
+    return session.url

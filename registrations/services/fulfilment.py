@@ -1,0 +1,158 @@
+"""Turning payments into seats, exactly once, and releasing seats only when no payment can come.
+
+`fulfil_session` is the one way an order becomes paid: the webhook and the success page both call
+it with the session re-fetched from Stripe. It locks the order, so duplicate, late and
+out-of-order deliveries change nothing twice.
+"""
+
+import logging
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import stripe_gateway
+from ..emails import send_email
+from ..models import Order, Registration
+from . import refunds, waitlist
+from .capacity import SoldOut, ensure_seats, lock_event
+
+log = logging.getLogger(__name__)
+PAID_STATUSES = ("paid", "no_payment_required")
+
+
+def fulfil(session_id):
+    """Fetch the Checkout Session from Stripe and fulfil it (raises StripeError if Stripe is down)."""
+    return fulfil_session(stripe_gateway.retrieve_session(session_id))
+
+
+def order_for_session(session):
+    order_id = stripe_gateway.as_dict(session.metadata).get("order_id") or session.client_reference_id
+    order = Order.objects.filter(pk=order_id).first() if order_id and str(order_id).isdigit() else None
+    if order is None or order.stripe_checkout_session_id not in (None, session.id):
+        log.warning("Checkout Session %s matches no order", session.id)
+        return None
+    return order
+
+
+def fulfil_session(session):
+    order = order_for_session(session)
+    if order is None or session.payment_status not in PAID_STATUSES:
+        return order
+    refund = None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PAID:
+            return order
+        order.stripe_checkout_session_id = session.id
+        order.stripe_payment_intent_id = session.payment_intent or ""
+        event_on = order.event.status == order.event.Status.SCHEDULED
+        if order.status == Order.Status.PENDING and event_on:
+            confirm(order, held=True)
+        elif order.status == Order.Status.EXPIRED and event_on and seats_still_free(order):
+            confirm(order, held=False)
+        else:
+            # The seats are gone, or the order or the event was cancelled: never keep the money.
+            if order.status == Order.Status.PENDING:
+                release_order_locked(order, Order.Status.CANCELLED, reason="paid for a cancelled event")
+            order.save(update_fields=["stripe_checkout_session_id", "stripe_payment_intent_id"])
+            order.log("paid_without_seat", session=session.id)
+            refund = refunds.request_refund(order, order.total, reason="seat no longer available", allow_unpaid=True)
+            send_email("sold_out_refunded", order=order)
+    if refund is not None:
+        refunds.process_refund(refund)
+    return order
+
+
+def seats_still_free(order):
+    event = lock_event(order.event_id)
+    wanted = Counter(order.registrations.values_list("ticket_type_id", flat=True))
+    try:
+        for ticket_type in event.ticket_types.filter(pk__in=wanted):
+            ensure_seats(event, ticket_type, wanted[ticket_type.pk])
+    except SoldOut:
+        return False
+    return True
+
+
+def confirm(order, held):
+    now = timezone.now()
+    order.transition(Order.Status.PAID)
+    order.paid_at = now
+    order.save()
+    registrations = list(
+        order.registrations.filter(status=Registration.Status.HELD if held else Registration.Status.RELEASED)
+    )
+    for registration in registrations:
+        registration.transition(Registration.Status.CONFIRMED)
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at"])
+        send_email("confirmation", registration=registration)
+    order.log("paid", payment_intent=order.stripe_payment_intent_id, late=not held)
+
+
+def release_order(order_id, new_status, reason):
+    """Give the seats of a pending order back (its payment can no longer arrive) and offer them on."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status == Order.Status.PENDING:
+            release_order_locked(order, new_status, reason)
+    return order
+
+
+def release_order_locked(order, new_status, reason):
+    lock_event(order.event_id)
+    order.transition(new_status)
+    order.save(update_fields=["status"])
+    for registration in order.registrations.filter(status=Registration.Status.HELD):
+        registration.transition(Registration.Status.RELEASED)
+        registration.save(update_fields=["status"])
+    order.log("released", status=new_status, reason=reason)
+    transaction.on_commit(lambda: waitlist.offer_free_seats(order.event_id))
+
+
+def session_expired(session):
+    """Stripe says this session expired: its seats may go (checked on the fresh session, since an
+    `expired` webhook can arrive late, after the buyer paid)."""
+    order = order_for_session(session)
+    if order is not None and session.status == "expired":
+        release_order(order.pk, Order.Status.EXPIRED, reason="checkout session expired")
+    return order
+
+
+def payment_failed(session):
+    """A delayed payment (bank debit) failed after checkout: the seats go, the buyer is told."""
+    order = order_for_session(session)
+    if order is not None and order.status == Order.Status.PENDING:
+        release_order(order.pk, Order.Status.EXPIRED, reason="payment failed")
+        send_email("payment_failed", order=order)
+    return order
+
+
+def sweep_overdue_holds(now=None):
+    """Release holds past their deadline, but only once Stripe confirms no payment can come.
+
+    For each overdue order we expire its Checkout Session first. If Stripe says it is already
+    complete, the buyer paid at the last moment: we fulfil instead of releasing.
+    """
+    released = fulfilled = 0
+    for order in Order.objects.overdue(now).order_by("hold_deadline"):
+        if not order.stripe_checkout_session_id:
+            # The payment page was never shown (Stripe failed before answering): nothing can be paid.
+            release_order(order.pk, Order.Status.EXPIRED, reason="hold overdue, no checkout session")
+            released += 1
+            continue
+        try:
+            session = stripe_gateway.expire_session(order.stripe_checkout_session_id)
+        except stripe_gateway.StripeError:
+            try:
+                session = stripe_gateway.retrieve_session(order.stripe_checkout_session_id)
+            except stripe_gateway.StripeError:
+                continue  # Stripe unreachable: keep the hold, try again next sweep
+        if session.status == "complete" and session.payment_status in PAID_STATUSES:
+            fulfil_session(session)
+            fulfilled += 1
+        elif session.status == "expired":
+            release_order(order.pk, Order.Status.EXPIRED, reason="hold overdue, checkout session expired")
+            released += 1
+    return {"released": released, "fulfilled": fulfilled}

@@ -1,0 +1,25 @@
+from django import template
+from django.utils import timezone
+
+from ..services.capacity import availability
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)
+def registration_box(context, event):
+    tickets = list(event.ticket_types.all())
+    seats = availability(event) if tickets else {}
+    open_now = event.registration_is_open(timezone.now())
+    return {
+        "request": context.get("request"),
+        "event": event,
+        "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
+        "open": open_now and any(ticket.on_sale() for ticket in tickets),
+        "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
+    }

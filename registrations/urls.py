@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views, webhooks
+
+app_name = "registrations"
+
+urlpatterns = [
+    path("events/<slug:slug>/register/", views.register, name="register"),
+    path("events/<slug:slug>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path("waitlist/claim/<str:token>/", views.waitlist_claim, name="waitlist_claim"),
+    path("checkout/success/", views.checkout_success, name="checkout_success"),
+    path("checkout/cancelled/<str:token>/", views.checkout_cancelled, name="checkout_cancelled"),
+    path("orders/<str:token>/", views.order_detail, name="order"),
+    path("tickets/<str:secret>/", views.ticket, name="ticket"),
+    path("tickets/<str:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
+    path("tickets/<str:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
+    path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
+]

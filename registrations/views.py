@@ -1,0 +1,201 @@
+"""Public registration pages: thin callers of services/. Every failure the buyer can cause or
+meet (bad input, sold out, closed, Stripe down) re-renders with a message and changes nothing."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from events.models import EventPage
+
+from . import stripe_gateway
+from .forms import TicketForm, WaitlistForm, attendee_forms
+from .invites import invite_calendar
+from .models import Order, Registration, WaitlistEntry
+from .services import cancellation, checkout, fulfilment, waitlist
+from .services.capacity import SoldOut, availability
+
+
+def live_event(slug):
+    return get_object_or_404(EventPage.objects.live().public().select_related("venue", "organizer"), slug=slug)
+
+
+def parse_quantity(value):
+    return int(value) if str(value).isdigit() and 1 <= int(value) <= 10 else 1
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, slug, waitlist_entry=None):
+    event = live_event(slug)
+    seats = availability(event)
+    data = request.POST if request.method == "POST" else None
+    initial = {"ticket_type": request.GET.get("ticket"), "quantity": parse_quantity(request.GET.get("quantity", 1))}
+    ticket_form = TicketForm(data, initial=initial, event=event, availability=seats)
+    if waitlist_entry is not None:
+        ticket_form.fields["ticket_type"].choices = [(waitlist_entry.ticket_type_id, waitlist_entry.ticket_type.name)]
+        ticket_form.fields["quantity"].max_value = 1
+    quantity = parse_quantity((data or {}).get("quantity", initial["quantity"]))
+    attendees = attendee_forms(data, quantity, ce=bool(event.ce_hours))
+    context = {
+        "event": event,
+        "ticket_form": ticket_form,
+        "attendee_forms": attendees,
+        "seats": seats,
+        "waitlist_entry": waitlist_entry,
+    }
+    context["all_sold_out"] = bool(seats) and all(left == 0 for left in seats.values())
+    if request.method == "GET":
+        return render(request, "registrations/register.html", context)
+    if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)):
+        if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
+            context["attendee_forms"] = attendee_forms(
+                None, ticket_form.cleaned_data["quantity"], ce=bool(event.ce_hours)
+            )
+        return render(request, "registrations/register.html", context, status=200)
+    if waitlist_entry is not None and (
+        ticket_form.cleaned_data["quantity"] != 1
+        or ticket_form.cleaned_data["ticket_type"] != waitlist_entry.ticket_type_id
+    ):
+        context["error"] = _("This offer is for one “%(ticket)s” seat.") % {"ticket": waitlist_entry.ticket_type.name}
+        return render(request, "registrations/register.html", context)
+    people = [checkout.Attendee(**form.cleaned_data) for form in attendees]
+    try:
+        order = checkout.place_order(
+            event, ticket_form.cleaned_data["ticket_type"], people, buyer_name=people[0].name, buyer_email=people[0].email,
+            language=get_language() or "en", waitlist_entry=waitlist_entry,
+        )  # fmt: skip
+    except SoldOut as sold_out:
+        context["sold_out"] = sold_out.seats_left
+        context["waitlist_form"] = WaitlistForm(
+            initial={
+                "ticket_type": ticket_form.cleaned_data["ticket_type"],
+                "name": people[0].name,
+                "email": people[0].email,
+            },
+            event=event,
+        )
+        return render(request, "registrations/register.html", context)
+    except checkout.RegistrationClosed as closed:
+        context["error"] = str(closed)
+        return render(request, "registrations/register.html", context)
+    if order.status == Order.Status.PAID:
+        return redirect("registrations:order", token=order.token)
+    success = (
+        request.build_absolute_uri(reverse("registrations:checkout_success")) + "?session_id={CHECKOUT_SESSION_ID}"
+    )
+    cancel = request.build_absolute_uri(reverse("registrations:checkout_cancelled", args=[order.token]))
+    try:
+        url = checkout.start_payment(order, success, cancel)
+    except checkout.PaymentUnavailable:
+        context["error"] = _(
+            "We could not reach the payment service, so nothing was charged and your seats were released. Please try again in a moment."
+        )
+        return render(request, "registrations/register.html", context, status=503)
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_GET
+def checkout_success(request):
+    session_id = request.GET.get("session_id", "")
+    if not session_id.startswith("cs_") or len(session_id) > 255:
+        raise Http404
+    try:
+        order = fulfilment.fulfil(session_id)
+    except stripe_gateway.StripeError:
+        order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
+    if order is None:
+        raise Http404
+    return redirect("registrations:order", token=order.token)
+
+
+@require_GET
+def checkout_cancelled(request, token):
+    """The buyer left Stripe's page without paying: let their seats go now, if Stripe agrees."""
+    order = get_object_or_404(Order, token=token)
+    if order.status == Order.Status.PENDING and order.stripe_checkout_session_id:
+        try:
+            session = stripe_gateway.expire_session(order.stripe_checkout_session_id)
+        except stripe_gateway.StripeError:
+            session = None  # already paid or expired, or Stripe down: the webhook or the sweeper decides
+        if session is not None and session.status == "expired":
+            fulfilment.release_order(order.pk, Order.Status.EXPIRED, reason="buyer left the payment page")
+        elif session is None:
+            try:
+                fulfilment.fulfil(order.stripe_checkout_session_id)
+            except stripe_gateway.StripeError:
+                pass
+    return redirect("registrations:order", token=order.token)
+
+
+@require_GET
+def order_detail(request, token):
+    order = get_object_or_404(Order.objects.select_related("event"), token=token)
+    registrations = order.registrations.select_related("ticket_type")
+    return render(
+        request, "registrations/order.html", {"order": order, "event": order.event, "registrations": registrations}
+    )
+
+
+def registration_for(secret):
+    return get_object_or_404(
+        Registration.objects.select_related("event", "event__venue", "order", "ticket_type"), ticket_secret=secret
+    )
+
+
+@require_GET
+def ticket(request, secret):
+    registration = registration_for(secret)
+    context = {
+        "registration": registration,
+        "event": registration.event,
+        "may_cancel": cancellation.attendee_may_cancel(registration),
+    }
+    return render(request, "registrations/ticket.html", context)
+
+
+@require_GET
+def ticket_invite(request, secret):
+    registration = registration_for(secret)
+    if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
+        raise Http404
+    method = "REQUEST" if registration.status == Registration.Status.CONFIRMED else "CANCEL"
+    response = HttpResponse(
+        invite_calendar(registration, method), content_type=f"text/calendar; charset=utf-8; method={method}"
+    )
+    response["Content-Disposition"] = 'attachment; filename="invite.ics"'
+    return response
+
+
+@require_POST
+def ticket_cancel(request, secret):
+    registration = registration_for(secret)
+    try:
+        cancellation.cancel_by_attendee(registration)
+    except cancellation.CancellationRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Your registration is cancelled. Any refund goes back to the card you paid with."))
+    return redirect("registrations:ticket", secret=secret)
+
+
+@require_POST
+def waitlist_join(request, slug):
+    event = live_event(slug)
+    form = WaitlistForm(request.POST, event=event)
+    if not form.is_valid():
+        return render(request, "registrations/waitlist.html", {"event": event, "form": form}, status=200)
+    ticket_type = event.ticket_types.get(pk=form.cleaned_data["ticket_type"])
+    waitlist.join(event, ticket_type, form.cleaned_data["name"], form.cleaned_data["email"])
+    return render(request, "registrations/waitlist.html", {"event": event, "joined": True})
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_claim(request, token):
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
+    if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():
+        return render(request, "registrations/waitlist.html", {"event": entry.event, "lapsed": True}, status=410)
+    return register(request, entry.event.slug, waitlist_entry=entry)

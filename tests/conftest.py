@@ -1,0 +1,28 @@
+import pytest
+
+from tests.stripe_emulator import StripeEmulator
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    emulator = StripeEmulator(webhook_secret=WEBHOOK_SECRET, retry_delays=(0.1, 0.2)).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def stripe_emulator(emulator_server, live_server, settings):
+    """The Stripe emulator, with webhooks going to this test's live server and the app pointed at it."""
+    emulator_server.reset()
+    emulator_server.set_webhook_mode("normal")
+    emulator_server.webhook_url = live_server.url + "/stripe/webhook/"
+    emulator_server.webhook_secret = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = emulator_server.base_url
+    settings.STRIPE_SECRET_KEY = "sk_test_emulator"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_MAX_RETRIES = 0
+    settings.STRIPE_TIMEOUT = 2
+    yield emulator_server
+    emulator_server.drain(timeout=5)

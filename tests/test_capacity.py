@@ -1,0 +1,89 @@
+"""Never oversold: many buyers at once for a few seats, each on its own database connection."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from registrations.models import Registration
+from registrations.services.capacity import availability, seats_left
+from tests.factories import make_event
+from tests.registration_helpers import attendee_data
+
+BUYERS = 40
+
+
+def rush(event, ticket, buyers=BUYERS):
+    """`buyers` threads submit the registration form at the same moment."""
+    barrier = threading.Barrier(buyers)
+    results, errors = [], []
+
+    def buy(i):
+        try:
+            client = Client()
+            barrier.wait()
+            data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
+            data["attendee-0-email"] = f"buyer{i}@example.com"
+            response = client.post(f"/events/{event.slug}/register/", data)
+            html = response.content.decode()
+            results.append(
+                "won"
+                if response.status_code == 302
+                else "sold out"
+                if "sold out" in html
+                else f"{response.status_code}"
+            )
+        except Exception as error:  # recorded and asserted on below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_forty_buyers_for_five_seats_exactly_five_win():
+    event = make_event("Rush", tickets=[("Free", "0")], capacity=5)
+    results = rush(event, event.ticket_types.get())
+    assert results.count("won") == 5
+    assert results.count("sold out") == BUYERS - 5
+    assert Registration.objects.taking_seats().filter(event=event).count() == 5
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_last_seats_of_a_ticket_type_with_its_own_capacity():
+    event = make_event("Rush by type", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=100)
+    early = event.ticket_types.get(name="Early bird")
+    early.capacity = 3
+    early.save()
+    results = rush(event, early)
+    assert results.count("won") == 3 and results.count("sold out") == BUYERS - 3
+    assert Registration.objects.filter(ticket_type=early).count() == 3
+    assert availability(event)[early.pk] == 0
+    assert availability(event)[event.ticket_types.get(name="Regular").pk] == 97
+
+
+@pytest.mark.django_db
+def test_seats_left_counts_held_and_confirmed_but_not_released(client):
+    event = make_event("Counting", tickets=[("Free", "0")], capacity=4)
+    ticket = event.ticket_types.get()
+    assert seats_left(event, ticket) == 4
+    client.post(f"/events/{event.slug}/register/", {"ticket_type": ticket.pk, "quantity": 3, **attendee_data(3)})
+    assert seats_left(event, ticket) == 1
+    response = client.post(
+        f"/events/{event.slug}/register/", {"ticket_type": ticket.pk, "quantity": 2, **attendee_data(2)}
+    )
+    assert "Only 1 seat is left" in response.content.decode()
+    Registration.objects.filter(pk=Registration.objects.first().pk).update(status=Registration.Status.RELEASED)
+    assert seats_left(event, ticket) == 2
+    unlimited = make_event("Unlimited", tickets=[("Free", "0")])
+    assert seats_left(unlimited, unlimited.ticket_types.get()) is None

@@ -1,0 +1,114 @@
+"""Races and faults around payment: Stripe down or slow, a last-moment payment, money for a seat
+that is gone, a refund Stripe refuses. Money and seats are never lost or duplicated."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from registrations.models import Order, Refund, Registration
+from registrations.services import fulfilment, refunds
+from tests.factories import make_event
+from tests.registration_helpers import checkout_session_id, latest_order, register
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def event():
+    return make_event("Small workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=1)
+
+
+@pytest.mark.parametrize("mode", ["error_500", "timeout"])
+def test_stripe_failing_to_start_checkout_releases_the_hold_and_the_buyer_can_retry(
+    client, stripe_emulator, event, mode, settings
+):
+    settings.STRIPE_TIMEOUT = 0.5
+    stripe_emulator.add_fault("/v1/checkout/sessions", mode, method="POST", seconds=1.5)
+    response = register(client, event)
+    assert response.status_code == 503
+    assert "could not reach the payment service" in response.content.decode()
+    failed = latest_order()
+    assert failed.status == Order.Status.CANCELLED
+    assert not Registration.objects.taking_seats().exists()
+    # The single seat is free again: the retry goes through to Stripe.
+    checkout_session_id(register(client, event))
+    assert latest_order().status == Order.Status.PENDING
+
+
+def test_sweeper_fulfils_when_our_expire_call_finds_the_session_paid(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("drop")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)  # paid at the last moment; the webhook is lost
+    order = latest_order()
+    Order.objects.filter(pk=order.pk).update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 1}
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.registrations.get().status == Registration.Status.CONFIRMED
+    assert len(mailoutbox) == 1
+
+
+def test_sweeper_releases_an_overdue_hold_only_after_stripe_expires_the_session(client, stripe_emulator, event):
+    session_id = checkout_session_id(register(client, event))
+    order = latest_order()
+    assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 0}  # not overdue yet
+    Order.objects.filter(pk=order.pk).update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}/expire", "error_500", method="POST")
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET")
+    assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 0}  # Stripe down: keep the hold
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
+    assert fulfilment.sweep_overdue_holds() == {"released": 1, "fulfilled": 0}
+    assert stripe_emulator.sessions[session_id]["status"] == "expired"
+    assert Order.objects.get(pk=order.pk).status == Order.Status.EXPIRED
+
+
+def test_money_for_a_seat_that_is_gone_is_refunded_automatically(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("drop")
+    late_session = checkout_session_id(register(client, event))
+    late = latest_order()
+    fulfilment.release_order(late.pk, Order.Status.EXPIRED, reason="test: released while the page was open")
+    other_session = checkout_session_id(register(client, event))  # someone else takes the last seat
+    stripe_emulator.pay(other_session)
+    client.get(f"/checkout/success/?session_id={other_session}")
+    stripe_emulator.pay(late_session)  # the first buyer pays anyway
+    client.get(f"/checkout/success/?session_id={late_session}")
+    late.refresh_from_db()
+    assert late.status == Order.Status.EXPIRED
+    refund = late.refunds.get()
+    assert (refund.status, refund.amount) == (Refund.Status.SUCCEEDED, 50)
+    assert any(
+        r["payment_intent"] == late.stripe_payment_intent_id and r["amount"] == 5000
+        for r in stripe_emulator.refunds.values()
+    )
+    assert Registration.objects.confirmed().count() == 1
+    assert len([m for m in mailoutbox if late.buyer_email in m.to]) >= 1
+
+
+def test_late_payment_is_honoured_when_a_seat_is_still_free(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("drop")
+    session_id = checkout_session_id(register(client, event))
+    order = latest_order()
+    fulfilment.release_order(order.pk, Order.Status.EXPIRED, reason="test")
+    stripe_emulator.pay(session_id)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and not order.refunds.exists()
+    assert order.registrations.get().status == Registration.Status.CONFIRMED
+
+
+def test_a_refund_stripe_refuses_is_recorded_shown_and_retried_once(client, stripe_emulator, event):
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order = latest_order()
+    stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
+    failed = refunds.refund(order, 20)
+    assert failed.status == Refund.Status.FAILED and failed.error
+    assert order.log_entries.filter(action="refund_failed").exists()
+    (retried,) = refunds.retry_failed_refunds()
+    assert retried.status == Refund.Status.SUCCEEDED
+    assert refunds.retry_failed_refunds() == []
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
+    with pytest.raises(refunds.RefundRefused):
+        refunds.refund(order, 31)  # only 30 left

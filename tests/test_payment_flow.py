@@ -1,0 +1,135 @@
+"""A paid registration through Stripe Checkout (the emulator, over HTTP, with signed webhooks):
+however the webhooks arrive, each payment ends as exactly one paid order and one email each."""
+
+import time
+
+import pytest
+import stripe
+
+from registrations.models import Order, Registration, StripeEvent
+from tests.factories import make_event
+from tests.registration_helpers import checkout_session_id, latest_order, register
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def event():
+    return make_event("Paid workshop", tickets=[("Standard", "120.00")], currency="USD", capacity=10)
+
+
+def confirmations(mailoutbox):
+    return [m for m in mailoutbox if "confirm" in m.subject.lower() or "registered" in m.subject.lower()]
+
+
+def assert_paid_once(order, mailoutbox, seats=1):
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.registrations.filter(status=Registration.Status.CONFIRMED).count() == seats
+    assert Order.objects.filter(status=Order.Status.PAID).count() == 1
+    assert len(mailoutbox) == seats, [m.subject for m in mailoutbox]
+
+
+def test_paying_holds_then_confirms_the_seats_when_the_webhook_arrives(client, stripe_emulator, event, mailoutbox):
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    order = latest_order()
+    assert order.status == Order.Status.PENDING and order.total == 240
+    assert set(order.registrations.values_list("status", flat=True)) == {Registration.Status.HELD}
+    assert stripe_emulator.sessions[session_id]["amount_total"] == 24000
+    assert stripe_emulator.sessions[session_id]["metadata"] == {"order_id": str(order.pk)}
+
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(order, mailoutbox, seats=2)
+    # The buyer comes back after the webhook: nothing changes.
+    response = client.get(f"/checkout/success/?session_id={session_id}")
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.token}/"
+    assert_paid_once(order, mailoutbox, seats=2)
+    page = client.get(response["Location"]).content.decode()
+    assert "You're registered" in page
+
+
+def test_buyer_returns_before_the_webhook(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("hold")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order = latest_order()
+    assert_paid_once(order, mailoutbox)
+    stripe_emulator.flush_webhooks()
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(order, mailoutbox)
+
+
+def test_webhook_never_arrives_and_the_success_page_fulfils(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("drop")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    assert_paid_once(latest_order(), mailoutbox)
+    assert not StripeEvent.objects.exists()
+
+
+def test_duplicate_webhooks_change_nothing_twice(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("duplicate", times=3)
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    completed = [d for d in stripe_emulator.deliveries() if d["type"] == "checkout.session.completed" and d["ok"]]
+    assert len(completed) == 3
+    assert_paid_once(latest_order(), mailoutbox)
+    assert StripeEvent.objects.filter(type="checkout.session.completed").count() == 1
+
+
+def test_expired_webhook_after_completed_keeps_the_seat(client, stripe_emulator, event, mailoutbox):
+    stripe_emulator.set_webhook_mode("hold")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    session = dict(stripe_emulator.sessions[session_id], status="expired")
+    answer = stripe_emulator.send_raw("checkout.session.expired", session)
+    assert answer["status_code"] == 200
+    order = latest_order()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING  # an expired event for a paid session releases nothing
+    stripe_emulator.flush_webhooks(order="reverse")
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(order, mailoutbox)
+    stripe_emulator.resend_event(
+        next(d["event_id"] for d in stripe_emulator.deliveries() if d["type"] == "checkout.session.completed")
+    )
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(order, mailoutbox)
+
+
+def test_an_expired_session_releases_its_seats(client, stripe_emulator, event, mailoutbox):
+    session_id = checkout_session_id(register(client, event, quantity=3))
+    order = latest_order()
+    stripe.StripeClient("sk_test_x", base_addresses={"api": stripe_emulator.base_url}).v1.checkout.sessions.expire(
+        session_id
+    )
+    assert stripe_emulator.drain(timeout=10)
+    order.refresh_from_db()
+    assert order.status == Order.Status.EXPIRED
+    assert set(order.registrations.values_list("status", flat=True)) == {Registration.Status.RELEASED}
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("change", [{"secret": "whsec_not_ours"}, {"timestamp": int(time.time()) - 6 * 60}])
+def test_forged_or_stale_webhooks_get_400_and_change_nothing(client, stripe_emulator, event, change, mailoutbox):
+    stripe_emulator.set_webhook_mode("drop")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    answer = stripe_emulator.send_raw("checkout.session.completed", stripe_emulator.sessions[session_id], **change)
+    assert answer["status_code"] == 400
+    assert latest_order().status == Order.Status.PENDING
+    assert not StripeEvent.objects.exists() and mailoutbox == []
+
+
+def test_webhook_without_signature_is_refused(client, stripe_emulator):
+    response = client.post(
+        "/stripe/webhook/",
+        data=b'{"id": "evt_1", "type": "checkout.session.completed"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert client.get("/stripe/webhook/").status_code == 405
