@@ -4,8 +4,10 @@ import datetime as dt
 import zoneinfo
 
 from babel.numbers import get_currency_precision
+from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
 
 # Which datetime fields a person types, on the page and in each inline formset.
@@ -56,7 +58,29 @@ class EventPageForm(WagtailAdminPageForm):
             return cleaned_data  # the model's clean says why
         self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
         self._check_prices(cleaned_data.get("currency"))
+        self._check_deletions()
         return cleaned_data
+
+    def _check_deletions(self):
+        """A ticket type or session that other records depend on (registrations, check-ins)
+        cannot be removed: say so here rather than fail when the page is published."""
+        for name in ("ticket_types", "sessions"):
+            for form in self.formsets[name].forms:
+                if form.instance.pk and form.is_valid() and form.cleaned_data.get("DELETE"):
+                    try:
+                        Collector(using="default").collect([form.instance])
+                    except ProtectedError as error:
+                        count = len(error.protected_objects)
+                        # On the page form: a formset ignores errors of the rows it deletes.
+                        self.add_error(
+                            None,
+                            ngettext(
+                                "“%(name)s” cannot be removed: %(count)s record depends on it.",
+                                "“%(name)s” cannot be removed: %(count)s records depend on it.",
+                                count,
+                            )
+                            % {"name": form.instance, "count": count},
+                        )
 
     def _read_times_in_zone(self, zone):
         """Django read each typed time in the editor's zone; read it again in the event's."""

@@ -16,8 +16,6 @@ DEFAULTS = {
     "REGISTRATIONS_HOLD_MINUTES": 30,
     "REGISTRATIONS_MAX_QUANTITY": 10,
     "REGISTRATIONS_WAITLIST_OFFER_HOURS": 24,
-    # Shown on the demo's payment pages when they are served by the test emulator.
-    "STRIPE_IS_EMULATOR": False,
 }
 
 

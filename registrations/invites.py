@@ -80,7 +80,12 @@ def attendee_address(registration):
 
 def shows_online_link(registration, event, method="REQUEST"):
     """The join link is for confirmed registrants only, and pointless in a cancellation."""
-    return registration.status == Registration.Status.CONFIRMED and event.is_online and bool(event.online_url)
+    return (
+        method == "REQUEST"
+        and registration.status == Registration.Status.CONFIRMED
+        and event.is_online
+        and bool(event.online_url)
+    )
 
 
 def invite_calendar(registration, method="REQUEST", event=None, stamp=None) -> bytes:
@@ -105,7 +110,8 @@ def invite_calendar(registration, method="REQUEST", event=None, stamp=None) -> b
     )
     for component in components:
         if shows_online_link(registration, event, method):
-            description = f"{component['description']}\n\n{gettext('Join online')}: {event.online_url}"
+            join = gettext("Join online:")
+            description = f"{component['description']}\n\n{join} {event.online_url}"
             component.pop("description")
             component.add("description", description)
         if "organizer" not in component:

@@ -227,3 +227,33 @@ def test_an_online_event_needs_a_zone(editor):
     assert response.status_code == 200
     assert "Choose the time zone" in response.content.decode()
     assert not EventPage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_ticket_type_with_registrations_cannot_be_removed_and_the_editor_is_told(editor):
+    from registrations.models import Order, Registration
+
+    event = make_event("Booked event", venue=VenueFactory(), tickets=[("Standard", "10"), ("Spare", "5")])
+    booked = event.ticket_types.get(name="Standard")
+    order = Order.objects.create(
+        event=event, buyer_name="A", buyer_email="a@example.com", total=10, currency="USD", status="paid"
+    )
+    Registration.objects.create(
+        order=order, event=event, ticket_type=booked, name="A", email="a@example.com", price=10, status="confirmed"
+    )
+    data = form_data(editor, f"/admin/pages/{event.pk}/edit/")
+    index = next(i for i in range(2) if data[f"ticket_types-{i}-id"] == str(booked.pk))
+    data[f"ticket_types-{index}-DELETE"] = "1"
+    data["action-publish"] = "publish"
+    response = editor.post(f"/admin/pages/{event.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "“Standard” cannot be removed: 1 record depends on it." in response.content.decode()
+    assert event.ticket_types.filter(pk=booked.pk).exists()
+    # The unbooked ticket type can go.
+    spare = event.ticket_types.get(name="Spare")
+    data = form_data(editor, f"/admin/pages/{event.pk}/edit/")
+    index = next(i for i in range(2) if data[f"ticket_types-{i}-id"] == str(spare.pk))
+    data[f"ticket_types-{index}-DELETE"] = "1"
+    data["action-publish"] = "publish"
+    assert editor.post(f"/admin/pages/{event.pk}/edit/", data).status_code == 302
+    assert list(event.ticket_types.values_list("name", flat=True)) == ["Standard"]

@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-secret-key"
@@ -11,3 +14,11 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Serve static files straight from the apps (no collectstatic) for the browser tests' live server.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A file, not SQLite's shared in-memory database: the live server's threads (webhooks) and the
+# test's own thread then wait for each other's write lock instead of failing at once.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test process, so an interrupted run's leftovers never meet the next run.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"events-test-{os.getpid()}.sqlite3")}  # noqa: F405
+    # No WAL files: they would outlive the test database file Django deletes between runs.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=DELETE;"  # noqa: F405
