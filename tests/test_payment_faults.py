@@ -82,7 +82,8 @@ def test_money_for_a_seat_that_is_gone_is_refunded_automatically(client, stripe_
         for r in stripe_emulator.refunds.values()
     )
     assert Registration.objects.confirmed().count() == 1
-    assert len([m for m in mailoutbox if late.buyer_email in m.to]) >= 1
+    told = [m for m in mailoutbox if "refund" in m.subject.lower()]
+    assert len(told) == 1 and "50.00" in told[0].body
 
 
 def test_late_payment_is_honoured_when_a_seat_is_still_free(client, stripe_emulator, event, mailoutbox):
@@ -112,3 +113,16 @@ def test_a_refund_stripe_refuses_is_recorded_shown_and_retried_once(client, stri
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
     with pytest.raises(refunds.RefundRefused):
         refunds.refund(order, 31)  # only 30 left
+
+
+def test_sweep_holds_command_releases_and_reports(client, stripe_emulator, event):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    checkout_session_id(register(client, event))
+    Order.objects.update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    out = StringIO()
+    call_command("sweep_holds", stdout=out)
+    assert "Released 1 holds" in out.getvalue()
+    assert latest_order().status == Order.Status.EXPIRED

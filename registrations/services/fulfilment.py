@@ -57,8 +57,7 @@ def fulfil_session(session):
                 release_order_locked(order, Order.Status.CANCELLED, reason="paid for a cancelled event")
             order.save(update_fields=["stripe_checkout_session_id", "stripe_payment_intent_id"])
             order.log("paid_without_seat", session=session.id)
-            refund = refunds.request_refund(order, order.total, reason="seat no longer available", allow_unpaid=True)
-            send_email("sold_out_refunded", order=order)
+            refund = refunds.request_refund(order, order.total, reason=refunds.SEAT_GONE, allow_unpaid=True)
     if refund is not None:
         refunds.process_refund(refund)
     return order

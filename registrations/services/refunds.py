@@ -17,6 +17,7 @@ from ..emails import send_email
 from ..models import Order, Refund
 
 log = logging.getLogger(__name__)
+SEAT_GONE = "seat no longer available"
 
 
 class RefundRefused(Exception):
@@ -95,7 +96,10 @@ def record(order, stripe_refund, refund=None):
         refund.save()
         if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
             order.log("refunded", amount=str(refund.amount), number=refund.number)
-            send_email("refund", order=order, amount=str(refund.amount))
+            # Money that came for a seat that was gone gets its own explanation.
+            send_email(
+                "sold_out_refunded" if refund.reason == SEAT_GONE else "refund", order=order, amount=str(refund.amount)
+            )
     return refund
 
 
