@@ -87,11 +87,14 @@ class Order(StateMachine):
     def refunded_amount(self):
         return sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.SUCCEEDED), start=0)
 
+    def unrefunded_amount(self):
+        """What was paid less every refund that succeeded or is still under way."""
+        return self.total - sum((r.amount for r in self.refunds.all() if r.status != Refund.Status.FAILED), start=0)
+
     def refundable_amount(self):
         if self.status not in (Order.Status.PAID, Order.Status.CANCELLED) or self.is_free:
             return 0
-        pending = sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.PENDING), start=0)
-        return self.total - self.refunded_amount() - pending
+        return self.unrefunded_amount()
 
     def log(self, action, user=None, **detail):
         OrderLogEntry.objects.create(order=self, action=action, user=user, detail=detail)

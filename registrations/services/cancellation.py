@@ -60,7 +60,7 @@ def cancel_registrations(registrations, *, reason, user=None, refund=True, notif
             order.transition(Order.Status.CANCELLED)
             order.save(update_fields=["status"])
             order.log("cancelled", user=user, reason=reason)
-        amount = min(sum(r.price for r in cancelled), order.total - order.refunded_amount())
+        amount = min(sum(r.price for r in cancelled), order.unrefunded_amount())
         if refund and amount > 0 and order.stripe_payment_intent_id:
             pending_refund = refunds.request_refund(order, amount, reason=reason, user=user)
         transaction.on_commit(lambda: waitlist.offer_free_seats(order.event_id))

@@ -33,9 +33,7 @@ def request_refund(order, amount, reason="", user=None, allow_unpaid=False):
             raise RefundRefused(_("This order has no payment to refund."))
         if not allow_unpaid and order.status not in (Order.Status.PAID, Order.Status.CANCELLED):
             raise RefundRefused(_("Only paid orders can be refunded."))
-        left = order.total - sum(
-            (r.amount for r in order.refunds.exclude(status=Refund.Status.FAILED)), start=Decimal(0)
-        )
+        left = order.unrefunded_amount()
         if amount <= 0 or amount > left:
             raise RefundRefused(
                 _("Refund between 0 and %(left)s %(currency)s.") % {"left": left, "currency": order.currency}

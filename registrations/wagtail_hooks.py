@@ -1,0 +1,172 @@
+"""The Registrations menu in the Wagtail admin: orders and seats, read-only listings whose only way
+to change money or seats is the actions in admin_views.py (which call the services)."""
+
+from django.contrib.auth.models import Permission
+from django.urls import path
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
+
+from events.models import EventPage
+
+from . import admin_views as views
+from .models import Order, Registration
+
+
+class OrderURLFinder(ModelAdminURLFinder):
+    """Orders and seats have no edit form; their admin page is the order's page."""
+
+    def get_edit_url(self, instance):
+        if self.user and not views.user_may_see_orders(self.user):
+            return None
+        return self.construct_edit_url(instance)
+
+    def construct_edit_url(self, instance):
+        return views.order_url(instance.order_id if isinstance(instance, Registration) else instance)
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """A listing (and optionally an inspect page): no generic add, edit, copy or delete forms,
+    since orders and seats change only through services."""
+
+    copy_view_enabled = False
+    add_to_reference_index = False
+    url_finder_class = OrderURLFinder
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            add_url_name=None,
+            edit_url_name=None,
+            delete_url_name=None,
+            history_url_name=None,
+            usage_url_name=None,
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        urlpatterns = [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+        if self.inspect_view_enabled:
+            urlpatterns.append(path("<int:pk>/", self.inspect_view, name="inspect"))
+        return urlpatterns + self.get_action_urlpatterns()
+
+    def get_action_urlpatterns(self):
+        return []
+
+    @cached_property
+    def menu_item_class(self):
+        class OrdersMenuItem(MenuItem):
+            def is_shown(self, request):
+                return views.user_may_see_orders(request.user)
+
+        return OrdersMenuItem
+
+
+class OrderViewSet(ReadOnlyViewSet):
+    model = Order
+    name = views.ORDERS
+    url_prefix = "registrations/orders"
+    icon = "form"
+    menu_label = _("Orders")
+    index_view_class = views.OrderIndexView
+    inspect_view_class = views.OrderInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "id",
+        "status",
+        "buyer_name",
+        "buyer_email",
+        "event",
+        "total",
+        "created_at",
+        "paid_at",
+        "hold_deadline",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+    ]
+    filterset_class = views.OrderFilterSet
+    list_display = views.ORDER_COLUMNS
+    search_fields = ["buyer_name", "buyer_email", "stripe_checkout_session_id", "stripe_payment_intent_id"]
+    list_per_page = 50
+
+    def get_action_urlpatterns(self):
+        return [
+            path("<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
+            path("<int:pk>/cancel/", views.CancelOrderView.as_view(), name="cancel"),
+            path("<int:pk>/refunds/<int:refund_pk>/retry/", views.RetryRefundView.as_view(), name="retry_refund"),
+        ]
+
+    def get_permissions_to_register(self):
+        """Seeing orders and acting on them; orders are never added or deleted by hand."""
+        return super().get_permissions_to_register().filter(codename__in=["view_order", "change_order"])
+
+
+class RegistrationViewSet(ReadOnlyViewSet):
+    model = Registration
+    name = views.ATTENDEES
+    url_prefix = "registrations/attendees"
+    icon = "group"
+    menu_label = _("Registrations")
+    index_view_class = views.RegistrationIndexView
+    filterset_class = views.RegistrationFilterSet
+    list_display = views.REGISTRATION_COLUMNS
+    search_fields = ["name", "email"]
+    list_per_page = 50
+
+    def get_action_urlpatterns(self):
+        return [path("<int:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel")]
+
+    def get_permissions_to_register(self):
+        """None: the order permissions govern seats too (see admin_views)."""
+        return Permission.objects.none()
+
+
+class RegistrationsGroup(ViewSetGroup):
+    menu_label = _("Registrations")
+    menu_icon = "group"
+    menu_order = 250
+    items = (OrderViewSet, RegistrationViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_registrations_viewsets():
+    return RegistrationsGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_cancel_event_url():
+    return [
+        path("registrations/events/<int:event_id>/cancel/", views.CancelEventView.as_view(), name=views.CANCEL_EVENT),
+    ]
+
+
+def event_buttons(page, user, next_url=None):
+    if not issubclass(page.specific_class or object, EventPage) or not views.user_may_see_orders(user):
+        return
+    yield Button(_("Registrations"), url=views.registrations_url(page), icon_name="group", priority=80)
+    if getattr(page, "status", None) != EventPage.Status.CANCELLED and views.user_may_cancel_event(user, page):
+        yield Button(
+            _("Cancel event"),
+            url=views.cancel_event_url(page, next_url=next_url),
+            icon_name="warning",
+            priority=85,
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def event_page_header_buttons(page, user, view_name, next_url=None):
+    """On the event's edit page: its registrations, and cancelling it (confirmation first)."""
+    if view_name == "edit":
+        yield from event_buttons(page, user, next_url=next_url)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def event_page_listing_more_buttons(page, user, next_url=None):
+    yield from event_buttons(page, user, next_url=next_url)
