@@ -12,7 +12,7 @@ from registrations.services import cancellation
 from tests.factories import make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def paid_order(client, stripe_emulator, event, quantity=1):

@@ -14,7 +14,7 @@ from registrations.models import Order, Registration
 from tests.calendar_checks import parse_valid_calendar
 from tests.factories import VenueFactory, local, make_event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 ONLINE_URL = "https://meet.example.com/j/alliance-123"
 

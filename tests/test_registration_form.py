@@ -9,7 +9,7 @@ from registrations.models import Order, Registration
 from tests.factories import make_event
 from tests.registration_helpers import attendee_data, register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from registrations.services.capacity import seats_left
 from tests.factories import make_event
 from tests.registration_helpers import attendee_data, register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture
