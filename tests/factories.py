@@ -96,3 +96,30 @@ def delete_all_events():
         index.delete()
     for model in (Organizer, Topic, Venue):
         model.objects.all().delete()
+
+
+def make_registration(
+    event, name="Ana Pérez", email="ana@example.com", status="confirmed", language="en", price="120.00", buyer=None
+):
+    """A seat in a paid order, made directly (for tests of what happens after registering);
+    `buyer` is (name, email) when someone else bought it."""
+    from registrations.models import Order, Registration
+
+    order = Order.objects.create(
+        event=event,
+        buyer_name=buyer[0] if buyer else name,
+        buyer_email=buyer[1] if buyer else email,
+        total=Decimal(price),
+        currency=event.currency,
+        status=Order.Status.PAID,
+        language=language,
+    )
+    return Registration.objects.create(
+        order=order,
+        event=event,
+        ticket_type=event.ticket_types.first(),
+        name=name,
+        email=email,
+        price=Decimal(price),
+        status=status,
+    )

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from events.models import EventPage
 from registrations.emails import KINDS, deliver_email, send_email
-from registrations.models import Order, Registration, WaitlistEntry
+from registrations.models import Registration, WaitlistEntry
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import VenueFactory, local, make_event
+from tests.factories import VenueFactory, local, make_event, make_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -38,24 +38,9 @@ def event():
     )
 
 
-def register(event, status=Registration.Status.CONFIRMED, language="en", email="ana@example.com"):
-    order = Order.objects.create(
-        event=event,
-        buyer_name="Bea Buyer",
-        buyer_email="buyer@example.com",
-        total=Decimal("120.00"),
-        currency="GBP",
-        status=Order.Status.PAID,
-        language=language,
-    )
-    return Registration.objects.create(
-        order=order,
-        event=event,
-        ticket_type=event.ticket_types.first(),
-        name="Ana Pérez",
-        email=email,
-        price=Decimal("120.00"),
-        status=status,
+def register(event, status=Registration.Status.CONFIRMED, language="en", email="ana@example.com", name="Ana Pérez"):
+    return make_registration(
+        event, name=name, email=email, status=status, language=language, buyer=("Bea Buyer", "buyer@example.com")
     )
 
 

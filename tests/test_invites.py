@@ -2,7 +2,6 @@
 one update per attendee when a change that matters is published through Wagtail."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -10,9 +9,9 @@ from django.utils import translation
 from events.models import EventPage
 from registrations import invites
 from registrations.emails import send_email
-from registrations.models import Order, Registration
+from registrations.models import Registration
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import VenueFactory, local, make_event
+from tests.factories import VenueFactory, local, make_event, make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -43,25 +42,8 @@ def event():
     )
 
 
-def register(event, name="Ana Pérez", email="ana@example.com", status=Registration.Status.CONFIRMED, language="en"):
-    order = Order.objects.create(
-        event=event,
-        buyer_name=name,
-        buyer_email=email,
-        total=Decimal("120.00"),
-        currency=event.currency,
-        status=Order.Status.PAID,
-        language=language,
-    )
-    return Registration.objects.create(
-        order=order,
-        event=event,
-        ticket_type=event.ticket_types.first(),
-        name=name,
-        email=email,
-        price=Decimal("120.00"),
-        status=status,
-    )
+def register(event, status=Registration.Status.CONFIRMED, language="en", email="ana@example.com", name="Ana Pérez"):
+    return make_registration(event, name=name, email=email, status=status, language=language)
 
 
 def calendar_part(message):

@@ -133,3 +133,26 @@ def test_webhook_without_signature_is_refused(client, stripe_emulator):
     )
     assert response.status_code == 400
     assert client.get("/stripe/webhook/").status_code == 405
+
+
+def test_webhook_answers_503_while_stripe_is_unreachable_and_the_retry_fulfils(
+    client, stripe_emulator, event, mailoutbox
+):
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET")
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    attempts = [d["status_code"] for d in stripe_emulator.deliveries() if d["type"] == "checkout.session.completed"]
+    assert attempts == [503, 200]
+    assert_paid_once(latest_order(), mailoutbox)
+
+
+def test_a_failed_delayed_payment_releases_the_seats_and_tells_the_buyer(client, stripe_emulator, event, mailoutbox):
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    answer = stripe_emulator.send_raw("checkout.session.async_payment_failed", stripe_emulator.sessions[session_id])
+    assert answer["status_code"] == 200
+    order = latest_order()
+    order.refresh_from_db()
+    assert order.status == Order.Status.EXPIRED
+    assert not Registration.objects.taking_seats().exists()
+    assert len(mailoutbox) == 1 and order.buyer_email in mailoutbox[0].to
