@@ -88,6 +88,17 @@ class Organizer(index.Indexed, SluggedSnippet):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    team = models.ForeignKey(
+        "auth.Group",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organizers",
+        help_text=_("Members of this group manage the organizer's events, registrations and check-in."),
+    )
+    certificate_signatory = models.CharField(_("certificate signatory"), max_length=200, blank=True)
+    certificate_signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
 
     panels = [
         FieldPanel("name"),
@@ -95,7 +106,11 @@ class Organizer(index.Indexed, SluggedSnippet):
         FieldPanel("email"),
         FieldPanel("website"),
         FieldPanel("description"),
-        FieldPanel("logo"),
+        FieldPanel("team"),
+        MultiFieldPanel(
+            [FieldPanel("logo"), FieldPanel("certificate_signatory"), FieldPanel("certificate_signatory_title")],
+            heading=_("Certificates"),
+        ),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -509,3 +524,32 @@ class TicketType(Orderable):
         return (self.sales_start is None or self.sales_start <= now) and (
             self.sales_end is None or now < self.sales_end
         )
+
+
+class OrganizerApplication(models.Model):
+    """Someone asking to publish events here; an editor approves it into an Organizer and team."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    name = models.CharField(_("your name"), max_length=200)
+    email = models.EmailField(_("email"))
+    organization = models.CharField(_("organization"), max_length=200)
+    website = models.URLField(_("website"), blank=True)
+    message = models.TextField(_("what events will you publish?"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    organizer = models.ForeignKey(
+        Organizer, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("organizer application")
+        verbose_name_plural = _("organizer applications")
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_status_display()})"

@@ -140,6 +140,7 @@ class Registration(StateMachine):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable calendar invite UID.")
     invite_sequence = models.PositiveIntegerField(default=0)
     invite_fingerprint = models.CharField(max_length=64, blank=True, help_text="What the last invite said.")
+    certificate_code = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -245,3 +246,45 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class CheckInQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(undone_at__isnull=True)
+
+
+class CheckIn(models.Model):
+    """One attendee at one session, recorded at the door (or marked attended by the organizer).
+
+    An undo keeps the row (who undid it, when): the log of the door stays complete.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="check_ins")
+    session = models.ForeignKey("events.EventSession", on_delete=models.PROTECT, related_name="check_ins")
+    at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    method = models.CharField(max_length=20, default="scan", help_text="scan, typed, search or bulk")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        permissions = [("check_in", "Can check attendees in at the door")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"],
+                condition=models.Q(undone_at__isnull=True),
+                name="one_active_check_in_per_session",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.registration_id} @ session {self.session_id}"

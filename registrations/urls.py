@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views, webhooks
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("tickets/<str:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
     path("tickets/<str:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
+    path("", include("registrations.checkin_urls")),
+    path("", include("registrations.certificate_urls")),
 ]

@@ -170,3 +170,7 @@ def event_page_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def event_page_listing_more_buttons(page, user, next_url=None):
     yield from event_buttons(page, user, next_url=next_url)
+
+
+# Further admin screens register their own hooks when imported.
+from . import admin_certificates, admin_dashboard  # noqa: E402, F401

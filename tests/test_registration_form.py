@@ -126,3 +126,19 @@ def test_sold_out_offers_the_waitlist_and_takes_nothing(client):
 
 def test_get_and_post_only(client, event):
     assert client.put(f"/events/{event.slug}/register/").status_code == 405
+
+
+def test_ticket_page_shows_the_join_link_and_invite_only_when_confirmed(client):
+    from registrations.models import Registration
+    from tests.factories import make_registration
+
+    event = make_event("Webinar", tickets=[("Free", "0")], format="online", online_url="https://meet.example.com/j/123")
+    confirmed = make_registration(event, status="confirmed")
+    page = client.get(f"/tickets/{confirmed.ticket_secret}/").content.decode()
+    assert "https://meet.example.com/j/123" in page
+    invite = client.get(f"/tickets/{confirmed.ticket_secret}/invite.ics")
+    assert invite.status_code == 200 and b"METHOD:REQUEST" in invite.content
+    held = make_registration(event, email="held@example.com", status=Registration.Status.HELD)
+    assert "meet.example.com" not in client.get(f"/tickets/{held.ticket_secret}/").content.decode()
+    assert client.get(f"/tickets/{held.ticket_secret}/invite.ics").status_code == 404
+    assert client.get("/tickets/guessing-does-not-work/").status_code == 404

@@ -1,0 +1,1 @@
+"""Admin actions for certificates of attendance (admin hooks)."""

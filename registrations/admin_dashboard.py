@@ -1,0 +1,1 @@
+"""The organizer's per-event dashboard, exports and messages to attendees (admin hooks)."""

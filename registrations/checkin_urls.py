@@ -1,0 +1,3 @@
+"""Door check-in: filled in with the check-in views."""
+
+urlpatterns = []
