@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/events/", api_events, name="api_events"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registrations.urls")),
+    path("", include("events.urls")),
     path("sitemap.xml", sitemap),
 ]
 

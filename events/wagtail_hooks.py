@@ -1,8 +1,31 @@
-from django.utils.translation import gettext_lazy as _
+"""The events app in the Wagtail admin: its snippets, organizer applications, and the page-tree
+rules that keep an organizer's team to its own events.
+
+Teams get Wagtail's add and change permissions on the events listing (see applications.py), which
+would reach every event under it; the hooks below narrow that to the events of the user's own
+organizers (`applications.may_edit_event`). Superusers and moderators are not narrowed."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.models import Page, Revision
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Organizer, Topic, Venue
+from . import applications
+from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
+
+APPLICATIONS = "wagtailsnippets_events_organizerapplication"
 
 
 class VenueViewSet(SnippetViewSet):
@@ -27,11 +50,199 @@ class TopicViewSet(SnippetViewSet):
     search_fields = ["name"]
 
 
+# Organizer applications: listed and filtered by status; approved or rejected with a confirmation.
+
+
+def decision_buttons(view, application, button_class):
+    if application.status != OrganizerApplication.Status.PENDING or not view.user_has_permission("change"):
+        return []
+    return [
+        button_class(_("Approve"), url=reverse(f"{APPLICATIONS}:approve", args=[application.pk]), icon_name="success"),
+        button_class(_("Reject"), url=reverse(f"{APPLICATIONS}:reject", args=[application.pk]), icon_name="cross"),
+    ]
+
+
+class ApplicationIndexView(snippet_views.IndexView):
+    def get_list_more_buttons(self, instance):
+        return [*decision_buttons(self, instance, MenuItem), *super().get_list_more_buttons(instance)]
+
+
+class ApplicationInspectView(snippet_views.InspectView):
+    @cached_property
+    def header_buttons(self):
+        return [*decision_buttons(self, self.object, HeaderButton), *super().header_buttons]
+
+
+class OrganizerApplicationViewSet(SnippetViewSet):
+    model = OrganizerApplication
+    url_namespace = APPLICATIONS
+    icon = "mail"
+    menu_label = gettext_lazy("Organizer applications")
+    index_view_class = ApplicationIndexView
+    inspect_view_class = ApplicationInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "organization",
+        "name",
+        "email",
+        "website",
+        "message",
+        "status",
+        "organizer",
+        "created_at",
+        "decided_at",
+    ]
+    list_display = [
+        "organization",
+        "name",
+        "email",
+        StatusTagColumn(
+            "status",
+            label=gettext_lazy("Status"),
+            accessor="get_status_display",
+            sort_key="status",
+            primary=lambda a: a.status == OrganizerApplication.Status.PENDING,
+        ),
+        DateColumn("created_at", label=gettext_lazy("Received"), sort_key="created_at"),
+    ]
+    list_filter = ["status"]
+    search_fields = ["organization", "name", "email"]
+    # The status changes only through Approve / Reject, which also set up the organizer.
+    panels = [FieldPanel("name"), FieldPanel("email"), FieldPanel("organization"), FieldPanel("website"), FieldPanel("message")]  # fmt: skip
+
+    def get_urlpatterns(self):
+        decision = {"index_url_name": self.get_url_name("list"), "inspect_url_name": self.get_url_name("inspect")}
+        return [
+            *super().get_urlpatterns(),
+            path("approve/<int:pk>/", applications.ApproveView.as_view(**decision), name="approve"),
+            path("reject/<int:pk>/", applications.RejectView.as_view(**decision), name="reject"),
+        ]
+
+
 class EventSnippets(SnippetViewSetGroup):
-    menu_label = _("Event settings")
+    menu_label = gettext_lazy("Event settings")
     menu_icon = "date"
     menu_order = 300
-    items = (VenueViewSet, OrganizerViewSet, TopicViewSet)
+    items = (VenueViewSet, OrganizerViewSet, TopicViewSet, OrganizerApplicationViewSet)
 
 
 register_snippet(EventSnippets)
+
+
+@hooks.register("register_log_actions")
+def register_application_log_actions(actions):
+    actions.register_action(
+        "events.application.approve", gettext_lazy("Approve application"), gettext_lazy("Application approved")
+    )
+    actions.register_action(
+        "events.application.reject", gettext_lazy("Reject application"), gettext_lazy("Application rejected")
+    )
+
+
+# Organizer teams work on their own events only
+
+
+def narrowed(user):
+    """Users whose page permissions on the listing stop at their organizers' events."""
+    return not applications.edits_every_event(user)
+
+
+def refuse_other_organizers_events(request, page):
+    """Editing, deleting, copying or moving an event needs it to be one of the user's own; a
+    team member does not edit the listing page itself either."""
+    user = request.user
+    if not narrowed(user):
+        return
+    specific = page.specific_deferred if type(page) is Page else page
+    if isinstance(specific, EventPage):
+        stored = EventPage.objects.filter(pk=specific.pk).first() or specific
+        if not (applications.may_edit_event(user, specific) and applications.may_edit_event(user, stored)):
+            raise PermissionDenied
+    elif isinstance(specific, EventIndexPage) and applications.organizers_for(user).exists():
+        raise PermissionDenied
+
+
+def posted_organizer_id(request):
+    """The organizer the form asks for; anything that is not an id is left to the form to refuse."""
+    value = request.POST.get("organizer", "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
+
+
+@hooks.register("before_edit_page")
+def only_own_events_are_edited(request, page):
+    refuse_other_organizers_events(request, page)
+    if request.method == "POST" and isinstance(page, EventPage) and narrowed(request.user):
+        organizer_id = posted_organizer_id(request)
+        if organizer_id is not None and not applications.organizers_for(request.user).filter(pk=organizer_id).exists():
+            messages.error(request, _("You publish events for your own organizer only; the change was not saved."))
+            return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("before_delete_page")
+def only_own_events_are_deleted(request, page):
+    refuse_other_organizers_events(request, page)
+
+
+@hooks.register("before_copy_page")
+def only_own_events_are_copied(request, page):
+    refuse_other_organizers_events(request, page)
+
+
+@hooks.register("before_move_page")
+def only_own_events_are_moved(request, page, destination):
+    refuse_other_organizers_events(request, page)
+
+
+@hooks.register("before_bulk_action")
+def only_own_events_in_bulk(request, action_type, objects, action_class_instance):
+    for obj in objects:
+        if isinstance(obj, Page):
+            refuse_other_organizers_events(request, obj)
+
+
+@hooks.register("construct_explorer_page_queryset")
+def list_only_own_events(parent_page, pages, request):
+    if not narrowed(request.user):
+        return pages
+    own = EventPage.objects.filter(organizer__in=applications.organizers_for(request.user)).values("pk")
+    others = EventPage.objects.exclude(pk__in=own).values("pk")
+    return pages.exclude(pk__in=others)
+
+
+@hooks.register("before_create_page")
+def events_are_created_for_own_organizer(request, parent_page, page_class):
+    """A team member creates events for their own organizer. With one organizer, a different
+    choice is corrected after saving (`correct_organizer`); with several, it is refused here,
+    before anything is saved."""
+    if not issubclass(page_class, EventPage) or not narrowed(request.user):
+        return None
+    own = applications.organizers_for(request.user)
+    if not own.exists():
+        raise PermissionDenied
+    if request.method == "POST" and own.count() > 1 and not own.filter(pk=posted_organizer_id(request)).exists():
+        messages.error(
+            request,
+            _("Choose one of your organizers: %(organizers)s. The event was not saved.")
+            % {"organizers": ", ".join(o.name for o in own)},
+        )
+        return redirect(request.get_full_path())
+    return None
+
+
+@hooks.register("after_create_page")
+def correct_organizer(request, page):
+    if not isinstance(page, EventPage) or not narrowed(request.user):
+        return
+    own = list(applications.organizers_for(request.user)[:2])
+    if len(own) != 1 or page.organizer_id == own[0].pk:
+        return
+    organizer = own[0]
+    page.organizer = organizer
+    EventPage.objects.filter(pk=page.pk).update(organizer=organizer)
+    # The revision is what a moderator approves and publishes: it must say the same.
+    for revision in Revision.objects.for_instance(page):
+        revision.content["organizer"] = organizer.pk
+        revision.save(update_fields=["content"])
+    messages.warning(
+        request, _("The event's organizer is set to %(organizer)s, the organizer you publish for.") % {"organizer": organizer.name}
+    )  # fmt: skip

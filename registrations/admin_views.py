@@ -2,9 +2,10 @@
 that move money or seats.
 
 Every action shows a confirmation on GET and acts on POST; the work is done by `services`
-(refunds, cancellation), never here. What a user may see comes from `orders_for_user` and
-`registrations_for_user`, and what they may do from the order permissions (`view_order`,
-`change_order`): a seat is part of an order, and money only moves on orders.
+(refunds, cancellation), never here. Two checks guard every screen: the order permissions
+(`view_order`, `change_order`; a seat is part of an order, and money only moves on orders) say
+what a user may do, and `orders_for_user` / `registrations_for_user` (the events they manage, see
+permissions.py) say to which orders: anything else is a 404, as if it did not exist.
 The viewsets that route to these views are in wagtail_hooks.py.
 """
 
@@ -38,6 +39,7 @@ from events.models import EventPage, TicketType
 
 from . import stripe_gateway
 from .models import Order, Refund, Registration
+from .permissions import managed_events, may_manage
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
 from .services.refunds import RefundRefused, process_refund, refund
 
@@ -51,13 +53,13 @@ ACT = "change"  # refunds and cancellations
 
 
 def orders_for_user(user):
-    """The orders this user may see and act on. The one place that decides it (all, for now)."""
-    return Order.objects.all()
+    """The orders this user may see and act on: those of the events they manage."""
+    return Order.objects.filter(event__in=managed_events(user))
 
 
 def registrations_for_user(user):
-    """The seats this user may see and act on. The one place that decides it (all, for now)."""
-    return Registration.objects.all()
+    """The seats this user may see and act on: those of the events they manage."""
+    return Registration.objects.filter(event__in=managed_events(user))
 
 
 def order_permissions():
@@ -75,7 +77,7 @@ def user_may_act_on_orders(user):
 
 def user_may_cancel_event(user, event):
     """Cancelling publishes the page, so it also takes the right to publish this page."""
-    return user_may_act_on_orders(user) and event.permissions_for_user(user).can_publish()
+    return user_may_act_on_orders(user) and may_manage(user, event) and event.permissions_for_user(user).can_publish()
 
 
 def money(amount, currency):
@@ -143,10 +145,23 @@ def last_refund_pk():
 # Listings
 
 
-class OrderFilterSet(WagtailFilterSet):
-    event = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Event"), queryset=EventPage.objects.order_by("-start", "title")
+def events_to_filter_by(request):
+    """Only the events the user manages are offered (and accepted) as filters."""
+    return managed_events(request.user).order_by("-start", "title") if request else EventPage.objects.none()
+
+
+def ticket_types_to_filter_by(request):
+    return (
+        TicketType.objects.filter(page__in=managed_events(request.user))
+        .select_related("page")
+        .order_by("-page__start", "page__title", "sort_order")
+        if request
+        else TicketType.objects.none()
     )
+
+
+class OrderFilterSet(WagtailFilterSet):
+    event = django_filters.ModelChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
 
     class Meta:
         model = Order
@@ -163,13 +178,8 @@ class TicketTypeFilter(django_filters.ModelChoiceFilter):
 
 
 class RegistrationFilterSet(WagtailFilterSet):
-    event = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Event"), queryset=EventPage.objects.order_by("-start", "title")
-    )
-    ticket_type = TicketTypeFilter(
-        label=gettext_lazy("Ticket type"),
-        queryset=TicketType.objects.select_related("page").order_by("-page__start", "page__title", "sort_order"),
-    )
+    event = django_filters.ModelChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
+    ticket_type = TicketTypeFilter(label=gettext_lazy("Ticket type"), queryset=ticket_types_to_filter_by)
 
     class Meta:
         model = Registration
@@ -677,7 +687,7 @@ class CancelEventView(ActionView):
 
     def get_object(self):
         """The event as its editors last saved it (status, title); `self.page` is the stored page."""
-        self.page = get_object_or_404(EventPage, pk=self.kwargs["event_id"])
+        self.page = get_object_or_404(managed_events(self.request.user), pk=self.kwargs["event_id"])
         if not user_may_cancel_event(self.request.user, self.page):
             raise PermissionDenied
         return self.page.get_latest_revision_as_object()

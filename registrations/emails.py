@@ -7,6 +7,15 @@ loads the objects again, renders `registrations/email/<kind>_subject.txt`, `<kin
 again later when the task backend can defer (the database queue); otherwise the task fails and the
 failure is recorded by the backend. Logs name kinds and ids, never attendees' names or addresses.
 
+A "certificate" email attaches the attendee's certificate of attendance (skipped when the
+registration is no longer eligible for one at delivery time):
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        text/html
+      application/pdf; name="certificate.pdf"  (attachment)
+
 Invite emails (confirmation, event_changed, cancellation, event_cancelled) are:
 
     multipart/mixed
@@ -63,6 +72,8 @@ KINDS = {
     "sold_out_refunded": Kind("order"),
     "payment_failed": Kind("order"),
     "waitlist_offer": Kind("waitlist_entry"),
+    "certificate": Kind("registration"),  # the certificate of attendance attached: see services/certificates.py
+    "organizer_message": Kind("registration"),  # written by the organizer: see services/messaging.py
 }
 
 
@@ -91,7 +102,8 @@ def send_email(kind, *, registration=None, order=None, waitlist_entry=None, **ex
     """Queue the `kind` email, sent once the current transaction commits (at once outside one).
 
     `extra` must be JSON-serialisable (it travels through the task queue) and reaches the templates
-    as it is; "refund" takes `amount` (a string), "waitlist_offer" may take `language`.
+    as it is; "refund" takes `amount` (a string), "waitlist_offer" may take `language`,
+    "organizer_message" takes `message_subject` and `message_body` (the organizer's text).
     """
     spec = KINDS.get(kind)
     if spec is None:
@@ -176,7 +188,9 @@ def supported_language(code):
 
 def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None):
     """The message for `kind`, ready to send; None when it should no longer be sent (an invite
-    REQUEST for a registration that is not confirmed any more)."""
+    REQUEST for a registration that is not confirmed any more, a certificate no longer due)."""
+    from .services import certificates  # here, not at the top: it sends its emails through this module
+
     spec = KINDS[kind]
     extra = dict(extra or {})
     registration = order = entry = None
@@ -188,6 +202,9 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         name, language = registration.name, order.language
         if spec.method == "REQUEST" and registration.status != Registration.Status.CONFIRMED:
             log.info("Email %s for registration %s skipped: it is %s", kind, registration.pk, registration.status)
+            return None
+        if kind == "certificate" and not certificates.eligible(registration):
+            log.info("Email %s for registration %s skipped: no longer eligible", kind, registration.pk)
             return None
     elif spec.about == "order":
         order = Order.objects.select_related("event__venue", "event__organizer").get(pk=order_id)
@@ -223,6 +240,8 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         if order is not None:
             context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total
             context["currency"] = order.currency
+        if kind == "certificate":
+            context["certificate"] = certificates.details(registration)
         if entry is not None:
             context["ticket_type"] = entry.ticket_type
             context["claim_url"] = claim_url(entry)
@@ -247,6 +266,8 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
     message.attach_alternative(html, "text/html")
     message.registration_id = registration.pk if registration is not None else None
     message.invite_fingerprint = None
+    if kind == "certificate":
+        message.attach("certificate.pdf", certificates.render_pdf(registration), "application/pdf")
     if ics is not None:
         message.attach_alternative(ics.decode(), f"text/calendar; method={spec.method}")
         message.attach(ics_attachment(ics))

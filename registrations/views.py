@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events.models import EventPage
 
-from . import stripe_gateway
+from . import conf, stripe_gateway
 from .forms import TicketForm, WaitlistForm, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, checkout, fulfilment, waitlist
+from .services import cancellation, certificates, checkout, fulfilment, waitlist
 from .services.capacity import SoldOut, availability
 
 
@@ -25,7 +25,9 @@ def live_event(slug):
 
 
 def parse_quantity(value):
-    return int(value) if str(value).isdigit() and 1 <= int(value) <= 10 else 1
+    """How many attendee blocks to show; the form itself validates the number."""
+    limit = conf.get("REGISTRATIONS_MAX_QUANTITY")
+    return int(value) if str(value).isdigit() and 1 <= int(value) <= limit else 1
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,6 +155,7 @@ def ticket(request, secret):
         "registration": registration,
         "event": registration.event,
         "may_cancel": cancellation.attendee_may_cancel(registration),
+        "certificate_available": certificates.eligible(registration),
     }
     return render(request, "registrations/ticket.html", context)
 

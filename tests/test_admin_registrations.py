@@ -1,11 +1,12 @@
 """Organizers see orders and seats in the Wagtail admin and refund or cancel them there: every
 action confirms first, goes through the services, and shows what Stripe did. Nobody without the
-order permissions sees any of it."""
+order permissions sees any of it, and a team sees only its own organizer's events (the whole
+matrix of who sees what is in test_organizer_permissions.py)."""
 
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,12 +25,18 @@ def cancel_event_path(event):
     return f"/admin/registrations/events/{event.pk}/cancel/"
 
 
-def staff(django_user_model, username, *perms):
-    """A Wagtail admin user with only the given permissions (codenames) besides admin access."""
+def staff(django_user_model, username, *perms, team_of=None):
+    """A Wagtail admin user with only the given permissions (codenames) besides admin access,
+    in the team of `team_of`'s organizer when given."""
     user = django_user_model.objects.create_user(username, f"{username}@example.com", "pw")
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     for codename in perms:
         user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="registrations"))
+    if team_of is not None:
+        organizer = team_of.organizer
+        organizer.team, _ = Group.objects.get_or_create(name=f"Organizer: {organizer.name}")
+        organizer.save()
+        user.groups.add(organizer.team)
     client = Client()
     client.force_login(user)
     return client
@@ -119,7 +126,7 @@ def test_orders_have_no_generic_add_edit_or_delete_forms(admin_client, two_event
 
 @pytest.mark.django_db
 def test_a_user_without_order_permissions_sees_nothing(django_user_model, two_events):
-    nobody = staff(django_user_model, "nobody")
+    nobody = staff(django_user_model, "nobody", team_of=two_events[0])
     order = Order.objects.get(buyer_email="ana@example.com")
     for path in (ORDERS, f"{ORDERS}{order.pk}/", ATTENDEES, f"{ORDERS}{order.pk}/refund/"):
         response = nobody.get(path)
@@ -142,7 +149,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, two_events):
 
 @pytest.mark.django_db
 def test_view_permission_shows_orders_but_allows_no_action(django_user_model, two_events):
-    viewer = staff(django_user_model, "viewer", "view_order")
+    viewer = staff(django_user_model, "viewer", "view_order", team_of=two_events[0])
     order = Order.objects.get(buyer_email="ana@example.com")
     assert "ana@example.com" in page_text(viewer.get(ORDERS))
     order_page = page_text(viewer.get(f"{ORDERS}{order.pk}/"))
@@ -156,11 +163,31 @@ def test_view_permission_shows_orders_but_allows_no_action(django_user_model, tw
 
 @pytest.mark.django_db
 def test_change_permission_alone_opens_the_listings_and_the_actions(django_user_model, two_events):
-    organizer = staff(django_user_model, "organizer", "change_order")
+    organizer = staff(django_user_model, "organizer", "change_order", team_of=two_events[0])
     order = Order.objects.get(buyer_email="ana@example.com")
     assert "ana@example.com" in page_text(organizer.get(ORDERS))
     assert "Ana Paid" in page_text(organizer.get(ATTENDEES))
     assert "Yes, cancel and refund" in page_text(organizer.get(f"{ORDERS}{order.pk}/cancel/"))
+
+
+@pytest.mark.django_db
+def test_a_team_sees_only_its_own_organizers_orders_and_seats(django_user_model, two_events):
+    lisbon, oslo = two_events
+    team = staff(django_user_model, "lisbon-team", "change_order", team_of=lisbon)
+    olav = Order.objects.get(buyer_email="olav@example.com")
+    orders = page_text(team.get(ORDERS))
+    assert "ana@example.com" in orders and "olav@example.com" not in orders
+    seats = page_text(team.get(ATTENDEES))
+    assert "Ana Paid" in seats and "Olav Paid" not in seats
+    assert "Olav Paid" not in page_text(team.get(ATTENDEES, {"event": oslo.pk}))  # not even by filtering for it
+    assert "Oslo workshop" not in page_text(team.get(ORDERS))  # nor offered as a filter
+    for path in (f"{ORDERS}{olav.pk}/", f"{ORDERS}{olav.pk}/refund/", f"{ORDERS}{olav.pk}/cancel/"):
+        assert team.get(path).status_code == 404, path
+    seat = olav.registrations.get()
+    assert team.post(f"{ATTENDEES}{seat.pk}/cancel/", {"reason": "x", "notify": "on"}).status_code == 404
+    assert team.post(f"{ORDERS}{olav.pk}/cancel/", {"reason": "x", "notify": "on"}).status_code == 404
+    seat.refresh_from_db()
+    assert seat.status == Registration.Status.CONFIRMED and olav.log_entries.count() == 0
 
 
 @pytest.mark.django_db

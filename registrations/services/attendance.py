@@ -1,8 +1,54 @@
-"""Attendance: which sessions each attendee was at, and the hours that makes."""
+"""Attendance: checking people in at the door, which sessions each attendee was at, and the hours
+that makes.
 
+The locking rule for check-in, written once and obeyed by `redeem`, `undo` and `mark_attended`:
+
+    inside one transaction, first lock the registration's row (SELECT ... FOR UPDATE on
+    PostgreSQL; on SQLite the IMMEDIATE transaction already holds the database's write lock),
+    then look for an active check-in for that session, then write.
+
+Two phones scanning the same ticket at once therefore answer "ok" once and "already" after it:
+the second waits for the first's commit and then sees its check-in. The partial unique constraint
+on CheckIn (one active check-in per registration and session) is the last guard: should a write
+ever slip past the lock, the database refuses it and the scan answers "already".
+
+Nothing is deleted: an undo marks the check-in undone (when, by whom), so the door's log stays
+complete and the person can be checked in again.
+"""
+
+import logging
 from decimal import Decimal
 
-from ..models import CheckIn
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import EventPage
+
+from ..models import CheckIn, Registration
+
+log = logging.getLogger(__name__)
+
+MAX_SECRET_LENGTH = 200  # ours are 43 characters; anything far longer is not one of ours
+SEARCH_LIMIT = 20
+METHODS = ("scan", "typed", "search", "bulk")
+
+
+class Result:
+    OK = "ok"
+    ALREADY = "already"
+    UNPAID = "unpaid"
+    CANCELLED = "cancelled"
+    WRONG_EVENT = "wrong_event"
+    UNKNOWN = "unknown"
+
+
+class BadSession(ValueError):
+    """The session asked for is not one of this event's (or the event has none): a bad request."""
+
+
+# Reading attendance
 
 
 def attended_sessions(registration):
@@ -20,3 +66,211 @@ def hours_attended(registration):
     if cap:
         hours = min(hours, cap)
     return hours.quantize(Decimal("0.01"))
+
+
+def session_counts(event, session):
+    """Checked in (at `session`) and confirmed: what the door shows as "12 / 40"."""
+    confirmed = Registration.objects.confirmed().filter(event=event)
+    checked_in = CheckIn.objects.active().filter(session=session, registration__in=confirmed)
+    return {"checked_in": checked_in.count(), "confirmed": confirmed.count()}
+
+
+def recent_check_ins(event, session, limit=20):
+    """The latest active check-ins at `session`, newest first, for the door's list."""
+    return (
+        CheckIn.objects.active()
+        .filter(session=session, registration__event=event)
+        .select_related("registration", "operator")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+# Choosing the session
+
+
+def current_session(event, now=None):
+    """The session happening now, else the next one starting later today (in the event's zone),
+    else the first: the one the door most likely means."""
+    sessions = event.ordered_sessions
+    if not sessions:
+        return None
+    now = now or timezone.now()
+    for session in sessions:
+        if session.start <= now < session.end:
+            return session
+    today = timezone.localtime(now, event.zone).date()
+    for session in sessions:
+        if session.start > now and timezone.localtime(session.start, event.zone).date() == today:
+            return session
+    return sessions[0]
+
+
+def session_of(event, session_id):
+    """`session_id` as one of this event's sessions (None: the current one); BadSession otherwise."""
+    if session_id is None:
+        session = current_session(event)
+        if session is None:
+            raise BadSession(_("This event has no sessions."))
+        return session
+    session = next((s for s in event.ordered_sessions if s.pk == session_id), None)
+    if session is None:
+        raise BadSession(_("That session is not part of this event."))
+    return session
+
+
+# Checking in
+
+
+def operator_name(user):
+    """How a check-in names who made it: a person's name, never an email address."""
+    if user is None:
+        return ""
+    name = user.get_full_name().strip()
+    if name:
+        return name
+    return user.get_username().split("@", 1)[0]
+
+
+def iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def redeem(event, secret, session_id, operator, method="scan"):
+    """Check in the ticket whose secret is `secret` at a session of `event` (None: the current one).
+
+    Returns a dict: `result` (see Result), `name`, `checked_in_at` (ISO 8601 or None), `session`;
+    with `check_in` (its id) for "ok" and "already", and `checked_in_by` for "already"; `event` (the
+    ticket's own event's title) for "wrong_event". Raises BadSession for a session not of `event`.
+    Idempotent: the same ticket twice gives "ok", then "already".
+    """
+    session = session_of(event, session_id)
+    secret = "".join(str(secret or "").split())
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
+        return answer(Result.UNKNOWN, session)
+    return _check_in(event, session, operator, method, Q(ticket_secret=secret))
+
+
+def redeem_registration(event, registration_id, session_id, operator, method="search"):
+    """As `redeem`, for a registration staff found by name: only this event's are found."""
+    session = session_of(event, session_id)
+    return _check_in(event, session, operator, method, Q(pk=registration_id, event=event))
+
+
+def answer(result, session, registration=None, check_in=None, **extra):
+    return {
+        "result": result,
+        "name": registration.name if registration is not None else "",
+        "checked_in_at": iso(check_in.at) if check_in is not None else None,
+        "session": session.pk,
+        **({"check_in": check_in.pk} if check_in is not None else {}),
+        **extra,
+    }
+
+
+def _check_in(event, session, operator, method, lookup):
+    if method not in METHODS:
+        method = "scan"
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().filter(lookup).first()
+        if registration is None:
+            return answer(Result.UNKNOWN, session)
+        if registration.event_id != event.pk:
+            # The person is at the wrong door: say which event the ticket is for, so staff can send them on.
+            title = EventPage.objects.filter(pk=registration.event_id).values_list("title", flat=True).first()
+            return answer(Result.WRONG_EVENT, session, registration, event=title or "")
+        if registration.status in (Registration.Status.HELD, Registration.Status.RELEASED):
+            return answer(Result.UNPAID, session, registration)
+        if registration.status == Registration.Status.CANCELLED:
+            return answer(Result.CANCELLED, session, registration)
+        existing = active_check_in(registration, session)
+        if existing is not None:
+            return already(session, registration, existing)
+        try:
+            with transaction.atomic():
+                check_in = CheckIn.objects.create(
+                    registration=registration, session=session, operator=operator, method=method
+                )
+        except IntegrityError:
+            # The unique constraint caught a concurrent check-in the lock did not (it should not happen).
+            return already(session, registration, active_check_in(registration, session))
+    log.info("Check-in %s: registration %s at session %s (%s)", check_in.pk, registration.pk, session.pk, method)
+    return answer(Result.OK, session, registration, check_in)
+
+
+def active_check_in(registration, session):
+    return (
+        CheckIn.objects.active().filter(registration=registration, session=session).select_related("operator").first()
+    )
+
+
+def already(session, registration, check_in):
+    by = operator_name(check_in.operator) if check_in is not None else ""
+    return answer(Result.ALREADY, session, registration, check_in, checked_in_by=by)
+
+
+def undo(check_in, operator):
+    """Mark a mistaken check-in undone (kept, with who undid it and when). Undoing twice changes nothing."""
+    with transaction.atomic():
+        Registration.objects.select_for_update().filter(pk=check_in.registration_id).first()
+        check_in = CheckIn.objects.select_for_update().get(pk=check_in.pk)
+        if check_in.undone_at is None:
+            check_in.undone_at = timezone.now()
+            check_in.undone_by = operator
+            check_in.save(update_fields=["undone_at", "undone_by"])
+            log.info("Check-in %s undone", check_in.pk)
+    return check_in
+
+
+def mark_attended(registrations, session, operator):
+    """Organizers mark several confirmed attendees as present at `session` (method "bulk").
+
+    Skips anyone already checked in there, anyone not confirmed, and anyone of another event.
+    Returns the check-ins made.
+    """
+    ids = [r.pk if isinstance(r, Registration) else r for r in registrations]
+    with transaction.atomic():
+        locked = list(
+            Registration.objects.select_for_update()
+            .filter(pk__in=ids, event_id=session.page_id, status=Registration.Status.CONFIRMED)
+            .order_by("pk")
+        )
+        present = set(
+            CheckIn.objects.active()
+            .filter(session=session, registration__in=locked)
+            .values_list("registration_id", flat=True)
+        )
+        now = timezone.now()
+        made = CheckIn.objects.bulk_create(
+            CheckIn(registration=r, session=session, operator=operator, method="bulk", at=now)
+            for r in locked
+            if r.pk not in present
+        )
+    log.info("Marked %d attended at session %s", len(made), session.pk)
+    return made
+
+
+def search(event, query, limit=SEARCH_LIMIT):
+    """Confirmed and held registrations of `event` whose name or email contains `query`."""
+    query = " ".join(str(query or "").split())[:100]
+    if len(query) < 2:
+        return Registration.objects.none()
+    words = Q()
+    for word in query.split(" "):
+        words &= Q(name__icontains=word) | Q(email__icontains=word)
+    return (
+        Registration.objects.filter(
+            words, event=event, status__in=(Registration.Status.CONFIRMED, Registration.Status.HELD)
+        )
+        .select_related("ticket_type")
+        .order_by("name", "pk")[:limit]
+    )
+
+
+def check_ins_at(session, registrations):
+    """{registration id: its active check-in at `session`} for the given registrations."""
+    return {
+        c.registration_id: c
+        for c in CheckIn.objects.active()
+        .filter(session=session, registration__in=list(registrations))
+        .select_related("operator")
+    }

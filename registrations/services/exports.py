@@ -1,0 +1,105 @@
+"""Attendance records as spreadsheet rows: one row per registration of one event.
+
+Names, emails, professions and licence numbers are typed by attendees, so every text cell goes
+through `escape_formula`: a spreadsheet must show `=HYPERLINK(…)` as text, never run it.
+The rows are built from three queries whatever the number of registrations (registrations with
+their ticket type and order, then their active check-ins with sessions).
+"""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import CheckIn, Order, Registration
+
+# Column keys, in order, with their headings.
+COLUMNS = {
+    "name": _("Name"),
+    "email": _("Email"),
+    "profession": _("Profession"),
+    "licence_number": _("Licence number"),
+    "ticket_type": _("Ticket type"),
+    "status": _("Status"),
+    "amount_paid": _("Amount paid"),
+    "sessions_attended": _("Sessions attended"),
+    "hours_attended": _("Hours attended"),
+    "check_in_times": _("Check-in times"),
+}
+
+# What a spreadsheet takes as the start of a formula (OWASP's list: tab and carriage return too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+SEPARATOR = "; "
+
+
+def escape_formula(value):
+    """`value` with a leading `'` when a spreadsheet would read it as a formula; other values as
+    they are. Idempotent: an escaped value starts with `'` and is left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def was_paid(order):
+    """Money came for this order: it is paid, or it was paid and later cancelled."""
+    return order.status == Order.Status.PAID or (order.status == Order.Status.CANCELLED and order.paid_at is not None)
+
+
+def amount_paid(registration):
+    """The seat's price when its order was paid and the seat was confirmed (even if later
+    cancelled); None when nothing was paid for it (held, released, or never paid)."""
+    paid_seat = registration.status in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED)
+    return registration.price if paid_seat and was_paid(registration.order) else None
+
+
+def session_label(session, zone):
+    """The session's title, else its start in the event's zone (`2031-06-12 10:00`)."""
+    return session.title or timezone.localtime(session.start, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def hours_of(sessions, event):
+    """The rule of `attendance.hours_attended`, on sessions already loaded: their hours, capped at
+    the event's CE hours when it offers any. (tests/test_exports.py checks the two agree.)"""
+    hours = sum((session.hours for session in sessions), start=Decimal(0))
+    if event.ce_hours:
+        hours = min(hours, event.ce_hours)
+    return hours.quantize(Decimal("0.01"))
+
+
+def attendance_registrations(event):
+    active_check_ins = CheckIn.objects.active().select_related("session").order_by("at", "pk")
+    return (
+        Registration.objects.filter(event=event)
+        .select_related("ticket_type", "order")
+        .prefetch_related(Prefetch("check_ins", queryset=active_check_ins, to_attr="active_check_ins"))
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def attendance_rows(event):
+    """One dict per registration of `event` (keys: COLUMNS), ready for a spreadsheet: text escaped,
+    money and hours as Decimal, times as ISO 8601 in the event's zone."""
+    zone = event.zone
+    rows = []
+    for registration in attendance_registrations(event):
+        check_ins = registration.active_check_ins
+        sessions = sorted({check_in.session for check_in in check_ins}, key=lambda s: (s.start, s.pk))
+        row = {
+            "name": registration.name,
+            "email": registration.email,
+            "profession": registration.profession,
+            "licence_number": registration.licence_number,
+            "ticket_type": registration.ticket_type.name,
+            "status": str(registration.get_status_display()),
+            "amount_paid": amount_paid(registration),
+            "sessions_attended": SEPARATOR.join(session_label(session, zone) for session in sessions),
+            "hours_attended": hours_of(sessions, event),
+            "check_in_times": SEPARATOR.join(
+                timezone.localtime(check_in.at, zone).isoformat(timespec="seconds") for check_in in check_ins
+            ),
+        }
+        rows.append({key: escape_formula(value) for key, value in row.items()})
+    return rows
