@@ -8,6 +8,7 @@ from wagtail.models import Page
 from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
 
 from events.models import EventPage, Venue
+from tests.admin_helpers import form_data
 from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, event_index, make_event
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +20,6 @@ def editor(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
     client.force_login(user)
     return client
-
-
-def form_data(client, url):
-    """The admin form as the browser would post it (StreamField counts are set by its scripts)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = querydict_from_html(response.content.decode(), form_id="page-edit-form")
-    for name in ("body", "learning_objectives", "presenters"):
-        data.setdefault(f"{name}-count", "0")
-    return data
 
 
 def filled_add_form(client, parent, **changes):

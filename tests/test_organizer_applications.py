@@ -6,10 +6,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, WorkflowPage
-from wagtail.test.utils.form_data import querydict_from_html
 
 from events.applications import ApplicationError, approve, reject
 from events.models import EventPage, Organizer, OrganizerApplication
+from tests.admin_helpers import form_data
 from tests.factories import OrganizerFactory, VenueFactory, event_index, make_event
 
 pytestmark = pytest.mark.django_db
@@ -236,16 +236,6 @@ def test_deciding_takes_the_change_permission_and_a_csrf_token(django_user_model
 
 
 # A team's event goes through moderation
-
-
-def form_data(client, url):
-    """The admin's page form as the browser posts it (StreamField counts are set by its scripts)."""
-    response = client.get(url)
-    assert response.status_code == 200
-    data = querydict_from_html(response.content.decode(), form_id="page-edit-form")
-    for name in ("body", "learning_objectives", "presenters"):
-        data.setdefault(f"{name}-count", "0")
-    return data
 
 
 def add_form(client, parent, organizer, **changes):
