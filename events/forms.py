@@ -4,11 +4,13 @@ import datetime as dt
 import zoneinfo
 
 from babel.numbers import get_currency_precision
+from django.core.exceptions import ValidationError
 from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.widgets.chooser import BaseChooser
 
 # Which datetime fields a person types, on the page and in each inline formset.
 LOCAL_TIME_FIELDS = {
@@ -31,9 +33,27 @@ def from_wall_time(naive, zone):
     return aware
 
 
+def tolerate_malformed_ids(widget):
+    """Wagtail's chooser widgets look the posted id up to show the chosen item again, and fail on
+    an id that is not a number (BaseChooser.get_instance). Show nothing chosen instead: the field
+    itself refuses the id with "Select a valid choice"."""
+    lookup = widget.get_instance
+
+    def get_instance(value):
+        try:
+            return lookup(value)
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+    widget.get_instance = get_instance
+
+
 class EventPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, BaseChooser):
+                tolerate_malformed_ids(field.widget)
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or "UTC")
         for form, name in self._local_time_fields():
             value = getattr(form.instance, name)

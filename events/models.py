@@ -24,7 +24,7 @@ from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.models import Orderable, Page, PageManager, PagePermissionTester, PageQuerySet
 from wagtail.search import index
 
 from . import conf
@@ -205,6 +205,19 @@ class EventPageQuerySet(PageQuerySet):
 EventPageManager = PageManager.from_queryset(EventPageQuerySet)
 
 
+class EventPermissionTester(PagePermissionTester):
+    """Wagtail grants page permissions on the events listing, so they reach every event under it.
+    On another organizer's event a team member has none of them: no edit, preview, draft view,
+    revisions or history, whatever the address."""
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        from .applications import may_edit_event
+
+        if user.is_active and not user.is_superuser and not may_edit_event(user, page):
+            self.permissions = set()
+
+
 class EventPage(RoutablePageMixin, Page):
     class Format(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
@@ -354,6 +367,9 @@ class EventPage(RoutablePageMixin, Page):
         verbose_name_plural = _("events")
 
     # Rules
+    def permissions_for_user(self, user):
+        return EventPermissionTester(user, self)
+
     def clean(self):
         super().clean()
         errors = {}

@@ -34,7 +34,7 @@ from events.models import EventPage
 from . import admin_views
 from .emails import build_email
 from .models import CheckIn, Order, Refund, Registration, WaitlistEntry
-from .permissions import managed_events, may_manage
+from .permissions import managed_events, may_check_in, may_manage
 from .services.capacity import availability
 from .services.exports import COLUMNS, attendance_rows, session_label
 from .services.messaging import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, email_attendees, recipients
@@ -54,6 +54,10 @@ def dashboard_url(event):
 
 def export_url(event, spreadsheet_format):
     return reverse(EXPORT, kwargs={"event_id": event.pk, "spreadsheet_format": spreadsheet_format})
+
+
+def checkin_url(event):
+    return reverse("registrations:checkin", args=[event.pk])
 
 
 def email_url(event):
@@ -270,6 +274,11 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
         return []
 
     @cached_property
+    def checkin_url(self):
+        """The door's check-in page, for those who may check people in."""
+        return checkin_url(self.event) if may_check_in(self.request.user, self.event) else ""
+
+    @cached_property
     def header_buttons(self):
         event, user = self.event, self.request.user
         buttons = []
@@ -284,6 +293,8 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             HeaderButton(_("Download CSV"), url=export_url(event, "csv"), icon_name="download", priority=30),
             HeaderButton(_("Download XLSX"), url=export_url(event, "xlsx"), icon_name="download", priority=40),
         ]
+        if self.checkin_url:
+            buttons.append(HeaderButton(_("Check-in"), url=self.checkin_url, icon_name="tick", priority=5))
         return buttons
 
     def money(self, amount, currency):
@@ -313,6 +324,7 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             xlsx_url=export_url(event, "xlsx"),
             email_url=email_url(event),
             edit_url=reverse("wagtailadmin_pages:edit", args=[event.pk]),
+            checkin_url=self.checkin_url,
         )
         return context
 

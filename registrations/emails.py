@@ -76,6 +76,10 @@ KINDS = {
     "organizer_message": Kind("registration"),  # written by the organizer: see services/messaging.py
 }
 
+# Sent only while the seat is still confirmed when the email goes out (it may be cancelled after
+# the email was queued): an invite for it, or an organizer's message to its attendees.
+CONFIRMED_ONLY = {kind for kind, spec in KINDS.items() if spec.method == "REQUEST"} | {"organizer_message"}
+
 
 class Email(EmailMultiAlternatives):
     """Writes the calendar part's Content-Type as mail clients' own invites do:
@@ -200,7 +204,7 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         ).get(pk=registration_id)
         order, event, recipient = registration.order, registration.event, registration.email
         name, language = registration.name, order.language
-        if spec.method == "REQUEST" and registration.status != Registration.Status.CONFIRMED:
+        if kind in CONFIRMED_ONLY and registration.status != Registration.Status.CONFIRMED:
             log.info("Email %s for registration %s skipped: it is %s", kind, registration.pk, registration.status)
             return None
         if kind == "certificate" and not certificates.eligible(registration):

@@ -5,6 +5,7 @@ events: they see their registrations, exports and dashboard, and (with the `chec
 permission) check people in. Superusers see everything; nobody else sees anything.
 """
 
+from events.applications import organizers_for
 from events.models import EventPage
 
 
@@ -14,7 +15,7 @@ def managed_events(user):
         return EventPage.objects.none()
     if user.is_superuser:
         return EventPage.objects.all()
-    return EventPage.objects.filter(organizer__team__in=user.groups.all())
+    return EventPage.objects.filter(organizer__in=organizers_for(user))
 
 
 def may_manage(user, event):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from events.models import EventSession
 from registrations.admin_dashboard import event_figures, message_fingerprint
+from registrations.emails import deliver_email
 from registrations.models import CheckIn, Order, Refund, Registration, WaitlistEntry
 from registrations.services.messaging import email_attendees
 from tests.factories import OrganizerFactory, local, make_event
@@ -172,6 +173,7 @@ def test_dashboard_page_shows_the_figures(admin_client, known_event):
     assert f"/admin/registrations/events/{known_event.pk}/export.csv" in content
     assert f"/admin/registrations/events/{known_event.pk}/export.xlsx" in content
     assert email_path(known_event) in content
+    assert f'href="/checkin/{known_event.pk}/"' in content
     assert "Olaf" not in content
 
 
@@ -478,3 +480,27 @@ def test_session_titles_name_the_sessions_on_the_dashboard(admin_client):
     EventSession.objects.filter(pk=event.ordered_sessions[0].pk).update(title="Day 1")
     content = admin_client.get(dashboard_path(event)).content.decode()
     assert "Day 1" in content and "2031-06-13 10:00" in content
+
+
+def test_the_check_in_link_is_shown_only_to_those_who_may_check_in(clients, django_user_model):
+    event, visitors = clients
+    link = f'href="/checkin/{event.pk}/"'
+    teammate, _ = visitors["organizer team"]
+    assert link not in teammate.get(dashboard_path(event)).content.decode()  # no check-in permission
+    django_user_model.objects.get(username="teammate").user_permissions.add(Permission.objects.get(codename="check_in"))
+    assert link in teammate.get(dashboard_path(event)).content.decode()
+
+
+def test_a_seat_cancelled_before_its_message_goes_out_gets_nothing(
+    audience, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """The message is queued for the confirmed seats; one is cancelled before the queue reaches it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert email_attendees(audience, "Room change", "Room 4B.", sender_user=None) == 2
+    Registration.objects.filter(email="0.a@example.com").update(status=Registration.Status.CANCELLED)
+    queued = list(deliver_email.get_backend().results)
+    assert len(queued) == 2 and not mailoutbox
+    for result in queued:
+        result.task.call(*result.args, **result.kwargs)
+    assert [message.to for message in mailoutbox] == [["1.a@example.com"]]

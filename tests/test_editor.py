@@ -248,3 +248,16 @@ def test_a_ticket_type_with_registrations_cannot_be_removed_and_the_editor_is_to
     data["action-publish"] = "publish"
     assert editor.post(f"/admin/pages/{event.pk}/edit/", data).status_code == 302
     assert list(event.ticket_types.values_list("name", flat=True)) == ["Standard"]
+
+
+@pytest.mark.parametrize("field", ["venue", "organizer", "featured_image"])
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999"])
+def test_a_malformed_or_unknown_chosen_id_is_refused_with_a_message(admin_client, field, value):
+    event = make_event("Chosen ids")
+    url = f"/admin/pages/{event.pk}/edit/"
+    data = form_data(admin_client, url)
+    data[field], data["title"] = value, "Changed title"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert EventPage.objects.get(pk=event.pk).get_latest_revision_as_object().title == "Chosen ids"

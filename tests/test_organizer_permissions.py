@@ -174,3 +174,29 @@ def test_moderators_edit_every_event(world, django_user_model):
     assert client_for(moderator).get(f"/admin/pages/{world['event'].pk}/edit/").status_code == 200
     # Moderators see no orders: they are in no organizer team.
     assert "ana.confidential@example.com" not in client_for(moderator).get(ORDERS).content.decode()
+
+
+def test_another_team_sees_no_draft_preview_revision_or_history_of_the_event(world):
+    """Wagtail grants page permissions on the listing; on another organizer's event a team member
+    has none, whatever admin address they type."""
+    event = world["event"]
+    event.title = "Alliance workshop: unpublished draft"
+    revision = event.save_revision()
+    urls = [
+        f"/admin/pages/{event.pk}/view_draft/",
+        f"/admin/pages/{event.pk}/revisions/{revision.pk}/view/",
+        f"/admin/pages/{event.pk}/revisions/compare/live...{revision.pk}/",
+        f"/admin/pages/{event.pk}/history/",
+        f"/admin/pages/{event.pk}/edit/preview/",
+        f"/admin/pages/{event.pk}/usage/",
+    ]
+    for role, allowed in (("other_team", False), ("own_team", True), ("superuser", True)):
+        client = client_for(world["users"][role])
+        for url in urls:
+            response = client.get(url)
+            assert (response.status_code == 200) == allowed, (role, url, response.status_code)
+            assert response.status_code in (200, 302, 403), (role, url, response.status_code)
+            if not allowed:
+                assert "unpublished draft" not in response.content.decode(), (role, url)
+    own_draft = client_for(world["users"]["own_team"]).get(urls[0]).content.decode()
+    assert "unpublished draft" in own_draft
