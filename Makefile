@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 12111
 
-.PHONY: install system-deps lint format test test-sqlite test-postgres demo bench messages clean
+.PHONY: install system-deps js-deps lint format test test-sqlite test-postgres demo bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -34,6 +34,15 @@ system-deps:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
+# axe-core, pinned in package.json / package-lock.json, for the browser accessibility tests
+# (injected into the pages; nothing of it is served). Node and npm come from Debian if missing.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	command -v npm >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+js-deps: node_modules/axe-core/axe.min.js
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -49,9 +58,9 @@ messages: install
 
 # The whole suite on SQLite, then the database-specific tests (and those needing row locks and
 # parallel connections, such as the ticket rush) on PostgreSQL.
-test: install system-deps lint test-sqlite test-postgres
+test: install system-deps js-deps lint test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install js-deps
 	$(BIN)/pytest -m "not postgres_only"
 
 test-postgres: install
@@ -72,6 +81,17 @@ demo: install
 	fi; \
 	echo "Site: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The load figures of docs/performance.md: a PostgreSQL database of its own (BENCH_DB, kept and
+# reused between runs once it holds EVENTS events), gunicorn with 2 workers, the Stripe emulator,
+# and load from separate client processes; prints one table. Needs PostgreSQL and Redis as for
+# `make test` (BENCH_POSTGRES, REDIS_URL). Quicker trial: make bench EVENTS=2000 BENCH_DB=bench_small
+EVENTS ?= 100000
+BENCH_DB ?= bench
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432
+BENCH_ARGS ?=
+bench: install
+	BENCH_POSTGRES=$(BENCH_POSTGRES) $(BIN)/python -m bench.run --events $(EVENTS) --db $(BENCH_DB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 static media

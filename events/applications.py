@@ -46,6 +46,7 @@ from wagtail.models import (
 from wagtail.permissions import policy_registry
 
 from .models import EventIndexPage, Organizer, OrganizerApplication
+from .ratelimits import limit_posts
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +294,7 @@ class ApplicationForm(forms.ModelForm):
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("organizer_apply")
 def apply(request):
     form = ApplicationForm(request.POST if request.method == "POST" else None)
     if form.is_valid():

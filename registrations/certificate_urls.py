@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from . import certificates
+from . import (
+    certificates,
+    converters,  # noqa: F401  (registers <token:…>)
+)
 
 urlpatterns = [
-    path("tickets/<str:secret>/certificate.pdf", certificates.download, name="certificate_download"),
+    path("tickets/<token:secret>/certificate.pdf", certificates.download, name="certificate_download"),
     path("certificates/<str:code>/", certificates.verify, name="certificate_verify"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import EventPage
+from events.ratelimits import limit_posts
 
 from .models import CheckIn, Registration
 from .permissions import may_check_in
@@ -189,6 +190,7 @@ def js_strings():
 
 
 @require_POST
+@limit_posts("checkin_redeem", key="user_or_ip")
 @json_endpoint
 def redeem(request, event):
     data = json_body(request)

@@ -58,5 +58,12 @@ class WaitlistForm(forms.Form):
         self.fields["ticket_type"].choices = [(t.pk, t.name) for t in event.ticket_types.all()]
 
 
-def attendee_forms(data, quantity, ce):
-    return [AttendeeForm(data, prefix=f"attendee-{i}", ce=ce) for i in range(quantity)]
+def attendee_forms(data, quantity, ce, typed=None):
+    """One form per attendee. `typed`: what was posted so far, shown again unchecked (when only the
+    number of attendees changed)."""
+    forms_ = []
+    for i in range(quantity):
+        prefix = f"attendee-{i}-"
+        initial = {key.removeprefix(prefix): value for key, value in (typed or {}).items() if key.startswith(prefix)}
+        forms_.append(AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial))
+    return forms_

@@ -1,19 +1,23 @@
 from django.urls import include, path
 
-from . import views, webhooks
+from . import (
+    converters,  # noqa: F401  (registers <token:…>)
+    views,
+    webhooks,
+)
 
 app_name = "registrations"
 
 urlpatterns = [
     path("events/<slug:slug>/register/", views.register, name="register"),
     path("events/<slug:slug>/waitlist/", views.waitlist_join, name="waitlist_join"),
-    path("waitlist/claim/<str:token>/", views.waitlist_claim, name="waitlist_claim"),
+    path("waitlist/claim/<token:token>/", views.waitlist_claim, name="waitlist_claim"),
     path("checkout/success/", views.checkout_success, name="checkout_success"),
-    path("checkout/cancelled/<str:token>/", views.checkout_cancelled, name="checkout_cancelled"),
-    path("orders/<str:token>/", views.order_detail, name="order"),
-    path("tickets/<str:secret>/", views.ticket, name="ticket"),
-    path("tickets/<str:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
-    path("tickets/<str:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
+    path("checkout/cancelled/<token:token>/", views.checkout_cancelled, name="checkout_cancelled"),
+    path("orders/<token:token>/", views.order_detail, name="order"),
+    path("tickets/<token:secret>/", views.ticket, name="ticket"),
+    path("tickets/<token:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
+    path("tickets/<token:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("", include("registrations.checkin_urls")),
     path("", include("registrations.certificate_urls")),

@@ -1,6 +1,8 @@
 """Public registration pages: thin callers of services/. Every failure the buyer can cause or
 meet (bad input, sold out, closed, Stripe down) re-renders with a message and changes nothing."""
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.models import EventPage
+from events.ratelimits import limit_posts
 
 from . import conf, stripe_gateway
 from .forms import TicketForm, WaitlistForm, attendee_forms
@@ -26,11 +29,15 @@ def live_event(slug):
 
 def parse_quantity(value):
     """How many attendee blocks to show; the form itself validates the number."""
-    limit = conf.get("REGISTRATIONS_MAX_QUANTITY")
-    return int(value) if str(value).isdigit() and 1 <= int(value) <= limit else 1
+    try:
+        quantity = int(value)  # not str.isdigit(): "²" is a digit to it, and int() refuses it
+    except (TypeError, ValueError):  # also past int()'s 4300 digits
+        return 1
+    return quantity if 1 <= quantity <= conf.get("REGISTRATIONS_MAX_QUANTITY") else 1
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts("register")
 def register(request, slug, waitlist_entry=None):
     event = live_event(slug)
     seats = availability(event)
@@ -51,6 +58,12 @@ def register(request, slug, waitlist_entry=None):
     }
     context["all_sold_out"] = bool(seats) and all(left == 0 for left in seats.values())
     if request.method == "GET":
+        return render(request, "registrations/register.html", context)
+    if "update_quantity" in data:  # only the number of attendees changed: show its blocks, keep what was typed
+        context["ticket_form"] = TicketForm(
+            initial={"ticket_type": data.get("ticket_type"), "quantity": quantity}, event=event, availability=seats
+        )
+        context["attendee_forms"] = attendee_forms(None, quantity, ce=bool(event.ce_hours), typed=data)
         return render(request, "registrations/register.html", context)
     if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)):
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
@@ -103,7 +116,7 @@ def register(request, slug, waitlist_entry=None):
 @require_GET
 def checkout_success(request):
     session_id = request.GET.get("session_id", "")
-    if not session_id.startswith("cs_") or len(session_id) > 255:
+    if not re.fullmatch(r"cs_\w{1,252}", session_id, flags=re.ASCII):
         raise Http404
     try:
         order = fulfilment.fulfil(session_id)
@@ -186,6 +199,7 @@ def ticket_cancel(request, secret):
 
 
 @require_POST
+@limit_posts("waitlist_join")
 def waitlist_join(request, slug):
     event = live_event(slug)
     form = WaitlistForm(request.POST, event=event)

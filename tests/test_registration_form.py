@@ -44,6 +44,20 @@ def test_register_page_shows_the_form(client, event):
     assert client.get("/events/no-such-event/register/").status_code == 404
 
 
+def test_updating_the_number_of_attendees_keeps_the_ticket_and_what_was_typed_and_registers_nobody(client):
+    event = make_event("Two tickets", tickets=[("Standard", "0"), ("Student", "0")], capacity=50)
+    student = event.ticket_types.get(name="Student")
+    data = {"ticket_type": student.pk, "quantity": 2, "update_quantity": "1", **attendee_data(1)}
+    response = post(client, event, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'value="{student.pk}" checked' in html
+    assert html.count('name="attendee-') == 4  # two attendees now
+    assert 'value="Attendee 0"' in html and 'value="attendee0@example.com"' in html
+    assert "This field is required." not in html  # nothing is checked yet
+    assert not Order.objects.exists()
+
+
 @pytest.mark.parametrize(
     "changes,message",
     [

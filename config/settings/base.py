@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.CSPMiddleware",  # Content-Security-Policy on public pages (see "Security" below)
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a refused burst: RATELIMIT_VIEW (429)
+    "config.middleware.DatabaseBusyMiddleware",  # a lock wait over the limit: 503 and Retry-After
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +105,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# PostgreSQL: a request waits at most DB_LOCK_TIMEOUT_MS for a row lock (the event's, while a rush
+# takes seats), then answers 503 "try again" (config/middleware.py) instead of piling up.
+# DB_STATEMENT_TIMEOUT_MS bounds any one query (0: no limit).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={int(os.environ.get('DB_LOCK_TIMEOUT_MS', 5000))}"
+        f" -c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', 0))}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: REDIS_URL when given (shared by all web processes), else local memory.
@@ -113,6 +125,54 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware and
+# config/security.py). Ticket, order and waitlist links carry their secret in the path, so the
+# Referer never leaves the site.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The check-in page reads QR codes with the camera; nothing asks for anything else.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+}
+# Content-Security-Policy (django-csp 4) for the public site: scripts, styles, fonts and fetches
+# only from this site, no inline script or style. QR codes on ticket pages are inline SVG;
+# `data:` images are icons in CSS. The Wagtail admin uses inline scripts and styles of its own
+# (and its preview is framed by itself), so it is left out. form-action also allows Stripe
+# Checkout, where the registration form's post is redirected to pay.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+    },
+}
+
+# Rate limits on the public actions that write (events/ratelimits.py: registering, the waitlist,
+# organizer applications, check-in), counted per client address in the cache above: set REDIS_URL
+# in production, or each web process counts on its own. RATELIMIT_ENABLE=0 turns them off (load
+# tests). Behind a proxy, CLIENT_IP_HEADER names the header holding the client's address (see
+# config/security.py), or every visitor shares the proxy's limit.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "config.security.ratelimited"
+RATELIMIT_IP_META_KEY = "config.security.client_ip"
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+RATELIMITS = {}  # {group: "count/period"} to change a default of events/ratelimits.py
 
 # Email: EMAIL_URL such as smtp://user:password@host:587/?tls=1, or console:// for development.
 from config.settings.email import email_settings  # noqa: E402
@@ -157,6 +217,17 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # Never an attendee's name or email: the stripe library logs request bodies at DEBUG, and
+        # Django's template debugging the whole context (config/security.py).
+        "stripe": {"level": "INFO", "filters": ["no_stripe_bodies"]},
+        "django.template": {"level": "INFO", "filters": ["no_template_context"]},
+    },
+    "filters": {
+        "no_stripe_bodies": {"()": "config.security.DropMessages", "below": "INFO"},
+        "no_template_context": {
+            "()": "config.security.DropMessages",
+            "containing": ["Exception while resolving variable"],
+        },
     },
 }
 

@@ -145,7 +145,7 @@ def redeem(event, secret, session_id, operator, method="scan"):
     """
     session = session_of(event, session_id)
     secret = "".join(str(secret or "").split())
-    if not secret or len(secret) > MAX_SECRET_LENGTH:
+    if not secret or len(secret) > MAX_SECRET_LENGTH or "\x00" in secret:  # PostgreSQL refuses NUL in text
         return answer(Result.UNKNOWN, session)
     return _check_in(event, session, operator, method, Q(ticket_secret=secret))
 
@@ -251,7 +251,7 @@ def mark_attended(registrations, session, operator):
 
 def search(event, query, limit=SEARCH_LIMIT):
     """Confirmed and held registrations of `event` whose name or email contains `query`."""
-    query = " ".join(str(query or "").split())[:100]
+    query = " ".join(str(query or "").replace("\x00", "").split())[:100]  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return Registration.objects.none()
     words = Q()

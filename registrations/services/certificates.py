@@ -104,7 +104,7 @@ def issue(registration):
 
 def find(code):
     """The registration holding certificate `code`, or None (any string is safe to pass)."""
-    if not code or len(code) > CODE_MAX_LENGTH:
+    if not code or len(code) > CODE_MAX_LENGTH or "\x00" in code:  # PostgreSQL refuses NUL in text
         return None
     return (
         Registration.objects.select_related("event", "event__venue", "event__organizer", "order")

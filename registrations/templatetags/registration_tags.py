@@ -11,6 +11,12 @@ def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
 
+@register.filter
+def any_errors(forms):
+    """Whether any of the forms has errors (the register page's summary speaks for every attendee)."""
+    return any(form.errors for form in forms)
+
+
 @register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)
 def registration_box(context, event):
     tickets = list(event.ticket_types.all())

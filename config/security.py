@@ -1,0 +1,111 @@
+"""The site's security plumbing that Django and the libraries leave to the project.
+
+- `CSPMiddleware`: django-csp's, letting the registration form's redirect reach the payment page
+  of the Stripe emulator too (the demo's and the tests'), wherever STRIPE_API_BASE points.
+- `PermissionsPolicyMiddleware`: the Permissions-Policy header (Django 5.2 has no setting for it).
+- `client_ip`: the address rate limits count against (django-ratelimit's `RATELIMIT_IP_META_KEY`).
+- `ratelimited`: the answer to a burst (django-ratelimit's `RATELIMIT_VIEW`): 429 with a friendly
+  page, or JSON for the check-in page's script, instead of the library's default 403.
+- `DropMessages`: keeps library log records that carry attendee data (the stripe library's
+  request bodies, Django's template debugging) out of the logs, whatever the log level.
+
+Behind a reverse proxy or load balancer every request comes from the proxy's address, so all
+visitors would share one rate limit: set `CLIENT_IP_HEADER` to the header the proxy writes the
+client's address in (`X-Real-IP`, or `X-Forwarded-For`, of which the last address is used: the one
+the proxy itself added). Only do that when the proxy overwrites or appends that header on every
+request; otherwise a client can send any address it likes and escape the limit.
+"""
+
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+STRIPE_API = "https://api.stripe.com"
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """CSP's form-action also covers the page a form's post redirects to: a paid registration
+    goes on to Stripe Checkout (allowed in the settings), or to the emulator's page when
+    STRIPE_API_BASE points at one. Read per request, since the tests start the emulator late."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        api = getattr(settings, "STRIPE_API_BASE", STRIPE_API) or STRIPE_API
+        if not report_only and api.rstrip("/") != STRIPE_API:
+            address = urlsplit(api)
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), f"{address.scheme}://{address.netloc}"]
+            parts.update = update
+        return parts
+
+
+class PermissionsPolicyMiddleware:
+    """Adds `Permissions-Policy` from the PERMISSIONS_POLICY setting ({feature: allowlist})."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", None)
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = ", ".join(f"{feature}={allow}" for feature, allow in policy.items())
+        return response
+
+
+def valid_ip(value):
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request):
+    """The client's address: from CLIENT_IP_HEADER behind a trusted proxy, else REMOTE_ADDR."""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        forwarded = request.headers.get(header, "")
+        address = valid_ip(forwarded.split(",")[-1]) if forwarded else None
+        if address:
+            return address
+    # An empty REMOTE_ADDR (a Unix socket without a proxy header) must not be a server error.
+    return valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
+
+
+def wants_json(request):
+    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
+
+
+def ratelimited(request, exception):
+    """A burst of posts from one address (or one door account): nothing was done; try again soon."""
+    retry_after = getattr(settings, "RATELIMIT_RETRY_AFTER", 60)
+    message = _("Too many attempts in a short time. Nothing was changed: please wait a minute, then try again.")
+    if wants_json(request):
+        response = JsonResponse({"error": message}, status=429)
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class DropMessages(logging.Filter):
+    """Drops a logger's records that carry attendee data, whatever its level is set to: the stripe
+    library's DEBUG records (request and response bodies, with the buyer's email) and Django's
+    template debugging ("Exception while resolving variable", with the whole context)."""
+
+    def __init__(self, containing=(), below=None):
+        super().__init__()
+        self.containing = tuple(containing)
+        self.below = logging.getLevelName(below) if below else None
+
+    def filter(self, record):
+        if self.below is not None and record.levelno < self.below:
+            return False
+        message = record.getMessage()
+        return not any(text in message for text in self.containing)

@@ -1,0 +1,35 @@
+"""Rate limits on the public actions that write: registering, joining a waitlist, applying as an
+organizer, and the door's check-in. One decorator for all of them (django-ratelimit, counted in
+Django's cache), so a burst from one address is refused before anything is changed.
+
+Only posts count: reading a form never does. Rates come from the RATELIMITS setting
+({group: "count/period"}), with the defaults below; RATELIMIT_ENABLE = False turns every limit off
+(the load benchmark and the test suite post hundreds of times from one address). A refused request
+raises django-ratelimit's `Ratelimited` (a PermissionDenied: 403 by default); the project maps it to
+429 through the library's middleware and RATELIMIT_VIEW.
+
+`registrations` uses this module too (it may import `events`, never the other way round).
+"""
+
+from django.conf import settings
+from django_ratelimit.decorators import ratelimit
+
+DEFAULT_RATES = {
+    # Per address. A registration form re-rendered with errors counts as an attempt too.
+    "register": "20/10m",
+    "waitlist_join": "10/10m",
+    "organizer_apply": "5/h",
+    # Per door account (per address when not logged in): staff scanning fast reach about one a second.
+    "checkin_redeem": "120/m",
+}
+
+
+def rate(group, request):
+    rates = getattr(settings, "RATELIMITS", {})
+    return rates.get(group, DEFAULT_RATES.get(group))
+
+
+def limit_posts(group, key="ip"):
+    """Refuse posts to the decorated view beyond the group's rate, counted per `key` ("ip" or
+    "user_or_ip", as django-ratelimit names them)."""
+    return ratelimit(group=group, key=key, rate=rate, method="POST")

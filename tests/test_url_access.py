@@ -1,0 +1,332 @@
+"""Who may use each URL that shows or changes attendee data (invariant 7), for every URL the project
+has: the test walks the whole URL configuration, and a URL nobody classified fails it, so a new
+page must say here who may open it.
+
+Access is one of:
+- PUBLIC: shows or changes no attendee data (listing, API, the organizer application form), or
+  is an action anyone may take that shows nobody else's data (registering, joining a waitlist);
+- SECRET: reached only through an unguessable link (a ticket secret, an order or waitlist token,
+  a certificate code): the link opens it, anything else is a plain 404 (ids included);
+- STRIPE: the webhook, authenticated by Stripe's signature;
+- STAFF: the named roles get in, all others are kept out and see none of the data;
+- WAGTAIL_ADMIN: Wagtail's own admin (pages, snippets, images, users...), guarded by Wagtail's
+  permissions; classified in bulk by where its code lives. Our own admin views are listed one by one.
+
+Roles: anonymous; an attendee (a user in no group, with the email of the seat); a member of
+another organizer's team; the event's organizer team; a superuser. Deeper checks of each screen
+live beside its feature (test_organizer_permissions, test_checkin, test_dashboard, test_exports,
+test_certificates); this module guarantees nothing is left out.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from events.models import OrganizerApplication
+from registrations.models import CheckIn, Refund, WaitlistEntry
+from registrations.services import certificates
+from tests.factories import event_index, make_event, make_registration
+from tests.test_organizer_permissions import approved_organizer, client_for
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC, SECRET, STRIPE, STAFF, WAGTAIL_ADMIN = "public", "secret", "stripe", "staff", "wagtail admin"
+ROLES = ["anonymous", "attendee", "other_team", "own_team", "superuser"]
+TEAM = {"own_team", "superuser"}
+ONLY_SUPERUSER = {"superuser"}
+
+EMAIL = "ana.confidential@example.com"
+NAME = "Ana Confidential"
+
+
+def walk(patterns, prefix="", namespace=None):
+    """(route, name, module of the view) of every URL pattern, through every include()."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace and (f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace)
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner or namespace)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            view = getattr(pattern.callback, "view_class", pattern.callback)
+            yield prefix + str(pattern.pattern), name or prefix + str(pattern.pattern), view.__module__
+
+
+def is_wagtails_own_admin(route, module):
+    return route.startswith("admin/") and module.split(".")[0] in ("wagtail", "django", "modelsearch")
+
+
+# Every URL of the project that is not Wagtail's own admin, by name (or route, when unnamed).
+ACCESS = {
+    # Nothing about attendees.
+    "healthz": PUBLIC,
+    "api_events": PUBLIC,
+    "set_language": PUBLIC,
+    "sitemap.xml": PUBLIC,
+    "wagtail_serve": PUBLIC,  # pages: the listing and event pages show counts, never people
+    "wagtaildocs_serve": PUBLIC,
+    "wagtaildocs_authenticate_with_password": PUBLIC,
+    "wagtailcore_authenticate_with_password": PUBLIC,
+    "wagtailcore_login": PUBLIC,
+    "events:organizer_apply": PUBLIC,  # rate limited; applicants see only their own answers
+    "events:organizer_apply_thanks": PUBLIC,
+    "registrations:register": PUBLIC,  # anyone registers; the page shows no one else
+    "registrations:waitlist_join": PUBLIC,
+    # The attendee's own pages, through their link.
+    "registrations:ticket": SECRET,
+    "registrations:ticket_invite": SECRET,
+    "registrations:ticket_cancel": SECRET,
+    "registrations:ticket_qr": SECRET,
+    "registrations:certificate_download": SECRET,
+    "registrations:certificate_verify": SECRET,
+    "registrations:order": SECRET,
+    "registrations:checkout_cancelled": SECRET,
+    "registrations:checkout_success": SECRET,  # the Checkout Session id Stripe hands back
+    "registrations:waitlist_claim": SECRET,
+    "registrations:stripe_webhook": STRIPE,
+    # The organizer's: the event's team and superusers (check-in also needs the permission).
+    "registrations:checkin": STAFF,
+    "registrations:checkin_redeem": STAFF,
+    "registrations:checkin_undo": STAFF,
+    "registrations:checkin_search": STAFF,
+    "registrations_event_dashboards": STAFF,
+    "registrations_event_dashboard": STAFF,
+    "registrations_event_export": STAFF,
+    "registrations_event_email": STAFF,
+    "registrations_email_certificates": STAFF,
+    "registrations_cancel_event": STAFF,
+    "registrations_orders:index": STAFF,
+    "registrations_orders:index_results": STAFF,
+    "registrations_orders:inspect": STAFF,
+    "registrations_orders:refund": STAFF,
+    "registrations_orders:cancel": STAFF,
+    "registrations_orders:retry_refund": STAFF,
+    "registrations_attendees:index": STAFF,
+    "registrations_attendees:index_results": STAFF,
+    "registrations_attendees:cancel": STAFF,
+    # Applicants' names and emails: whoever decides applications (not organizer teams).
+    "wagtailsnippets_events_organizerapplication:list": STAFF,
+    "wagtailsnippets_events_organizerapplication:list_results": STAFF,
+    "wagtailsnippets_events_organizerapplication:inspect": STAFF,
+    "wagtailsnippets_events_organizerapplication:approve": STAFF,
+    "wagtailsnippets_events_organizerapplication:reject": STAFF,
+}
+
+
+def test_every_url_is_classified():
+    seen, unclassified = set(), []
+    for route, name, module in walk(get_resolver().url_patterns):
+        if is_wagtails_own_admin(route, module):
+            continue
+        seen.add(name)
+        if name not in ACCESS:
+            unclassified.append(f"{route} ({name}, {module})")
+    assert unclassified == [], "Classify in tests/test_url_access.py who may use: " + ", ".join(unclassified)
+    assert set(ACCESS) - seen == set(), "entries for URLs that no longer exist"
+
+
+def test_a_new_url_would_fail_the_classification():
+    """The walker sees our own admin views even though they live under /admin/."""
+    found = {name: module for route, name, module in walk(get_resolver().url_patterns)}
+    assert found["registrations_orders:inspect"].startswith("registrations.")
+    assert found["wagtailsnippets_events_organizerapplication:approve"].startswith("events.")
+    assert not is_wagtails_own_admin("admin/registrations/orders/", "registrations.admin_views")
+
+
+# The people and the data
+
+
+@pytest.fixture
+def world(django_user_model, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing here may reach a payment provider
+    event_index()
+    own, other = approved_organizer("Alliance Institute"), approved_organizer("Other Society")
+    now = timezone.now()
+    event = make_event(
+        "Alliance workshop",
+        organizer=own,
+        sessions=[
+            (now - dt.timedelta(days=2), now - dt.timedelta(days=2, hours=-2)),
+            (now, now + dt.timedelta(hours=2)),
+        ],
+        tickets=[("Standard", "120.00")],
+        ce_hours="4",
+    )
+    seat = make_registration(event, name=NAME, email=EMAIL)
+    CheckIn.objects.create(registration=seat, session=event.ordered_sessions[0])
+    refund = Refund.objects.create(order=seat.order, number=1, amount="10.00", status=Refund.Status.FAILED, error="x")
+    waiting = WaitlistEntry.objects.create(
+        event=event, ticket_type=event.ticket_types.first(), name=NAME, email=EMAIL, status="offered",
+        offer_expires_at=now + dt.timedelta(hours=3),
+    )  # fmt: skip
+    application = OrganizerApplication.objects.create(
+        name="Applicant Private", email="applicant.private@example.com", organization="Guild", message="Talks."
+    )
+    users = {"anonymous": None}
+    users["attendee"] = django_user_model.objects.create_user("attendee", EMAIL, "pw")
+    users["other_team"] = django_user_model.objects.create_user("other", "other@example.com", "pw")
+    users["other_team"].groups.add(other.team)
+    users["own_team"] = django_user_model.objects.create_user("own", "own@example.com", "pw")
+    users["own_team"].groups.add(own.team)
+    users["superuser"] = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    return {
+        "event": event,
+        "seat": seat,
+        "order": seat.order,
+        "refund": refund,
+        "waiting": waiting,
+        "application": application,
+        "users": users,
+    }
+
+
+# Staff URLs: (method, address, body, what only someone let in sees, who is let in)
+
+
+def staff_requests(w):
+    event, order, seat, refund, application = w["event"], w["order"], w["seat"], w["refund"], w["application"]
+    admin = "/admin/registrations"
+    applications = "/admin/snippets/events/organizerapplication"
+    check_in = seat.check_ins.get()
+    return {
+        "registrations:checkin": [("get", f"/checkin/{event.pk}/", None, "Alliance workshop", TEAM)],
+        "registrations:checkin_search": [("get", f"/checkin/{event.pk}/search/?q=ana", None, EMAIL, TEAM)],
+        "registrations:checkin_redeem": [
+            ("post", f"/checkin/{event.pk}/redeem/", {"secret": seat.ticket_secret, "session": None}, NAME, TEAM)
+        ],
+        "registrations:checkin_undo": [("post", f"/checkin/{event.pk}/undo/", {"check_in": check_in.pk}, NAME, TEAM)],
+        "registrations_event_dashboards": [("get", f"{admin}/events/", None, f"{admin}/events/{event.pk}/", TEAM)],
+        # Counts per ticket type and session, and the links to the attendees and exports.
+        "registrations_event_dashboard": [
+            ("get", f"{admin}/events/{event.pk}/dashboard/", None, f"{admin}/events/{event.pk}/email/", TEAM)
+        ],
+        "registrations_event_export": [
+            ("get", f"{admin}/events/{event.pk}/export.csv", None, EMAIL, TEAM),
+            ("get", f"{admin}/events/{event.pk}/export.xlsx", None, "", TEAM),
+        ],
+        "registrations_event_email": [("get", f"{admin}/events/{event.pk}/email/", None, "Alliance workshop", TEAM)],
+        "registrations_email_certificates": [
+            ("get", f"{admin}/events/{event.pk}/email-certificates/", None, "Alliance workshop", TEAM)
+        ],
+        # Cancelling an event publishes it: teams publish only through a moderator.
+        "registrations_cancel_event": [("get", f"{admin}/events/{event.pk}/cancel/", None, "Alliance", ONLY_SUPERUSER)],
+        "registrations_orders:index": [("get", f"{admin}/orders/", None, EMAIL, TEAM)],
+        "registrations_orders:index_results": [("get", f"{admin}/orders/results/", None, EMAIL, TEAM)],
+        "registrations_orders:inspect": [("get", f"{admin}/orders/{order.pk}/", None, EMAIL, TEAM)],
+        "registrations_orders:refund": [("get", f"{admin}/orders/{order.pk}/refund/", None, EMAIL, TEAM)],
+        "registrations_orders:cancel": [("get", f"{admin}/orders/{order.pk}/cancel/", None, EMAIL, TEAM)],
+        "registrations_orders:retry_refund": [
+            ("get", f"{admin}/orders/{order.pk}/refunds/{refund.pk}/retry/", None, EMAIL, TEAM)
+        ],
+        "registrations_attendees:index": [("get", f"{admin}/attendees/?event={event.pk}", None, NAME, TEAM)],
+        "registrations_attendees:index_results": [("get", f"{admin}/attendees/results/", None, NAME, TEAM)],
+        "registrations_attendees:cancel": [("get", f"{admin}/attendees/{seat.pk}/cancel/", None, EMAIL, TEAM)],
+        "wagtailsnippets_events_organizerapplication:list": [
+            ("get", f"{applications}/", None, "Applicant Private", ONLY_SUPERUSER)
+        ],
+        "wagtailsnippets_events_organizerapplication:list_results": [
+            ("get", f"{applications}/results/", None, "Applicant Private", ONLY_SUPERUSER)
+        ],
+        "wagtailsnippets_events_organizerapplication:inspect": [
+            ("get", f"{applications}/inspect/{application.pk}/", None, "applicant.private@example.com", ONLY_SUPERUSER)
+        ],
+        "wagtailsnippets_events_organizerapplication:approve": [
+            ("get", f"{applications}/approve/{application.pk}/", None, "Guild", ONLY_SUPERUSER)
+        ],
+        "wagtailsnippets_events_organizerapplication:reject": [
+            ("get", f"{applications}/reject/{application.pk}/", None, "Guild", ONLY_SUPERUSER)
+        ],
+    }
+
+
+def send(client, method, url, body):
+    if method == "post":
+        return client.post(url, json.dumps(body), content_type="application/json")
+    return client.get(url)
+
+
+def test_the_table_has_requests_for_every_staff_url(world):
+    staff = {name for name, access in ACCESS.items() if access == STAFF}
+    assert set(staff_requests(world)) == staff
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_urls_let_in_only_the_roles_in_the_table(world, role):
+    client = client_for(world["users"][role])
+    wrong = []
+    # Those kept out go first: their posts must change nothing the allowed ones then see.
+    for name, requests in staff_requests(world).items():
+        for method, url, body, private, allowed in requests:
+            response = send(client, method, url, body)
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            assert response.status_code != 500, (name, url)
+            let_in = response.status_code == 200 and private.encode() in content
+            if let_in != (role in allowed):
+                wrong.append((name, url, response.status_code))
+            if role not in allowed:
+                # 200 only for listings that show each user their own events (none of these).
+                assert response.status_code in (200, 302, 403, 404), (name, url, response.status_code)
+                assert EMAIL.encode() not in content and NAME.encode() not in content, (name, url)
+                if response.status_code == 302:  # to the login, or the admin's home
+                    assert response["Location"].startswith("/admin/"), (name, url)
+    assert wrong == []
+    if role not in TEAM:
+        assert world["seat"].check_ins.filter(undone_at__isnull=True).count() == 1  # no undo, no new check-in
+
+
+# Secret links: the link is the key; ids, neighbours and other people's logins open nothing
+
+
+def secret_requests(w):
+    seat, order, waiting = w["seat"], w["order"], w["waiting"]
+    code = certificates.issue(seat) if certificates.eligible(seat) else None
+    return {
+        "registrations:ticket": ("/tickets/{}/", seat.ticket_secret, 200),
+        "registrations:ticket_invite": ("/tickets/{}/invite.ics", seat.ticket_secret, 200),
+        "registrations:ticket_qr": ("/tickets/{}/qr.png", seat.ticket_secret, 200),
+        "registrations:certificate_download": ("/tickets/{}/certificate.pdf", seat.ticket_secret, 403),  # not over
+        "registrations:certificate_verify": ("/certificates/{}/", code or "none-yet", 200 if code else 404),
+        "registrations:order": ("/orders/{}/", order.token, 200),
+        "registrations:checkout_cancelled": ("/checkout/cancelled/{}/", order.token, 302),
+        "registrations:waitlist_claim": ("/waitlist/claim/{}/", waiting.token, 200),
+        "registrations:checkout_success": ("/checkout/success/?session_id={}", "cs_test_unknown", 404),
+        "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),
+    }
+
+
+def test_the_table_has_requests_for_every_secret_url(world):
+    assert set(secret_requests(world)) == {name for name, access in ACCESS.items() if access == SECRET}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
+    client = client_for(world["users"][role])
+    seat, order, waiting = world["seat"], world["order"], world["waiting"]
+    guesses = {seat.pk, order.pk, waiting.pk, seat.pk + 1, 1, str(seat.uid), seat.ticket_secret[:-1] + "A"}
+    for name, (pattern, secret, status) in secret_requests(world).items():
+        method = client.post if name == "registrations:ticket_cancel" else client.get
+        for guess in guesses - {secret}:
+            response = method(pattern.format(guess))
+            assert response.status_code == 404, (role, name, guess, response.status_code)
+            assert NAME.encode() not in response.content, (role, name, guess)
+        if name != "registrations:ticket_cancel":  # the right link: the attendee's own page
+            assert method(pattern.format(secret)).status_code == status, (role, name)
+    seat.refresh_from_db()
+    assert seat.status == "confirmed"
+
+
+def test_the_stripe_webhook_refuses_what_stripe_did_not_sign(world, client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    body = json.dumps({"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}})
+    response = client.post("/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=0")
+    assert response.status_code == 400
+
+
+def test_public_pages_show_no_one_elses_registration(world, client):
+    event = world["event"]
+    for url in ("/", "/events/", event.url, f"/events/{event.slug}/register/", "/api/events/", "/organizers/apply/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert EMAIL.encode() not in response.content and NAME.encode() not in response.content, url
