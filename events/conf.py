@@ -11,6 +11,14 @@ DEFAULTS = {
     "EVENTS_DEFAULT_CURRENCY": "USD",
     # The domain in calendar UIDs; it must never change once invites are out.
     "EVENTS_UID_DOMAIN": "events.invalid",
+    # Seconds a listing page may be reused (0: never): its count of results (listing.py) and its
+    # rendered filter form and result cards (event_index_page.html). Saving or deleting an event,
+    # organizer, topic or venue makes them stale at once (signals.py), so this bounds only how late
+    # an event that just ended leaves the listing. Event pages are never cached.
+    "EVENTS_LISTING_CACHE_SECONDS": 60,
+    # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
+    # make it stale at once too.
+    "EVENTS_FEED_CACHE_SECONDS": 300,
 }
 
 

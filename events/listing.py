@@ -6,18 +6,26 @@ can apply them too); the text query then searches within what the filters kept.
 """
 
 import datetime as dt
+import hashlib
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from . import conf
 from .fields import language_choices
 from .models import EventPage, Organizer, Topic
+from .widgets import QuickCheckboxes, QuickSelect
 
 SORTS = {
     "soonest": ("start", "id"),
@@ -60,31 +68,38 @@ class EventFilterSet(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     when = django_filters.ChoiceFilter(
-        label=_("When"), choices=PRESETS, method="filter_when", empty_label=_("Any time")
+        label=_("When"), choices=PRESETS, method="filter_when", empty_label=_("Any time"), widget=QuickSelect
     )
     country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=lambda: list(countries), empty_label=_("Any country")
+        label=_("Country"), choices=lambda: list(countries), empty_label=_("Any country"), widget=QuickSelect
     )
     city = django_filters.CharFilter(label=_("City"), lookup_expr="iexact", max_length=100)
     format = django_filters.ChoiceFilter(
-        label=_("Format"), choices=EventPage.Format.choices, empty_label=_("Any format")
+        label=_("Format"), choices=EventPage.Format.choices, empty_label=_("Any format"), widget=QuickSelect
     )
     topic = django_filters.ModelMultipleChoiceFilter(
         label=_("Topics"),
         queryset=Topic.objects.all(),
         to_field_name="slug",
         method="filter_topic",
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxes,
     )
-    language = django_filters.ChoiceFilter(label=_("Language"), choices=language_choices, empty_label=_("Any language"))
+    language = django_filters.ChoiceFilter(
+        label=_("Language"), choices=language_choices, empty_label=_("Any language"), widget=QuickSelect
+    )
     organizer = django_filters.ModelChoiceFilter(
-        label=_("Organizer"), queryset=Organizer.objects.all(), to_field_name="slug", empty_label=_("Any organizer")
+        label=_("Organizer"),
+        queryset=Organizer.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Any organizer"),
+        widget=QuickSelect,
     )
     price = django_filters.ChoiceFilter(
         label=_("Price"),
         choices=[("free", _("Free")), ("paid", _("Paid"))],
         method="filter_price",
         empty_label=_("Any price"),
+        widget=QuickSelect,
     )
     max_price = django_filters.NumberFilter(
         label=_("Maximum price"), field_name="price_min", lookup_expr="lte", min_value=0, max_value=10**8
@@ -96,6 +111,7 @@ class EventFilterSet(django_filters.FilterSet):
         choices=[("soonest", _("Soonest")), ("newest", _("Newest")), ("relevance", _("Relevance"))],
         method="keep",
         empty_label=None,
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -126,7 +142,9 @@ class EventFilterSet(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not (data.get("past") or data.get("start") or data.get("when")):
-            queryset = queryset.upcoming()
+            # To the minute, so the same listing asked twice in a minute is the same query (see
+            # CountCachingPaginator); an event stays listed for at most a minute after it ends.
+            queryset = queryset.upcoming(now=timezone.now().replace(second=0, microsecond=0))
         return queryset
 
 
@@ -150,7 +168,9 @@ def search_events(params, queryset):
     filterset = EventFilterSet(params, queryset=queryset)
     filterset.is_valid()
     cleaned = filterset.form.cleaned_data
-    query = (cleaned.get("q") or "").strip()
+    # Double quotes mean nothing to a plain-text search, but SQLite's full-text syntax chokes on an
+    # unpaired one ("unterminated string", a 500): they are dropped.
+    query = " ".join((cleaned.get("q") or "").replace('"', " ").split())
     sort = cleaned.get("sort") or ("relevance" if query else "soonest")
     results = filterset.qs.order_by(*SORTS[sort])
     if query:
@@ -158,12 +178,74 @@ def search_events(params, queryset):
     return EventSearch(filterset=filterset, results=results, query=query, sort=sort)
 
 
+VERSION_KEY = "events:listing-version"
+
+
+def listing_version():
+    """A number that changes whenever anything a listing shows is saved or deleted (signals.py). It
+    is part of the key of every cached count, listing fragment and feed, so an edit shows at once
+    instead of when the cache expires. It starts from the clock, so a flushed cache never brings
+    back a number that was used before."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def listings_changed():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or any more)
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+class CountCachingPaginator(Paginator):
+    """A paginator that remembers each query's count for EVENTS_LISTING_CACHE_SECONDS (0: never).
+
+    Counting tens of thousands of upcoming events costs more than fetching and rendering a page of
+    them; a count up to a minute old is good enough for "N events" and the page links.
+    """
+
+    @cached_property
+    def count(self):
+        seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
+        if not seconds:
+            return super().count
+        compiler = getattr(self.object_list, "query_compiler", None)  # search results
+        try:
+            source = f"{compiler.queryset.query}|{compiler.query!r}" if compiler else str(self.object_list.query)
+        except (AttributeError, EmptyResultSet):
+            return super().count
+        key = f"events:count:{listing_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+        return cache.get_or_set(key, self.object_list.count, seconds)
+
+
+class PageEvents(Sequence):
+    """A page's events, fetched with `related` (one query per relation) when first used, so that
+    a listing page served from the cache never asks the database for them."""
+
+    def __init__(self, results, related):
+        self.results, self.related = results, related
+
+    @cached_property
+    def events(self):
+        events = list(self.results)
+        prefetch_related_objects(events, *self.related)
+        return events
+
+    def __getitem__(self, index):
+        return self.events[index]
+
+    def __len__(self):
+        return len(self.events)
+
+
 def paginate(results, number, per_page, related=("organizer", "topics")):
     """A page of results, with what a card shows fetched in one query per relation.
 
     A page number out of range gives the nearest page.
     """
-    page = Paginator(results, per_page).get_page(number)
-    page.object_list = list(page.object_list)
-    prefetch_related_objects(page.object_list, *related)
+    page = CountCachingPaginator(results, per_page).get_page(number)
+    page.object_list = PageEvents(page.object_list, related)
     return page

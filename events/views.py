@@ -1,13 +1,17 @@
 """Calendars and the JSON API: thin callers of `listing.search_events` and `ical`."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import conf
 from .ical import events_calendar
-from .listing import paginate, search_events
+from .listing import listing_version, paginate, search_events
 from .models import EventPage
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
@@ -25,16 +29,29 @@ def event_calendar(request, event):
 
 
 def listing_calendar(request, queryset, name):
-    """A subscribable feed of the listing: the same filters, the first FEED_LIMIT results."""
-    search = search_events(request.GET, queryset)
-    if search.errors:
-        return HttpResponse(
-            _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    page = paginate(search.results, 1, FEED_LIMIT, related=CALENDAR_RELATED)
-    return calendar_response(events_calendar(page.object_list, request, name=name), "events")
+    """A subscribable feed of the listing: the same filters, the first FEED_LIMIT results.
+
+    Calendar apps poll feeds every few minutes to hours, all asking for the same few addresses, and
+    a feed of FEED_LIMIT events takes a good part of a second to build: so each one may be reused
+    for EVENTS_FEED_CACHE_SECONDS.
+    """
+    seconds = conf.get("EVENTS_FEED_CACHE_SECONDS")
+    source = f"{request.build_absolute_uri()}|{get_language()}|{name}"
+    key = f"events:feed:{listing_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+    body = cache.get(key) if seconds else None
+    if body is None:
+        search = search_events(request.GET, queryset)
+        if search.errors:
+            return HttpResponse(
+                _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        page = paginate(search.results, 1, FEED_LIMIT, related=CALENDAR_RELATED)
+        body = events_calendar(page.object_list, request, name=name)
+        if seconds:
+            cache.set(key, body, seconds)
+    return calendar_response(body, "events")
 
 
 def event_json(event, request):

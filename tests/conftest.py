@@ -1,8 +1,18 @@
 import pytest
+from django.core.cache import cache
 
 from tests.stripe_emulator import StripeEmulator
 
 WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: its database is new, so nothing cached (a listing, a
+    rate-limit count) may come from an earlier test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,106 @@
+"""A listing or feed asked again within EVENTS_LISTING_CACHE_SECONDS / EVENTS_FEED_CACHE_SECONDS is
+served from the cache: the same page, without counting or fetching its events again. Saving or
+deleting an event, organizer, topic or venue makes every cached listing and feed stale at once;
+0 turns the caches off."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def caching(settings):
+    settings.EVENTS_LISTING_CACHE_SECONDS = 60
+    settings.EVENTS_FEED_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def fetch(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, {query["sql"] for query in captured}
+
+
+def listing(response):
+    """The cached part of a listing page (the head carries a fresh CSP nonce each time)."""
+    return response.content.split(b'<div class="listing">')[1]
+
+
+def event_queries(sql):
+    return {query for query in sql if 'FROM "events_eventpage"' in query}
+
+
+@pytest.mark.parametrize("url", ["/events/", "/events/?q=workshop", "/events/?format=online&price=free"])
+def test_a_listing_asked_again_is_served_without_counting_or_fetching_its_events(client, caching, url):
+    for n in range(3):
+        make_event(f"Workshop {n}", starts_in=dt.timedelta(days=n + 1), format="online", time_zone="UTC")
+    first, first_sql = fetch(client, url)
+    second, second_sql = fetch(client, url)
+    assert event_queries(first_sql), "the first request counts and fetches the events"
+    assert not event_queries(second_sql)
+    assert listing(second) == listing(first)
+    assert b"Workshop 0" in listing(second)
+
+
+def test_a_feed_asked_again_is_served_from_the_cache(client, caching):
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    first, _ = fetch(client, "/events/ical/")
+    second, second_sql = fetch(client, "/events/ical/")
+    assert not event_queries(second_sql)
+    assert second.content == first.content
+    assert second["Content-Type"].startswith("text/calendar")
+
+
+def test_with_the_caches_off_every_listing_counts_again(client, settings):
+    settings.EVENTS_LISTING_CACHE_SECONDS = settings.EVENTS_FEED_CACHE_SECONDS = 0
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    fetch(client, "/events/")
+    _, sql = fetch(client, "/events/")
+    assert any("COUNT(" in query for query in event_queries(sql))
+
+
+def test_a_published_change_shows_at_once_in_cached_listings_and_feeds(client, caching):
+    event = make_event("Workshop on rupture", starts_in=dt.timedelta(days=2))
+    for url in ("/events/", "/events/?q=rupture", "/events/ical/"):
+        assert b"Workshop on rupture" in client.get(url).content
+    event.title = "Workshop on repair"
+    event.save_revision().publish()
+    make_event("Second workshop", starts_in=dt.timedelta(days=3))
+    for url in ("/events/", "/events/ical/"):
+        content = client.get(url).content
+        # (the summary, unchanged, still says "About Workshop on rupture.")
+        assert content.count(b"Workshop on repair") == 1 and content.count(b"Workshop on rupture") == 1, url
+        assert b"Second workshop" in content, url
+    assert b"2 events" in client.get("/events/").content
+
+
+def test_an_unpublished_or_deleted_event_leaves_cached_listings_at_once(client, caching):
+    kept = make_event("Kept workshop", starts_in=dt.timedelta(days=2))
+    hidden = make_event("Hidden workshop", starts_in=dt.timedelta(days=3))
+    gone = make_event("Gone workshop", starts_in=dt.timedelta(days=4))
+    assert b"3 events" in client.get("/events/").content
+    hidden.unpublish()
+    gone.delete()
+    content = client.get("/events/").content
+    assert b"1 event" in content and b"Kept workshop" in content
+    assert b"Hidden workshop" not in content and b"Gone workshop" not in content
+    assert b"Hidden workshop" not in client.get("/events/ical/").content
+    assert kept.live
+
+
+def test_a_renamed_organizer_shows_at_once(client, caching):
+    event = make_event("Workshop", starts_in=dt.timedelta(days=2))
+    client.get("/events/")
+    event.organizer.name = "Renamed Institute"
+    event.organizer.save()
+    assert b"Renamed Institute" in client.get("/events/").content
