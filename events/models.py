@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -185,8 +185,11 @@ class EventIndexPage(RoutablePageMixin, Page):
     def listing(self, request):
         from .listing import listing_version, paginate, search_events
 
-        search = search_events(request.GET, self.events())
-        page = paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE"))
+        # Built only when the template needs them: a listing served from the cache needs neither.
+        search = SimpleLazyObject(lambda: search_events(request.GET, self.events()))
+        page = SimpleLazyObject(
+            lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE"))
+        )
         context = {"search": search, "events_page": page, "listing_version": listing_version()}
         return self.render(request, context_overrides=context)
 
