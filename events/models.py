@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -187,9 +188,7 @@ class EventIndexPage(RoutablePageMixin, Page):
 
         # Built only when the template needs them: a listing served from the cache needs neither.
         search = SimpleLazyObject(lambda: search_events(request.GET, self.events()))
-        page = SimpleLazyObject(
-            lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE"))
-        )
+        page = SimpleLazyObject(lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE")))
         context = {"search": search, "events_page": page, "listing_version": listing_version()}
         return self.render(request, context_overrides=context)
 
@@ -461,6 +460,9 @@ class EventPage(RoutablePageMixin, Page):
         from .structured_data import event_json_ld
 
         context = super().get_context(request, *args, **kwargs)
+        # Once for the page, its registration box and its JSON-LD (a preview keeps the editor's
+        # unsaved ones: modelcluster's in-memory children win over the prefetch).
+        prefetch_related_objects([self], "ticket_types", "topics")
         context["json_ld"] = event_json_ld(self, request)
         context["google_calendar_url"] = google_calendar_url(self, request)
         context["outlook_calendar_url"] = outlook_calendar_url(self, request)

@@ -261,3 +261,14 @@ def test_a_malformed_or_unknown_chosen_id_is_refused_with_a_message(admin_client
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert EventPage.objects.get(pk=event.pk).get_latest_revision_as_object().title == "Chosen ids"
+
+
+def test_the_preview_shows_the_editors_unsaved_tickets_and_topics(admin_client):
+    event = make_event("Previewed workshop", tickets=[("Standard", "95.00")])
+    url = f"/admin/pages/{event.pk}/edit/"
+    data = form_data(admin_client, url)
+    data["ticket_types-0-name"] = "Early bird"
+    assert admin_client.post(url + "preview/", data).json()["is_valid"]
+    preview = admin_client.get(url + "preview/").content.decode()
+    assert "Early bird" in preview and "Standard" not in preview
+    assert "Standard" in admin_client.get(event.url).content.decode()  # the live page is unchanged
