@@ -82,7 +82,7 @@ def environment(args):
         CACHE_KEY_PREFIX=f"bench-{int(time.time())}",  # a cold cache for every run
     )
     if args.no_cache:
-        env.update(EVENTS_LISTING_CACHE_SECONDS="0", EVENTS_FEED_CACHE_SECONDS="0")
+        env.update(EVENTS_LISTING_CACHE_SECONDS="0", EVENTS_FEED_CACHE_SECONDS="0", EVENTS_PAGE_CACHE_SECONDS="0")
     return env
 
 
@@ -336,7 +336,11 @@ def table(rows, rushes, args, events):
     lines = [
         f"Events: {events:,}; {args.clients} clients for {args.seconds:.0f} s per scenario; "
         f"floor = /healthz/ at the same concurrency, measured just before each scenario; "
-        + ("listing and feed caches off (--no-cache)." if args.no_cache else "listing and feed caches on."),
+        + (
+            "listing, feed and event page caches off (--no-cache)."
+            if args.no_cache
+            else "listing, feed and event page caches on."
+        ),
         "",
         "| scenario | requests | p50 ms | p95 ms | p99 ms | errors | floor p95 ms | ratio | target | result "
         "| CPU ms/req web + db |",
@@ -445,7 +449,9 @@ def main():
     parser.add_argument("--paid-seats", type=int, default=1000, help="seats of the paid rush")
     parser.add_argument("--skip", action="append", default=[], choices=["reads", "free", "paid"])
     parser.add_argument(
-        "--no-cache", action="store_true", help="serve listings and feeds without reusing them (see events/conf.py)"
+        "--no-cache",
+        action="store_true",
+        help="serve listings, feeds and event pages without reusing them (see events/conf.py)",
     )
     args = parser.parse_args()
 

@@ -16,6 +16,9 @@ DEFAULTS = {
     # organizer, topic or venue makes them stale at once (signals.py), so this bounds only how late
     # an event that just ended leaves the listing. Event pages are never cached.
     "EVENTS_LISTING_CACHE_SECONDS": 60,
+    # Seconds an event page's content (all but its registration box, which is always live) may be
+    # reused; edits make it stale at once, as for listings. 0: never.
+    "EVENTS_PAGE_CACHE_SECONDS": 300,
     # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
     # make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,

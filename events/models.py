@@ -456,21 +456,35 @@ class EventPage(RoutablePageMixin, Page):
         return event_calendar(request, self)
 
     def get_context(self, request, *args, **kwargs):
+        from .listing import listing_version
+
+        context = super().get_context(request, *args, **kwargs)
+        # All but the registration box is the same for every visitor until an edit: the template
+        # caches it (EVENTS_PAGE_CACHE_SECONDS, made stale by any edit like the listings), so
+        # `details` is only worked out when the cache does not have it. Previews are never cached.
+        context["details"] = SimpleLazyObject(lambda: self.details(request))
+        context["page_cache_seconds"] = (
+            0 if getattr(request, "is_preview", False) else conf.get("EVENTS_PAGE_CACHE_SECONDS")
+        )
+        context["content_version"] = listing_version()
+        return context
+
+    def details(self, request):
         from .calendar_links import google_calendar_url, outlook_calendar_url
         from .structured_data import event_json_ld
 
-        context = super().get_context(request, *args, **kwargs)
-        # Once for the page, its registration box and its JSON-LD (a preview keeps the editor's
-        # unsaved ones: modelcluster's in-memory children win over the prefetch).
+        # Once for the page and its JSON-LD (a preview keeps the editor's unsaved ones:
+        # modelcluster's in-memory children win over the prefetch).
         prefetch_related_objects([self], "ticket_types", "topics")
-        context["json_ld"] = event_json_ld(self, request)
-        context["google_calendar_url"] = google_calendar_url(self, request)
-        context["outlook_calendar_url"] = outlook_calendar_url(self, request)
-        context["index_url"] = self.get_parent().get_url(request)
-        context["topics"] = list(self.topics.all())
-        context["ticket_types"] = list(self.ticket_types.all())
-        context["language_name"] = dict(language_choices()).get(self.language, self.language)
-        return context
+        return {
+            "json_ld": event_json_ld(self, request),
+            "google_calendar_url": google_calendar_url(self, request),
+            "outlook_calendar_url": outlook_calendar_url(self, request),
+            "index_url": self.get_parent().get_url(request),
+            "topics": list(self.topics.all()),
+            "ticket_types": list(self.ticket_types.all()),
+            "language_name": dict(language_choices()).get(self.language, self.language),
+        }
 
 
 class EventSession(Orderable):

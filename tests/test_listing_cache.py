@@ -1,5 +1,6 @@
-"""A listing or feed asked again within EVENTS_LISTING_CACHE_SECONDS / EVENTS_FEED_CACHE_SECONDS is
-served from the cache: the same page, without counting or fetching its events again. Saving or
+"""A listing, feed or event page asked again within EVENTS_LISTING_CACHE_SECONDS /
+EVENTS_FEED_CACHE_SECONDS / EVENTS_PAGE_CACHE_SECONDS is served from the cache: the same page,
+without counting or fetching its events again (an event page's seats left are always live). Saving or
 deleting an event, organizer, topic or venue makes every cached listing and feed stale at once;
 0 turns the caches off."""
 
@@ -10,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +105,35 @@ def test_a_renamed_organizer_shows_at_once(client, caching):
     event.organizer.name = "Renamed Institute"
     event.organizer.save()
     assert b"Renamed Institute" in client.get("/events/").content
+
+
+# Event pages: all but the registration box is cached the same way.
+
+
+def test_an_event_page_asked_again_is_served_from_the_cache_but_its_seats_are_live(client):
+    event = make_event("Cached workshop", tickets=[("Standard", "0")], capacity=3, starts_in=dt.timedelta(days=2))
+    first, first_sql = fetch(client, event.url)
+    second, second_sql = fetch(client, event.url)
+    assert any("events_topic" in query for query in first_sql)
+    assert not any("events_topic" in query or "events_venue" in query for query in second_sql)
+    assert second.content.split(b"<main")[1] == first.content.split(b"<main")[1]
+    assert b"3 seats left" in second.content
+
+    make_registration(event)  # no edit of the event: only the registration box changes
+    assert b"2 seats left" in client.get(event.url).content
+
+
+def test_an_edited_event_page_shows_the_edit_at_once(client):
+    event = make_event("Cached workshop", starts_in=dt.timedelta(days=2))
+    client.get(event.url)
+    event.summary = "A new summary."
+    event.save_revision().publish()
+    assert b"A new summary." in client.get(event.url).content
+
+
+def test_with_the_cache_off_every_event_page_is_worked_out_again(client, settings):
+    settings.EVENTS_PAGE_CACHE_SECONDS = 0
+    event = make_event("Uncached workshop", starts_in=dt.timedelta(days=2))
+    fetch(client, event.url)
+    _, sql = fetch(client, event.url)
+    assert any("events_topic" in query for query in sql)

@@ -1,4 +1,5 @@
 from django import template
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from ..services.capacity import availability
@@ -19,6 +20,7 @@ def any_errors(forms):
 
 @register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)
 def registration_box(context, event):
+    prefetch_related_objects([event], "ticket_types")  # for availability() too
     tickets = list(event.ticket_types.all())
     seats = availability(event) if tickets else {}
     open_now = event.registration_is_open(timezone.now())
