@@ -26,6 +26,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from config.middleware import wants_json
+
 STRIPE_API = "https://api.stripe.com"
 
 
@@ -76,10 +78,6 @@ def client_ip(request):
             return address
     # An empty REMOTE_ADDR (a Unix socket without a proxy header) must not be a server error.
     return valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
-
-
-def wants_json(request):
-    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
 
 
 def ratelimited(request, exception):
