@@ -232,11 +232,15 @@ def undo(request, event):
     return JsonResponse(with_counts(payload, event, check_in.session))
 
 
-@require_GET
+@require_POST  # names and emails are typed into it: never in a URL, where access logs keep them
 @json_endpoint
 def search(request, event):
-    session = attendance.session_of(event, session_param(request.GET.get("session")))
-    found = list(attendance.search(event, request.GET.get("q", "")))
+    data = json_body(request)
+    session = attendance.session_of(event, integer(data.get("session"), _("The session must be a number or null.")))
+    query = data.get("q", "")
+    if not isinstance(query, str):
+        raise Invalid(_("Send the name or email to find as “q”."))
+    found = list(attendance.search(event, query))
     present = attendance.check_ins_at(session, found)
     results = []
     for registration in found:

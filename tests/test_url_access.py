@@ -192,7 +192,7 @@ def staff_requests(w):
     check_in = seat.check_ins.get()
     return {
         "registrations:checkin": [("get", f"/checkin/{event.pk}/", None, "Alliance workshop", TEAM)],
-        "registrations:checkin_search": [("get", f"/checkin/{event.pk}/search/?q=ana", None, EMAIL, TEAM)],
+        "registrations:checkin_search": [("post", f"/checkin/{event.pk}/search/", {"q": "ana"}, EMAIL, TEAM)],
         "registrations:checkin_redeem": [
             ("post", f"/checkin/{event.pk}/redeem/", {"secret": seat.ticket_secret, "session": None}, NAME, TEAM)
         ],

@@ -207,8 +207,7 @@
 
   function runSearch(query) {
     lastQuery = query;
-    var url = config.search + "?" + new URLSearchParams({ q: query, session: config.session }).toString();
-    return request(url).then(function (data) { renderResults(data.results); }, function (error) {
+    return post(config.search, { q: query, session: config.session }).then(function (data) { renderResults(data.results); }, function (error) {
       show("error", S.error, "", error.message);
     });
   }
