@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from registrations.models import Order, Refund, Registration
-from registrations.services import fulfilment, refunds
+from registrations.services import cancellation, fulfilment, refunds
 from tests.factories import make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
 
@@ -126,3 +126,40 @@ def test_sweep_holds_command_releases_and_reports(client, stripe_emulator, event
     call_command("sweep_holds", stdout=out)
     assert "Released 1 holds" in out.getvalue()
     assert latest_order().status == Order.Status.EXPIRED
+
+
+def test_a_payment_notice_after_the_order_was_cancelled_and_refunded_changes_nothing(client, stripe_emulator):
+    """The buyer returns (the success page fulfils), the organizer cancels and refunds the order,
+    then Stripe's webhook for the payment arrives, and the buyer reloads the success page."""
+    event = make_event("Roomy workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    stripe_emulator.set_webhook_mode("hold")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 302
+    order = latest_order()
+    cancellation.cancel_registrations(order.registrations.all(), reason="asked by phone")
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+
+    stripe_emulator.flush_webhooks()
+    assert stripe_emulator.drain(timeout=10)
+    assert all(delivery["ok"] for delivery in stripe_emulator.deliveries())
+    assert client.get(f"/checkout/success/?session_id={session_id}").status_code in (200, 302)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert list(order.refunds.values_list("amount", "status")) == [(50, Refund.Status.SUCCEEDED)]
+    assert not order.registrations.confirmed().exists()
+
+
+def test_a_repeated_notice_of_money_for_a_gone_seat_refunds_once(client, stripe_emulator, event):
+    stripe_emulator.set_webhook_mode("drop")
+    late_session = checkout_session_id(register(client, event))
+    late = latest_order()
+    fulfilment.release_order(late.pk, Order.Status.EXPIRED, reason="test: released while the page was open")
+    other_session = checkout_session_id(register(client, event))
+    stripe_emulator.pay(other_session)
+    client.get(f"/checkout/success/?session_id={other_session}")
+    stripe_emulator.pay(late_session)
+    for _ in range(2):  # the buyer reloads the page
+        assert client.get(f"/checkout/success/?session_id={late_session}").status_code in (200, 302)
+    assert late.refunds.count() == 1
+    assert late.log_entries.filter(action="paid_without_seat").count() == 1

@@ -42,8 +42,8 @@ def fulfil_session(session):
     refund = None
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status == Order.Status.PAID:
-            return order
+        if order.status == Order.Status.PAID or order.paid_at is not None:
+            return order  # this payment is recorded already (the order may since have been cancelled)
         order.stripe_checkout_session_id = session.id
         order.stripe_payment_intent_id = session.payment_intent or ""
         event_on = order.event.status == order.event.Status.SCHEDULED
@@ -53,6 +53,8 @@ def fulfil_session(session):
             confirm(order, held=False)
         else:
             # The seats are gone, or the order or the event was cancelled: never keep the money.
+            if order.stripe_payment_intent_id and order.unrefunded_amount() <= 0:
+                return order  # its refund is recorded already: a repeated notice of this payment
             if order.status == Order.Status.PENDING:
                 release_order_locked(order, Order.Status.CANCELLED, reason="paid for a cancelled event")
             order.save(update_fields=["stripe_checkout_session_id", "stripe_payment_intent_id"])
