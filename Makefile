@@ -94,4 +94,4 @@ bench: install
 	BENCH_POSTGRES=$(BENCH_POSTGRES) $(BIN)/python -m bench.run --events $(EVENTS) --db $(BENCH_DB) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 static media
+	rm -rf $(VENV) node_modules db.sqlite3 static media
