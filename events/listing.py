@@ -7,7 +7,6 @@ can apply them too); the text query then searches within what the filters kept.
 
 import datetime as dt
 import hashlib
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from . import conf
+from .caching import content_version
 from .fields import language_choices
 from .models import EventPage, Organizer, Topic
 from .widgets import QuickCheckboxes, QuickSelect
@@ -178,28 +178,6 @@ def search_events(params, queryset):
     return EventSearch(filterset=filterset, results=results, query=query, sort=sort)
 
 
-VERSION_KEY = "events:listing-version"
-
-
-def listing_version():
-    """A number that changes whenever anything a listing shows is saved or deleted (signals.py). It
-    is part of the key of every cached count, listing fragment and feed, so an edit shows at once
-    instead of when the cache expires. It starts from the clock, so a flushed cache never brings
-    back a number that was used before."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
-def listings_changed():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not in the cache (yet, or any more)
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-
-
 class CountCachingPaginator(Paginator):
     """A paginator that remembers each query's count for EVENTS_LISTING_CACHE_SECONDS (0: never).
 
@@ -217,7 +195,7 @@ class CountCachingPaginator(Paginator):
             source = f"{compiler.queryset.query}|{compiler.query!r}" if compiler else str(self.object_list.query)
         except (AttributeError, EmptyResultSet):
             return super().count
-        key = f"events:count:{listing_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+        key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
         return cache.get_or_set(key, self.object_list.count, seconds)
 
 

@@ -184,12 +184,18 @@ class EventIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def listing(self, request):
-        from .listing import listing_version, paginate, search_events
+        from .caching import content_version
+        from .listing import paginate, search_events
 
         # Built only when the template needs them: a listing served from the cache needs neither.
         search = SimpleLazyObject(lambda: search_events(request.GET, self.events()))
         page = SimpleLazyObject(lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE")))
-        context = {"search": search, "events_page": page, "listing_version": listing_version()}
+        context = {
+            "search": search,
+            "events_page": page,
+            "cache_seconds": conf.get("EVENTS_LISTING_CACHE_SECONDS"),
+            "content_version": content_version(),
+        }
         return self.render(request, context_overrides=context)
 
     @path("ical/")
@@ -456,17 +462,15 @@ class EventPage(RoutablePageMixin, Page):
         return event_calendar(request, self)
 
     def get_context(self, request, *args, **kwargs):
-        from .listing import listing_version
+        from .caching import content_version
 
         context = super().get_context(request, *args, **kwargs)
         # All but the registration box is the same for every visitor until an edit: the template
         # caches it (EVENTS_PAGE_CACHE_SECONDS, made stale by any edit like the listings), so
         # `details` is only worked out when the cache does not have it. Previews are never cached.
         context["details"] = SimpleLazyObject(lambda: self.details(request))
-        context["page_cache_seconds"] = (
-            0 if getattr(request, "is_preview", False) else conf.get("EVENTS_PAGE_CACHE_SECONDS")
-        )
-        context["content_version"] = listing_version()
+        context["cache_seconds"] = 0 if getattr(request, "is_preview", False) else conf.get("EVENTS_PAGE_CACHE_SECONDS")
+        context["content_version"] = content_version()
         return context
 
     def details(self, request):

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_unpublished
 
-from .listing import listings_changed
+from .caching import content_changed
 from .models import EventPage, Organizer, Topic, Venue
 
 
@@ -25,6 +25,6 @@ def copy_place_to_events(sender, instance, **kwargs):
 @receiver(post_save, sender=Venue)
 @receiver(post_delete, sender=Venue)
 def refresh_cached_listings(sender, **kwargs):
-    """Listings, their counts and feeds are cached (EVENTS_LISTING_CACHE_SECONDS and
-    EVENTS_FEED_CACHE_SECONDS): a new version makes every cached one stale at once."""
-    listings_changed()
+    """Listings, feeds and event pages are cached (EVENTS_*_CACHE_SECONDS): a new version makes
+    every cached piece stale at once."""
+    content_changed()

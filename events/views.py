@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import conf
+from .caching import content_version
 from .ical import events_calendar
-from .listing import listing_version, paginate, search_events
+from .listing import paginate, search_events
 from .models import EventPage
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
@@ -37,7 +38,7 @@ def listing_calendar(request, queryset, name):
     """
     seconds = conf.get("EVENTS_FEED_CACHE_SECONDS")
     source = f"{request.build_absolute_uri()}|{get_language()}|{name}"
-    key = f"events:feed:{listing_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+    key = f"events:feed:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
     body = cache.get(key) if seconds else None
     if body is None:
         search = search_events(request.GET, queryset)

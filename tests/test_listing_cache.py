@@ -7,7 +7,6 @@ deleting an event, organizer, topic or venue makes every cached listing and feed
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,11 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def caching(settings):
+    """The caches on, whatever the environment says (conftest.py empties the cache for each test)."""
     settings.EVENTS_LISTING_CACHE_SECONDS = 60
     settings.EVENTS_FEED_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def fetch(client, url):

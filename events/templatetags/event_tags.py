@@ -6,8 +6,6 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 
-from .. import conf
-
 register = template.Library()
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -42,9 +40,3 @@ def query_with(context, **changes):
 def price(amount, currency):
     """`amount` in `currency`, written the active language's way (12,50 € or €12.50)."""
     return format_currency(amount, currency, locale=to_locale(get_language() or "en"))
-
-
-@register.simple_tag
-def events_setting(name):
-    """One of the events app's settings (events/conf.py), e.g. a cache time for `{% cache %}`."""
-    return conf.get(name)

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
-from events.listing import listings_changed
+from events.caching import content_changed
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
 
 PLACES = [
@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 self.index(pages)
             made += size
             self.stdout.write(f"{made}/{count} events")
-        listings_changed()  # bulk inserts send no signals
+        content_changed()  # bulk inserts send no signals
         self.stdout.write(self.style.SUCCESS(f"Created {count} events."))
 
     def pools(self):
