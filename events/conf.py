@@ -12,12 +12,13 @@ DEFAULTS = {
     # The domain in calendar UIDs; it must never change once invites are out.
     "EVENTS_UID_DOMAIN": "events.invalid",
     # Seconds a listing page may be reused (0: never): its count of results (listing.py) and its
-    # rendered filter form and result cards (event_index_page.html). Saving or deleting an event,
+    # rendered filter form and result cards (event_index_page.html). Saving or deleting a page,
     # organizer, topic or venue makes them stale at once (signals.py), so this bounds only how late
-    # an event that just ended leaves the listing. Event pages are never cached.
+    # an event that just ended leaves the listing.
     "EVENTS_LISTING_CACHE_SECONDS": 60,
-    # Seconds an event page's content (all but its registration box, which is always live) may be
-    # reused; edits make it stale at once, as for listings. 0: never.
+    # Seconds an event page's content (all but its registration box, which is always live), and the
+    # site and pages an address leads to (routing.py), may be reused; edits make them stale at once,
+    # as for listings. 0: never.
     "EVENTS_PAGE_CACHE_SECONDS": 300,
     # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
     # make it stale at once too.

@@ -39,6 +39,11 @@ def language_choices():
     return sorted(names.items(), key=lambda item: item[1].lower())
 
 
+def language_name(code):
+    """A language's name in the active language (the code when it has none)."""
+    return Locale.parse(get_language() or "en", sep="-").languages.get(code, code)
+
+
 def validate_language(value):
     if len(value) != 2 or value not in Locale("en").languages:
         raise ValidationError(

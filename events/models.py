@@ -30,8 +30,9 @@ from wagtail.search import index
 
 from . import conf
 from .blocks import BodyBlock, PresenterBlock
-from .fields import CurrencyField, LanguageField, TimeZoneField, language_choices
+from .fields import CurrencyField, LanguageField, TimeZoneField, language_name
 from .forms import EventPageForm
+from .routing import CachedRouting
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -168,7 +169,7 @@ class Venue(index.Indexed, models.Model):
             raise ValidationError(_("Give both latitude and longitude, or neither."))
 
 
-class EventIndexPage(RoutablePageMixin, Page):
+class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     """The listing: /events/ with filters and search, its JSON twin lives at /api/events/."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -227,7 +228,7 @@ class EventPermissionTester(PagePermissionTester):
             self.permissions = set()
 
 
-class EventPage(RoutablePageMixin, Page):
+class EventPage(RoutablePageMixin, CachedRouting, Page):
     class Format(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
         ONLINE = "online", _("Online")
@@ -487,7 +488,7 @@ class EventPage(RoutablePageMixin, Page):
             "index_url": self.get_parent().get_url(request),
             "topics": list(self.topics.all()),
             "ticket_types": list(self.ticket_types.all()),
-            "language_name": dict(language_choices()).get(self.language, self.language),
+            "language_name": language_name(self.language),
         }
 
 

@@ -1,8 +1,10 @@
 """Keep what is copied or cached from events true when they change."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_unpublished
+from wagtail.models import PageViewRestriction, Site, get_page_models
+from wagtail.signals import page_unpublished, post_page_move
 
 from .caching import content_changed
 from .models import EventPage, Organizer, Topic, Venue
@@ -15,16 +17,17 @@ def copy_place_to_events(sender, instance, **kwargs):
     )
 
 
-@receiver(post_save, sender=EventPage)
-@receiver(post_delete, sender=EventPage)
-@receiver(page_unpublished, sender=EventPage)
-@receiver(post_save, sender=Organizer)
-@receiver(post_delete, sender=Organizer)
-@receiver(post_save, sender=Topic)
-@receiver(post_delete, sender=Topic)
-@receiver(post_save, sender=Venue)
-@receiver(post_delete, sender=Venue)
-def refresh_cached_listings(sender, **kwargs):
-    """Listings, feeds and event pages are cached (EVENTS_*_CACHE_SECONDS): a new version makes
-    every cached piece stale at once."""
+def refresh_cached_pieces(sender, **kwargs):
+    """Listings, feeds, event pages and the pages and sites found by address are cached
+    (EVENTS_*_CACHE_SECONDS, routing.py): a new version makes every cached piece stale at once.
+    It is made again once the change is committed, so that a request reading the old rows in
+    between cannot keep them under the new version."""
     content_changed()
+    transaction.on_commit(content_changed)
+
+
+for model in [*get_page_models(), Site, PageViewRestriction, Organizer, Topic, Venue]:
+    post_save.connect(refresh_cached_pieces, sender=model)
+    post_delete.connect(refresh_cached_pieces, sender=model)
+page_unpublished.connect(refresh_cached_pieces)
+post_page_move.connect(refresh_cached_pieces)

@@ -6,10 +6,10 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
 from wagtail.models import Locale, Page, Site
 
-from events.models import EventIndexPage, EventPage
+from events.models import CachedRouting, EventIndexPage, EventPage
 
 
-class HomePage(Page):
+class HomePage(CachedRouting, Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     upcoming_count = models.PositiveSmallIntegerField(_("upcoming events shown"), default=6)
 

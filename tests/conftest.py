@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.stripe_emulator import StripeEmulator
 
@@ -10,9 +10,11 @@ WEBHOOK_SECRET = "whsec_test_secret"
 def empty_cache():
     """Each test starts with an empty cache: its database is new, so nothing cached (a listing, a
     rate-limit count) may come from an earlier test."""
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,16 @@
 """Never oversold: many buyers at once for a few seats, each on its own database connection."""
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from registrations.models import Registration
+from registrations.models import Registration, WaitlistEntry
 from registrations.services.capacity import availability, seats_left
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 from tests.registration_helpers import attendee_data
 
 BUYERS = 40
@@ -87,3 +89,31 @@ def test_seats_left_counts_held_and_confirmed_but_not_released(client):
     assert seats_left(event, ticket) == 2
     unlimited = make_event("Unlimited", tickets=[("Free", "0")])
     assert seats_left(unlimited, unlimited.ticket_types.get()) is None
+
+
+@pytest.mark.django_db
+def test_availability_counts_seats_taken_and_live_offers_per_ticket_type():
+    event = make_event("Counting", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=10)
+    early, regular = event.ticket_types.get(name="Early bird"), event.ticket_types.get(name="Regular")
+    early.capacity = 4
+    early.save()
+    for status, ticket in [("confirmed", early), ("held", early), ("released", early), ("confirmed", regular)]:
+        registration = make_registration(event, status=status)
+        Registration.objects.filter(pk=registration.pk).update(ticket_type=ticket)
+    now = timezone.now()
+    for expires, ticket in [
+        (now + dt.timedelta(hours=1), early),
+        (now - dt.timedelta(hours=1), early),
+        (now + dt.timedelta(hours=1), regular),
+        (now + dt.timedelta(hours=1), regular),
+    ]:
+        WaitlistEntry.objects.create(
+            event=event,
+            ticket_type=ticket,
+            name="W",
+            email="w@example.com",
+            status=WaitlistEntry.Status.OFFERED,
+            offer_expires_at=expires,
+        )
+    # early: 2 seats + 1 live offer of its 4; the event: 3 seats + 3 live offers of its 10
+    assert availability(event) == {early.pk: 1, regular.pk: 4}

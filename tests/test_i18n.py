@@ -202,3 +202,11 @@ def test_translations_keep_placeholders():
         expected = sorted(PLACEHOLDER.findall(msgid))
         for msgstr in msgstrs:
             assert sorted(PLACEHOLDER.findall(msgstr)) == expected, (msgid, msgstr)
+
+
+@pytest.mark.django_db
+def test_the_event_language_is_named_in_the_visitors_language(client):
+    event = workshop(language="de")
+    assert "<dd>German</dd>" in client.get(event.url).content.decode()
+    switch_language(client, "es", event.url)
+    assert "<dd>alemán</dd>" in client.get(event.url).content.decode()

@@ -56,3 +56,4 @@ def test_event_page_query_count_does_not_grow_with_sessions_and_tickets(client):
         "Big", sessions=sessions, tickets=[(f"T{i}", str(i)) for i in range(6)], topics=[TopicFactory(), TopicFactory()]
     )
     assert queries(client, small.url)[0] == queries(client, big.url)[0]
+

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "events.caching.ContentVersionMiddleware",  # one version of the cached pieces per request
+    "events.routing.CachedSiteMiddleware",  # the request's Wagtail Site from the cache
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a refused burst: RATELIMIT_VIEW (429)
     "config.middleware.DatabaseBusyMiddleware",  # a lock wait over the limit: 503 and Retry-After
@@ -119,12 +121,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # django-redis keeps one client per connection pool; Django's own RedisCache makes a
+            # new one (~0.25 ms) for every cache call, several times per page.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The sites and pages found by address (events/routing.py), in each process's own memory: their keys
+# hold the content version that the default cache shares, so no process serves a changed page.
+CACHES["routing"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "routing",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware and
 # config/security.py). Ticket, order and waitlist links carry their secret in the path, so the

@@ -12,8 +12,10 @@ and recounts. Seats are counted from the registrations themselves (held + confir
 offered to the waitlist, never from a cached counter that could drift.
 """
 
+from collections import Counter
+
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from events.models import EventPage
@@ -65,22 +67,25 @@ def ensure_seats(event, ticket_type, count, exclude_offer=None):
 
 def availability(event):
     """Seats left per ticket type, for showing (not for deciding: that happens under the lock)."""
-    taken = dict(
+    # Seats held or confirmed and seats offered to the waitlist, per ticket type, in one query.
+    taken = (
         Registration.objects.taking_seats()
         .filter(event=event)
         .values_list("ticket_type")
         .annotate(n=Count("pk"))
-        .values_list("ticket_type", "n")
+        .order_by()
     )
-    offers = dict(
+    offered = (
         WaitlistEntry.objects.filter(
-            Q(status=WaitlistEntry.Status.OFFERED), Q(offer_expires_at__gt=timezone.now()), event=event
+            event=event, status=WaitlistEntry.Status.OFFERED, offer_expires_at__gt=timezone.now()
         )
         .values_list("ticket_type")
         .annotate(n=Count("pk"))
-        .values_list("ticket_type", "n")
+        .order_by()
     )
-    used = {key: taken.get(key, 0) + offers.get(key, 0) for key in set(taken) | set(offers)}
+    used = Counter()
+    for ticket_type, n in taken.union(offered, all=True):
+        used[ticket_type] += n
     event_left = None if event.capacity is None else max(0, event.capacity - sum(used.values()))
     result = {}
     for ticket_type in event.ticket_types.all():
@@ -88,7 +93,7 @@ def availability(event):
             x
             for x in (
                 event_left,
-                None if ticket_type.capacity is None else max(0, ticket_type.capacity - used.get(ticket_type.pk, 0)),
+                None if ticket_type.capacity is None else max(0, ticket_type.capacity - used[ticket_type.pk]),
             )
             if x is not None
         ]

@@ -1,0 +1,87 @@
+"""Finding the page of an address in as few queries as Wagtail allows.
+
+Wagtail finds a page by looking up the request's Site, then at each level of the address the child
+page and then its specific type: two queries a level, half of a cached event page's time. Here the
+Site, each page as its own type, and which view restrictions apply to a page are kept for
+EVENTS_PAGE_CACHE_SECONDS in each process's memory (the "routing" cache) under the content version
+(caching.py) that the shared cache holds, which every save or deletion of a page, a site or a view
+restriction changes (signals.py): a process never serves what another one has changed. What
+Wagtail checks on each request stays live: a page's `live` flag and the restrictions themselves.
+"""
+
+import hashlib
+
+from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
+from wagtail.models import PageViewRestriction, Site
+
+from . import conf
+from .caching import content_version
+
+
+def cached(name, fetch):
+    """`fetch()`, kept for EVENTS_PAGE_CACHE_SECONDS under this content version (None is not kept)."""
+    seconds = conf.get("EVENTS_PAGE_CACHE_SECONDS")
+    if not seconds:
+        return fetch()
+    key = f"events:route:{content_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
+    value = caches["routing"].get(key)
+    if value is None:
+        value = fetch()
+        if value is not None:
+            caches["routing"].set(key, value, seconds)
+    return value
+
+
+class CachedRouting:
+    """For a page type: its child of an address (when `subpage_types` names one type) and which
+    view restrictions apply to it, from the cache or, for the child, from one query as its own type.
+    Anything else (no such child, say) goes through Wagtail's own routing."""
+
+    def route(self, request, path_components):
+        if path_components and len(child_models := self.clean_subpage_models()) == 1:
+            slug = path_components[0]
+            child = cached(
+                f"page:{self.pk}:{slug}", lambda: child_models[0].objects.child_of(self).filter(slug=slug).first()
+            )
+            if child is not None:
+                child._cached_parent_obj = self  # as Wagtail does: get_parent() needs no query
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def get_view_restrictions(self):
+        """Wagtail's (this page's and its ancestors'), without a query when there are none."""
+        restrictions = super().get_view_restrictions
+        ids = cached(f"restrictions:{self.pk}", lambda: list(restrictions().values_list("pk", flat=True)))
+        return PageViewRestriction.objects.filter(pk__in=ids) if ids else PageViewRestriction.objects.none()
+
+
+def site_with_root(request):
+    site = Site.find_for_request(request)
+    if site is not None:
+        site.root_page.specific  # noqa: B018 (fetched now, so it is kept in the cache with the site)
+    return site
+
+
+class CachedSiteMiddleware:
+    """For a request that Wagtail serves, its Site, with the root page as its own type, from the
+    cache (Wagtail's `Site.find_for_request` takes `request._wagtail_site` when it is set). Only for
+    a host that ALLOWED_HOSTS accepts, so a stranger's Host header adds nothing to the cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from wagtail.views import serve  # (not at import: this module is imported by models)
+
+        if view_func is not serve:
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None  # Django answers 400 when the host is used
+        request._wagtail_site = cached(f"site:{host}:{request.get_port()}", lambda: site_with_root(request))
+        return None
