@@ -29,6 +29,21 @@ def event_calendar(request, event):
     return calendar_response(events_calendar([event], request, name=event.title), slugify(event.title) or "event")
 
 
+def reused(request, kind, seconds, build):
+    """`build()`'s response; one that succeeded is kept for `seconds` (0: never) under the content
+    version, so the same address asked again is answered from the cache and an edit shows at once."""
+    if not seconds:
+        return build()
+    source = f"{request.build_absolute_uri()}|{get_language()}"
+    key = f"events:{kind}:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+    response = cache.get(key)
+    if response is None:
+        response = build()
+        if response.status_code == 200:
+            cache.set(key, response, seconds)
+    return response
+
+
 def listing_calendar(request, queryset, name):
     """A subscribable feed of the listing: the same filters, the first FEED_LIMIT results.
 
@@ -36,11 +51,8 @@ def listing_calendar(request, queryset, name):
     a feed of FEED_LIMIT events takes a good part of a second to build: so each one may be reused
     for EVENTS_FEED_CACHE_SECONDS.
     """
-    seconds = conf.get("EVENTS_FEED_CACHE_SECONDS")
-    source = f"{request.build_absolute_uri()}|{get_language()}|{name}"
-    key = f"events:feed:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
-    body = cache.get(key) if seconds else None
-    if body is None:
+
+    def build():
         search = search_events(request.GET, queryset)
         if search.errors:
             return HttpResponse(
@@ -49,10 +61,9 @@ def listing_calendar(request, queryset, name):
                 content_type="text/plain; charset=utf-8",
             )
         page = paginate(search.results, 1, FEED_LIMIT, related=CALENDAR_RELATED)
-        body = events_calendar(page.object_list, request, name=name)
-        if seconds:
-            cache.set(key, body, seconds)
-    return calendar_response(body, "events")
+        return calendar_response(events_calendar(page.object_list, request, name=name), "events")
+
+    return reused(request, "feed", conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
 
 
 def event_json(event, request):
@@ -82,6 +93,12 @@ def event_json(event, request):
 
 @require_GET
 def api_events(request):
+    """The listing as JSON; a page of it may be reused for EVENTS_LISTING_CACHE_SECONDS, as the
+    listing's are."""
+    return reused(request, "api", conf.get("EVENTS_LISTING_CACHE_SECONDS"), lambda: api_response(request))
+
+
+def api_response(request):
     search = search_events(request.GET, EventPage.objects.live().public())
     errors = search.errors.get_json_data() if search.errors else {}
     page_size = conf.get("EVENTS_PAGE_SIZE")

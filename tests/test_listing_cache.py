@@ -23,9 +23,13 @@ def caching(settings):
 
 
 def fetch(client, url):
+    return fetch_any(client, url, 200)
+
+
+def fetch_any(client, url, status):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    assert response.status_code == 200
+    assert response.status_code == status
     return response, {query["sql"] for query in captured}
 
 
@@ -57,6 +61,27 @@ def test_a_feed_asked_again_is_served_from_the_cache(client, caching):
     assert not event_queries(second_sql)
     assert second.content == first.content
     assert second["Content-Type"].startswith("text/calendar")
+
+
+def test_an_api_page_asked_again_is_served_from_the_cache_and_an_edit_shows_at_once(client, caching):
+    event = make_event("Workshop on rupture", starts_in=dt.timedelta(days=2))
+    url = "/api/events/?format=online&page_size=5"
+    first, _ = fetch(client, url)
+    second, second_sql = fetch(client, url)
+    assert not event_queries(second_sql)
+    assert second.json() == first.json() and first.json()["results"][0]["title"] == "Workshop on rupture"
+    assert fetch(client, "/api/events/?format=in_person")[0].json()["count"] == 0  # another address
+    event.title = "Workshop on repair"
+    event.save_revision().publish()
+    assert fetch(client, url)[0].json()["results"][0]["title"] == "Workshop on repair"
+
+
+def test_a_refused_api_or_feed_request_is_not_kept(client, caching):
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    for url in ("/api/events/?page=x", "/events/ical/?country=XX"):
+        assert client.get(url).status_code == 400
+        _, sql = fetch_any(client, url, 400)
+        assert sql, f"{url}: answered again without looking"
 
 
 def test_with_the_caches_off_every_listing_counts_again(client, settings):

@@ -10,6 +10,13 @@ from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, make_e
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
+
+@pytest.fixture(autouse=True)
+def no_caches(settings):
+    """The work itself is counted, not a cache's answer."""
+    settings.EVENTS_LISTING_CACHE_SECONDS = settings.EVENTS_FEED_CACHE_SECONDS = settings.EVENTS_PAGE_CACHE_SECONDS = 0
+
+
 URLS = ["/events/", "/events/?q=workshop&topic=t1", "/api/events/?page_size=50", "/events/ical/", "/"]
 
 
@@ -56,4 +63,3 @@ def test_event_page_query_count_does_not_grow_with_sessions_and_tickets(client):
         "Big", sessions=sessions, tickets=[(f"T{i}", str(i)) for i in range(6)], topics=[TopicFactory(), TopicFactory()]
     )
     assert queries(client, small.url)[0] == queries(client, big.url)[0]
-

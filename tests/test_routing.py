@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction, Site
 
+from events.caching import content_changed, content_version
 from events.models import EventIndexPage, EventPage
 from events.routing import cached
 from tests.factories import make_event
@@ -131,3 +132,31 @@ def test_a_host_outside_allowed_hosts_is_refused_and_not_cached(client, caching,
     keys = len(caches["routing"]._cache)
     assert client.get("/events/", HTTP_HOST=host).status_code == 400
     assert len(caches["routing"]._cache) == keys
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache backend on the machine's Redis (a database of its own, emptied after)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"},
+    }
+    settings.EVENTS_PAGE_CACHE_SECONDS = 300
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_with_redis_as_the_shared_cache_an_edit_shows_at_once(client, redis_cache):
+    event = make_event("Workshop on rupture")
+    for _ in range(2):
+        assert b"Workshop on rupture" in client.get(event.url).content
+    version = content_version()
+    assert redis_cache.get("events:content-version") == version
+    event.title = "Workshop on repair"
+    event.save_revision().publish()
+    assert content_version() > version
+    assert b"Workshop on repair" in client.get(event.url).content
+    redis_cache.delete("events:content-version")  # flushed or evicted: a new version from the clock
+    content_changed()
+    assert content_version() > version
