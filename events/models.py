@@ -183,6 +183,10 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     def events(self):
         return EventPage.objects.live().public().child_of(self)
 
+    def children(self, model):
+        # An event page shows these, and its registration box the ticket types at every request.
+        return super().children(model).select_related("venue", "organizer").prefetch_related(*EventPage.SHOWN_WITH)
+
     @path("")
     def listing(self, request):
         from .caching import content_version
@@ -309,6 +313,8 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
     objects = EventPageManager()
     base_form_class = EventPageForm
+    # What the page shows of its children and relations, fetched with it when routed to (routing.py)
+    SHOWN_WITH = ("ticket_types", "topics", "sessions")
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -478,9 +484,9 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         from .calendar_links import google_calendar_url, outlook_calendar_url
         from .structured_data import event_json_ld
 
-        # Once for the page and its JSON-LD (a preview keeps the editor's unsaved ones:
-        # modelcluster's in-memory children win over the prefetch).
-        prefetch_related_objects([self], "ticket_types", "topics")
+        # Once for the page and its JSON-LD, if routing has not fetched them with the page (a preview
+        # keeps the editor's unsaved ones: modelcluster's in-memory children win over the prefetch).
+        prefetch_related_objects([self], *self.SHOWN_WITH)
         return {
             "json_ld": event_json_ld(self, request),
             "google_calendar_url": google_calendar_url(self, request),

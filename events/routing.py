@@ -41,13 +41,15 @@ class CachedRouting:
     def route(self, request, path_components):
         if path_components and len(child_models := self.clean_subpage_models()) == 1:
             slug = path_components[0]
-            child = cached(
-                f"page:{self.pk}:{slug}", lambda: child_models[0].objects.child_of(self).filter(slug=slug).first()
-            )
+            child = cached(f"page:{self.pk}:{slug}", lambda: self.children(child_models[0]).filter(slug=slug).first())
             if child is not None:
                 child._cached_parent_obj = self  # as Wagtail does: get_parent() needs no query
                 return child.route(request, path_components[1:])
         return super().route(request, path_components)
+
+    def children(self, model):
+        """The children to route to, with what serving them needs (kept in the cache with them)."""
+        return model.objects.child_of(self)
 
     def get_view_restrictions(self):
         """Wagtail's (this page's and its ancestors'), without a query when there are none."""

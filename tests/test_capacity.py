@@ -117,3 +117,4 @@ def test_availability_counts_seats_taken_and_live_offers_per_ticket_type():
         )
     # early: 2 seats + 1 live offer of its 4; the event: 3 seats + 3 live offers of its 10
     assert availability(event) == {early.pk: 1, regular.pk: 4}
+    assert availability(event) == {ticket.pk: seats_left(event, ticket) for ticket in (early, regular)}
