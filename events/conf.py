@@ -20,6 +20,10 @@ DEFAULTS = {
     # site and pages an address leads to (routing.py), may be reused; edits make them stale at once,
     # as for listings. 0: never.
     "EVENTS_PAGE_CACHE_SECONDS": 300,
+    # The cache (an alias of CACHES) for the sites, pages and view restrictions found by address
+    # (routing.py). Its keys hold the content version kept in the default cache, so a cache in each
+    # process's own memory is safe, and the fastest.
+    "EVENTS_ROUTING_CACHE": "default",
     # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
     # make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,

@@ -3,9 +3,9 @@
 Wagtail finds a page by looking up the request's Site, then at each level of the address the child
 page and then its specific type: two queries a level, half of a cached event page's time. Here the
 Site, each page as its own type, and which view restrictions apply to a page are kept for
-EVENTS_PAGE_CACHE_SECONDS in each process's memory (the "routing" cache) under the content version
-(caching.py) that the shared cache holds, which every save or deletion of a page, a site or a view
-restriction changes (signals.py): a process never serves what another one has changed. What
+EVENTS_PAGE_CACHE_SECONDS in the EVENTS_ROUTING_CACHE (best: each process's own memory) under the
+content version (caching.py) that the shared cache holds, which every save or deletion of a page, a
+site or a view restriction changes (signals.py): a process never serves what another one changed. What
 Wagtail checks on each request stays live: a page's `live` flag and the restrictions themselves.
 """
 
@@ -25,11 +25,12 @@ def cached(name, fetch):
     if not seconds:
         return fetch()
     key = f"events:route:{content_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
-    value = caches["routing"].get(key)
+    cache = caches[conf.get("EVENTS_ROUTING_CACHE")]
+    value = cache.get(key)
     if value is None:
         value = fetch()
         if value is not None:
-            caches["routing"].set(key, value, seconds)
+            cache.set(key, value, seconds)
     return value
 
 
@@ -40,8 +41,8 @@ class CachedRouting:
 
     def route(self, request, path_components):
         if path_components and len(child_models := self.clean_subpage_models()) == 1:
-            slug = path_components[0]
-            child = cached(f"page:{self.pk}:{slug}", lambda: self.children(child_models[0]).filter(slug=slug).first())
+            model, slug = child_models[0], path_components[0]
+            child = cached(f"page:{self.pk}:{slug}", lambda: self.children(model).filter(slug=slug).first())
             if child is not None:
                 child._cached_parent_obj = self  # as Wagtail does: get_parent() needs no query
                 return child.route(request, path_components[1:])

@@ -127,11 +127,11 @@ def test_a_page_read_before_a_commit_is_not_kept_after_it(client, caching, djang
 
 
 @pytest.mark.parametrize("host", ["evil.example", "127.0.0.1:8000\r\nX: y", "a" * 300])
-def test_a_host_outside_allowed_hosts_is_refused_and_not_cached(client, caching, host):
+def test_a_host_outside_allowed_hosts_is_refused_and_not_cached(client, settings, caching, host):
     make_event("Workshop")
-    keys = len(caches["routing"]._cache)
+    keys = len(caches[settings.EVENTS_ROUTING_CACHE]._cache)
     assert client.get("/events/", HTTP_HOST=host).status_code == 400
-    assert len(caches["routing"]._cache) == keys
+    assert len(caches[settings.EVENTS_ROUTING_CACHE]._cache) == keys
 
 
 @pytest.fixture

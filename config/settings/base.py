@@ -136,6 +136,7 @@ CACHES["routing"] = {
     "LOCATION": "routing",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+EVENTS_ROUTING_CACHE = "routing"
 
 # Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware and
 # config/security.py). Ticket, order and waitlist links carry their secret in the path, so the
