@@ -53,10 +53,14 @@ class CachedRouting:
         return model.objects.child_of(self)
 
     def get_view_restrictions(self):
-        """Wagtail's (this page's and its ancestors'), without a query when there are none."""
+        """Wagtail's (this page's and its ancestors'), without a query when there are none: on most
+        sites there are none at all, and that is known once for every page."""
         restrictions = super().get_view_restrictions
-        ids = cached(f"restrictions:{self.pk}", lambda: list(restrictions().values_list("pk", flat=True)))
-        return PageViewRestriction.objects.filter(pk__in=ids) if ids else PageViewRestriction.objects.none()
+        if cached("any-restrictions", PageViewRestriction.objects.exists):
+            ids = cached(f"restrictions:{self.pk}", lambda: list(restrictions().values_list("pk", flat=True)))
+            if ids:
+                return PageViewRestriction.objects.filter(pk__in=ids)
+        return PageViewRestriction.objects.none()
 
 
 def site_with_root(request):

@@ -35,6 +35,14 @@ def test_an_event_page_asked_again_looks_up_no_site_and_no_page(client, caching)
     assert len(sql) == 1 and "registrations_registration" in sql[0], sql
 
 
+def test_with_no_privacy_setting_anywhere_a_first_visit_asks_for_no_view_restriction(client, caching):
+    first, second = make_event("First"), make_event("Second")
+    client.get(first.url)
+    sql = queries(client, second.url)
+    assert not [query for query in sql if "wagtailcore_pageviewrestriction" in query], sql
+    assert [query for query in sql if '"wagtailcore_page"."slug" =' in query]  # (the page itself was looked up)
+
+
 def test_without_the_cache_each_level_of_an_address_is_one_query(client, settings):
     settings.EVENTS_PAGE_CACHE_SECONDS = 0
     event = make_event("Routed", tickets=[("A", "0")])
