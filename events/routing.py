@@ -4,9 +4,10 @@ Wagtail finds a page by looking up the request's Site, then at each level of the
 page and then its specific type: two queries a level, half of a cached event page's time. Here the
 Site, each page as its own type, and which view restrictions apply to a page are kept for
 EVENTS_PAGE_CACHE_SECONDS in the EVENTS_ROUTING_CACHE (best: each process's own memory) under the
-content version (caching.py) that the shared cache holds, which every save or deletion of a page, a
-site or a view restriction changes (signals.py): a process never serves what another one changed. What
-Wagtail checks on each request stays live: a page's `live` flag and the restrictions themselves.
+content version (caching.py) that the shared cache holds. Every save or deletion of a page, a site
+or a view restriction changes that version (signals.py), so no process serves what another one has
+changed. What Wagtail checks at each request stays live: a page's `live` flag and the restrictions
+themselves.
 """
 
 import hashlib
