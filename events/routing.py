@@ -13,7 +13,6 @@ themselves.
 import hashlib
 
 from django.core.cache import caches
-from django.core.exceptions import DisallowedHost
 from wagtail.models import PageViewRestriction, Site
 
 from . import conf
@@ -85,11 +84,8 @@ class CachedSiteMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         from wagtail.views import serve  # (not at import: this module is imported by models)
 
-        if view_func is not serve:
-            return None
-        try:
-            host = request.get_host()
-        except DisallowedHost:
-            return None  # Django answers 400 when the host is used
-        request._wagtail_site = cached(f"site:{host}:{request.get_port()}", lambda: site_with_root(request))
+        if view_func is serve:
+            # get_host() refuses (400) a host that ALLOWED_HOSTS does not accept
+            key = f"site:{request.get_host()}:{request.get_port()}"
+            request._wagtail_site = cached(key, lambda: site_with_root(request))
         return None
