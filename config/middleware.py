@@ -37,8 +37,8 @@ class DatabaseBusyMiddleware:
     """A lock wait over the limit answers 503 with Retry-After and "try again in a moment", never 500.
 
     The transaction that waited was rolled back when the error left `transaction.atomic`, so its
-    writes are gone (taking seats is one transaction: no order, no hold) and trying again is safe. JSON callers (the check-in page, the API,
-    Stripe's webhook) get JSON; people get the 503 page.
+    writes are gone (taking seats is one transaction: no order, no hold) and trying again is safe.
+    JSON callers (the check-in page, the API, Stripe's webhook) get JSON; people get the 503 page.
     """
 
     def __init__(self, get_response):

@@ -1,15 +1,14 @@
 """Never oversold: many buyers at once for a few seats, each on its own database connection."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from registrations.models import Registration, WaitlistEntry
 from registrations.services.capacity import availability, seats_left
+from tests.concurrency import at_once
 from tests.factories import make_event, make_registration
 from tests.registration_helpers import attendee_data
 
@@ -18,36 +17,15 @@ BUYERS = 40
 
 def rush(event, ticket, buyers=BUYERS):
     """`buyers` threads submit the registration form at the same moment."""
-    barrier = threading.Barrier(buyers)
-    results, errors = [], []
 
     def buy(i):
-        try:
-            client = Client()
-            barrier.wait()
-            data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
-            data["attendee-0-email"] = f"buyer{i}@example.com"
-            response = client.post(f"/events/{event.slug}/register/", data)
-            html = response.content.decode()
-            results.append(
-                "won"
-                if response.status_code == 302
-                else "sold out"
-                if "sold out" in html
-                else f"{response.status_code}"
-            )
-        except Exception as error:  # recorded and asserted on below
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
+        data["attendee-0-email"] = f"buyer{i}@example.com"
+        response = Client().post(f"/events/{event.slug}/register/", data)
+        html = response.content.decode()
+        return "won" if response.status_code == 302 else "sold out" if "sold out" in html else f"{response.status_code}"
 
-    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
+    return at_once([lambda i=i: buy(i) for i in range(buyers)])
 
 
 @pytest.mark.postgres_only

@@ -15,13 +15,13 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from registrations.models import Order, Refund, Registration, StripeEvent
 from registrations.services import fulfilment
 from registrations.stripe_gateway import minor_units
+from tests.concurrency import at_once
 from tests.factories import make_event
 from tests.registration_helpers import attendee_data
 
@@ -35,68 +35,35 @@ def buy(event, buyers, first=0):
     """`buyers` threads post the registration form at the same moment; a buyer told that the
     payment service is down tries once more. Returns {"won": [(client, session id, order token)],
     "sold out": n, "statuses": Counter}."""
-    barrier = threading.Barrier(buyers)
     lock = threading.Lock()
-    outcome = {"won": [], "sold out": 0, "statuses": Counter(), "errors": []}
+    outcome = {"won": [], "sold out": 0, "statuses": Counter()}
     ticket = event.ticket_types.get()
 
     def one(i):
         client = Client()
         data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
         data["attendee-0-email"] = f"buyer{first + i}@example.com"
-        try:
-            barrier.wait()
-            for _attempt in range(2):
-                response = client.post(f"/events/{event.slug}/register/", data)
-                html = response.content.decode() if response.status_code != 303 else ""
-                with lock:
-                    outcome["statuses"][response.status_code] += 1
-                if response.status_code == 303:
-                    session_id = response["Location"].rsplit("/", 1)[-1]
-                    token = Order.objects.get(stripe_checkout_session_id=session_id).token
-                    with lock:
-                        outcome["won"].append((client, session_id, token))
-                    return
-                if response.status_code == 503 and PAYMENT_DOWN in html:
-                    continue
-                if response.status_code == 200 and "sold out" in html:
-                    with lock:
-                        outcome["sold out"] += 1
-                    return
-                raise AssertionError(f"unexpected answer {response.status_code}")
-        except Exception as error:  # asserted on below, in the test's thread
+        for _attempt in range(2):
+            response = client.post(f"/events/{event.slug}/register/", data)
+            html = response.content.decode() if response.status_code != 303 else ""
             with lock:
-                outcome["errors"].append(repr(error))
-        finally:
-            connection.close()
+                outcome["statuses"][response.status_code] += 1
+            if response.status_code == 303:
+                session_id = response["Location"].rsplit("/", 1)[-1]
+                token = Order.objects.get(stripe_checkout_session_id=session_id).token
+                with lock:
+                    outcome["won"].append((client, session_id, token))
+                return
+            if response.status_code == 503 and PAYMENT_DOWN in html:
+                continue
+            if response.status_code == 200 and "sold out" in html:
+                with lock:
+                    outcome["sold out"] += 1
+                return
+            raise AssertionError(f"unexpected answer {response.status_code}")
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(buyers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not outcome["errors"], outcome["errors"]
+    at_once([lambda i=i: one(i) for i in range(buyers)])
     return outcome
-
-
-def in_parallel(calls):
-    """Run the calls at once, each on its own thread and database connection."""
-    errors = []
-
-    def run(call):
-        try:
-            call()
-        except Exception as error:  # asserted on below
-            errors.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
 
 
 def return_to_success_page(client, session_id):
@@ -135,7 +102,7 @@ def test_a_rush_through_stripe_faults_leaves_the_books_balanced(stripe_emulator,
     returning, silent, leaving, lapsing = won[:3], won[3:5], won[5], won[6:]
     for _client, session_id, _token in returning + silent:
         stripe_emulator.pay(session_id)
-    in_parallel([return_to_success_page(client, session_id) for client, session_id, _token in returning])
+    at_once([return_to_success_page(client, session_id) for client, session_id, _token in returning])
     assert leaving[0].get(f"/checkout/cancelled/{leaving[2]}/").status_code == 302
 
     # Time passes: every hold is overdue. Stripe is down for one lapsed session the first time.
@@ -165,7 +132,7 @@ def test_a_rush_through_stripe_faults_leaves_the_books_balanced(stripe_emulator,
     assert len(second_wave["won"]) == free and second_wave["sold out"] == 2
     for _client, session_id, _token in second_wave["won"]:
         stripe_emulator.pay(session_id)
-    in_parallel([return_to_success_page(client, session_id) for client, session_id, _token in second_wave["won"]])
+    at_once([return_to_success_page(client, session_id) for client, session_id, _token in second_wave["won"]])
     assert stripe_emulator.drain(timeout=15)
     assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 0}
 

@@ -186,9 +186,9 @@ RATELIMIT_IP_META_KEY = "config.security.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 RATELIMITS = {}  # {group: "count/period"} to change a default of events/ratelimits.py
 
-# How long a listing page (its count, filter form and results), a calendar feed and an event page's
-# content (never its registration box) may be served from the cache; edits make them stale at once
-# (events/signals.py). 0 turns a cache off.
+# How long a listing or API page, a calendar feed, and an event page's content (never its registration
+# box) with the pages its address leads to may be served from the cache; edits make them stale at
+# once (events/conf.py, events/signals.py). 0 turns a cache off.
 EVENTS_LISTING_CACHE_SECONDS = int(os.environ.get("EVENTS_LISTING_CACHE_SECONDS", 60))
 EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300))
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
