@@ -157,6 +157,8 @@ VENUES = {
         "Pacific/Auckland",
     ),
 }
+# The state or region, where the country's addresses name one ("Boston, MA 02210").
+REGIONS = {"boston": "MA", "sydney": "NSW", "toronto": "ON", "mexico": "CDMX", "mumbai": "Maharashtra"}
 # title, venue (None: online), zone, days from today (negative: past), sessions as (start, end), format,
 # language, currency, tickets as (name, price), CE hours, topics, organizer index, featured
 EVENTS = [
@@ -539,6 +541,7 @@ class Command(BaseCommand):
                 defaults={
                     "address": address,
                     "postal_code": postal,
+                    "region": REGIONS.get(key, ""),
                     "country": country,
                     "latitude": Decimal(lat),
                     "longitude": Decimal(lon),
