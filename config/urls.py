@@ -5,7 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from config.views import healthz
+from config.views import healthz, robots_txt
 from events.views import api_events
 
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("registrations.urls")),
     path("", include("events.urls")),
     path("sitemap.xml", sitemap),
+    path("robots.txt", robots_txt),
 ]
 
 if settings.DEBUG:
