@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config.sitemaps import RequestHostSitemap
 from config.views import healthz, robots_txt
 from events.views import api_events
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registrations.urls")),
     path("", include("events.urls")),
-    path("sitemap.xml", sitemap),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": RequestHostSitemap}}),
     path("robots.txt", robots_txt),
 ]
 
