@@ -93,7 +93,10 @@ def record_calendar_change(event):
     digest = public_fingerprint(event)
     if digest == event.calendar_fingerprint:
         return event.calendar_sequence
-    sequence = event.calendar_sequence + 1 if event.calendar_fingerprint else event.calendar_sequence
+    # Unchanged only on the first publish; an event published before its digest was first kept
+    # may have changed: a needless raise costs nothing, a missing one leaves calendars stale.
+    first = not event.calendar_fingerprint and event.first_published_at == event.last_published_at
+    sequence = event.calendar_sequence if first else event.calendar_sequence + 1
     EventPage.objects.filter(pk=event.pk).update(calendar_fingerprint=digest, calendar_sequence=sequence)
     return sequence
 

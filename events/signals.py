@@ -16,6 +16,9 @@ def copy_place_to_events(sender, instance, **kwargs):
     EventPage.objects.filter(venue=instance).exclude(city=instance.city, country=instance.country.code).update(
         city=instance.city, country=instance.country.code
     )
+    # A venue's new name or address is in its events' calendars at once: tell subscribers.
+    for event in EventPage.objects.live().filter(venue=instance).exclude(calendar_fingerprint=""):
+        record_calendar_change(event)
 
 
 def refresh_cached_pieces(sender, **kwargs):

@@ -205,3 +205,23 @@ def test_public_calendars_raise_sequence_when_time_place_or_status_change(client
     # The listing's feed carries the same UIDs, so it says the same sequence.
     (in_feed,) = [e for e in vevents(client, event, "/events/ical/") if e["UID"] == vevent["UID"]]
     assert in_feed["SEQUENCE"] == 3
+
+
+def test_a_venue_edit_raises_the_sequence_of_its_events_calendars(client, settings):
+    settings.EVENTS_FEED_CACHE_SECONDS = 0
+    venue = VenueFactory(name="Wellcome Hall")
+    event = make_event("At the hall", venue=venue, start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC))
+    venue.address = "215 Euston Road"
+    venue.save()
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 1 and "215 Euston Road" in str(vevent["LOCATION"])
+
+
+def test_an_event_published_before_sequences_were_kept_gets_a_new_one_on_its_next_publish(client):
+    from events.models import EventPage
+
+    event = make_event("Older", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC))
+    EventPage.objects.filter(pk=event.pk).update(calendar_fingerprint="")  # as the migration leaves it
+    later = dt.datetime(2031, 5, 8, 18, tzinfo=dt.UTC)
+    publish(event, sessions={0: (later, later + dt.timedelta(hours=3))})
+    assert vevents(client, event)[0]["SEQUENCE"] == 1
