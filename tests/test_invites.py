@@ -361,3 +361,15 @@ def test_an_update_email_says_what_changed(event, published_signal, mailoutbox, 
     (message,) = mailoutbox
     assert "Status: Postponed → Scheduled" in message.body
     assert "When, before:" not in message.body and "Where:" not in message.body.split("Your ticket:")[0]
+
+
+def test_an_update_email_for_a_new_join_link_gives_only_the_new_one(
+    published_signal, mailoutbox, django_capture_on_commit_callbacks
+):
+    webinar = make_event("Webinar", format="online", online_url=ONLINE_URL, start=local("UTC", 2031, 6, 12, 10))
+    confirm(register(webinar), django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    publish_with(webinar, django_capture_on_commit_callbacks, online_url="https://meet.example.com/j/new-room")
+    (message,) = mailoutbox
+    assert "The online link changed (the new one is below)." in message.body
+    assert "https://meet.example.com/j/new-room" in message.body and ONLINE_URL not in message.body
