@@ -89,3 +89,23 @@ def test_without_javascript_no_empty_your_time_is_shown(browser, live_server, wo
         assert "your time" not in page.locator("main").inner_text()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_address_calendar_links_per_session_and_the_way_to_publish(browser, live_server, workshop, viewport):
+    context, page = open_page(browser, live_server, workshop.url, viewport, zone="America/New_York")
+    try:
+        expect(page.locator("address")).to_contain_text("Boston, MA 02210")
+        rows = page.locator(".session-links li")
+        expect(rows).to_have_count(2)  # the morning and the afternoon, each its own calendar entry
+        expect(rows.nth(0)).to_contain_text("Morning")
+        expect(rows.nth(1)).to_contain_text("Afternoon")
+        expect(rows.nth(0).get_by_role("link", name="Google Calendar")).to_be_visible()
+        apply = page.locator("footer").get_by_role("link", name="Run events? Apply to publish them here")
+        apply.scroll_into_view_if_needed()
+        expect(apply).to_be_visible()
+        apply.click()
+        expect(page).to_have_url(f"{live_server.url}/organizers/apply/")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    finally:
+        context.close()
