@@ -68,6 +68,11 @@ test-postgres: install
 
 # Without a real STRIPE_SECRET_KEY, payments go to the Stripe test emulator (tests/stripe_emulator),
 # started beside the site, so a paid registration can be completed offline.
+# Served as production serves it (config/settings/demo.py: DEBUG off, static files by WhiteNoise),
+# with links in pages and emails on http://$(HOST):$(PORT)/. Django's debug pages: make demo DEBUG=1
+demo: export DJANGO_SETTINGS_MODULE = config.settings.demo
+demo: export BASE_URL = http://$(HOST):$(PORT)
+demo: export DEBUG ?= 0
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -79,7 +84,7 @@ demo: install
 		export STRIPE_SECRET_KEY=sk_test_demo_emulator STRIPE_WEBHOOK_SECRET=whsec_demo_emulator \
 			STRIPE_API_BASE=http://127.0.0.1:$(EMULATOR_PORT); \
 	fi; \
-	echo "Site: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"; \
+	echo "Site: $$BASE_URL/  (Ctrl-C stops it; Django's debug pages: make demo DEBUG=1)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The load figures of docs/performance.md: a PostgreSQL database of its own (BENCH_DB, kept and

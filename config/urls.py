@@ -5,7 +5,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from config.views import healthz
+from config.sitemaps import RequestHostSitemap
+from config.views import healthz, robots_txt
 from events.views import api_events
 
 urlpatterns = [
@@ -16,12 +17,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registrations.urls")),
     path("", include("events.urls")),
-    path("sitemap.xml", sitemap),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": RequestHostSitemap}}),
+    path("robots.txt", robots_txt),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):  # the demo (config/settings/demo.py)
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -27,6 +27,10 @@ DEFAULTS = {
     # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
     # make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,
+    # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
+    # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
+    # None: the events app does not know.
+    "EVENTS_SEATS_LEFT": None,
 }
 
 

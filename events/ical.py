@@ -4,13 +4,16 @@ Every event becomes one VEVENT per session, with TZID times and the VTIMEZONE th
 """
 
 import datetime as dt
+import hashlib
+import json
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from . import conf
+from .addresses import address_lines
 
 PRODID = "-//Wagtail Events//Event calendar//EN"
 STATUS = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -32,12 +35,70 @@ def session_uid(session):
 
 
 def location_text(event):
+    """The place on one line, its address in the venue's country's order ("Boston, MA 02210")."""
     if event.format == event.Format.ONLINE or not event.venue_id:
         return gettext("Online")
-    venue = event.venue
-    parts = [venue.name, venue.address.replace("\n", ", "), venue.city, venue.postal_code, venue.country.name]
-    text = ", ".join(part for part in parts if part)
+    text = ", ".join([event.venue.name, *address_lines(event.venue)])
     return gettext("%(place)s (and online)") % {"place": text} if event.format == event.Format.HYBRID else text
+
+
+def _place_fact(event):
+    """The place as calendar_facts() has always written it (stored digests stay valid)."""
+    if event.format == event.Format.ONLINE or not event.venue_id:
+        return "Online"
+    venue = event.venue
+    parts = [venue.name, venue.address.replace("\n", ", "), venue.city, venue.region, venue.postal_code]
+    with translation.override(None):
+        text = ", ".join(part for part in [*parts, str(venue.country.name)] if part)
+    return f"{text} (and online)" if event.format == event.Format.HYBRID else text
+
+
+def calendar_facts(event):
+    """What a calendar entry of `event` says that matters to whoever holds it: the title, status,
+    place, join link and each session's times (UTC). The same in every language; JSON-ready."""
+    return {
+        "title": event.title,
+        "status": event.status,
+        "location": _place_fact(event),
+        "online_url": event.online_url,
+        "sessions": [
+            [
+                session.pk,
+                session.title,
+                session.start.astimezone(dt.UTC).isoformat(),
+                session.end.astimezone(dt.UTC).isoformat(),
+            ]
+            for session in event.ordered_sessions
+        ],
+    }
+
+
+def fingerprint(facts):
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def public_fingerprint(event):
+    """The digest of what the public calendars say (not the join link, which they do not show)."""
+    facts = calendar_facts(event)
+    del facts["online_url"]
+    return fingerprint(facts)
+
+
+def record_calendar_change(event):
+    """After a publish: raise the event's public SEQUENCE when what its calendar entries say changed
+    (RFC 5545: subscribed calendars then replace their copy), as invites do for attendees."""
+    from .models import EventPage
+
+    event = EventPage.objects.select_related("venue").prefetch_related("sessions").get(pk=event.pk)
+    digest = public_fingerprint(event)
+    if digest == event.calendar_fingerprint:
+        return event.calendar_sequence
+    # Unchanged only on the first publish; an event published before its digest was first kept
+    # may have changed: a needless raise costs nothing, a missing one leaves calendars stale.
+    first = not event.calendar_fingerprint and event.first_published_at == event.last_published_at
+    sequence = event.calendar_sequence if first else event.calendar_sequence + 1
+    EventPage.objects.filter(pk=event.pk).update(calendar_fingerprint=digest, calendar_sequence=sequence)
+    return sequence
 
 
 def session_components(event, url, uid=session_uid, sequence=0, stamp=None, status=None):
@@ -87,6 +148,6 @@ def to_ics(calendar):
 def events_calendar(events, request, name=None):
     calendar = new_calendar("PUBLISH", name=name)
     for event in events:
-        for component in session_components(event, event.absolute_url(request)):
+        for component in session_components(event, event.absolute_url(request), sequence=event.calendar_sequence):
             calendar.add_component(component)
     return to_ics(calendar)

@@ -126,6 +126,12 @@ class Venue(index.Indexed, models.Model):
     address = models.TextField(_("street address"), blank=True)
     city = models.CharField(_("city"), max_length=100)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(
+        _("state or region"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the country's addresses name one, such as MA in “Boston, MA 02210”."),
+    )
     country = CountryField(_("country"))
     latitude = models.DecimalField(
         _("latitude"),
@@ -150,7 +156,7 @@ class Venue(index.Indexed, models.Model):
     panels = [
         FieldPanel("name"),
         FieldPanel("address"),
-        FieldRowPanel([FieldPanel("city"), FieldPanel("postal_code")]),
+        FieldRowPanel([FieldPanel("city"), FieldPanel("region"), FieldPanel("postal_code")]),
         FieldRowPanel([FieldPanel("country"), FieldPanel("time_zone")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")], heading=_("Map position")),
     ]
@@ -310,6 +316,9 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     country = models.CharField(max_length=2, blank=True, editable=False, db_index=True)
     price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False, db_index=True)
     price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
+    # The public calendars' SEQUENCE, raised on publish when what they say changes (ical.py).
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    calendar_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = EventPageManager()
     base_form_class = EventPageForm
@@ -481,16 +490,19 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         return context
 
     def details(self, request):
-        from .calendar_links import google_calendar_url, outlook_calendar_url
+        from .addresses import address_lines
+        from .calendar_links import calendar_links
         from .structured_data import event_json_ld
+        from .templatetags.event_tags import price
 
         # Once for the page and its JSON-LD, if routing has not fetched them with the page (a preview
         # keeps the editor's unsaved ones: modelcluster's in-memory children win over the prefetch).
         prefetch_related_objects([self], *self.SHOWN_WITH)
         return {
             "json_ld": event_json_ld(self, request),
-            "google_calendar_url": google_calendar_url(self, request),
-            "outlook_calendar_url": outlook_calendar_url(self, request),
+            "calendar_links": calendar_links(self, request),
+            "address_lines": address_lines(self.venue) if self.venue_id else [],
+            "lowest_price": price(self.price_min, self.currency) if self.price_min is not None else "",
             "index_url": self.get_parent().get_url(request),
             "topics": list(self.topics.all()),
             "ticket_types": list(self.ticket_types.all()),

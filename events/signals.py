@@ -4,9 +4,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import PageViewRestriction, Site, get_page_models
-from wagtail.signals import page_unpublished, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .caching import content_changed
+from .ical import record_calendar_change
 from .models import EventPage, Organizer, Topic, Venue
 
 
@@ -15,6 +16,9 @@ def copy_place_to_events(sender, instance, **kwargs):
     EventPage.objects.filter(venue=instance).exclude(city=instance.city, country=instance.country.code).update(
         city=instance.city, country=instance.country.code
     )
+    # A venue's new name or address is in its events' calendars at once: tell subscribers.
+    for event in EventPage.objects.live().filter(venue=instance).exclude(calendar_fingerprint=""):
+        record_calendar_change(event)
 
 
 def refresh_cached_pieces(sender, **kwargs):
@@ -31,3 +35,8 @@ for model in [*get_page_models(), Site, PageViewRestriction, Organizer, Topic, V
     post_delete.connect(refresh_cached_pieces, sender=model)
 page_unpublished.connect(refresh_cached_pieces)
 post_page_move.connect(refresh_cached_pieces)
+
+
+@receiver(page_published, sender=EventPage)
+def raise_calendar_sequence(sender, instance, **kwargs):
+    record_calendar_change(instance)

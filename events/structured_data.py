@@ -1,6 +1,10 @@
-"""schema.org Event data for search engines' event results."""
+"""schema.org Event data for search engines' event results (Google's "Event" structured data)."""
 
+from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.module_loading import import_string
+
+from . import conf
 
 SCHEMA = "https://schema.org/"
 STATUS = {"scheduled": "EventScheduled", "postponed": "EventPostponed", "cancelled": "EventCancelled"}
@@ -17,8 +21,9 @@ def place(venue):
         "name": venue.name,
         "address": {
             "@type": "PostalAddress",
-            "streetAddress": venue.address,
+            "streetAddress": ", ".join(line.strip() for line in venue.address.splitlines() if line.strip()),
             "addressLocality": venue.city,
+            **({"addressRegion": venue.region} if venue.region else {}),
             "postalCode": venue.postal_code,
             "addressCountry": venue.country.code,
         },
@@ -30,6 +35,40 @@ def place(venue):
             "longitude": float(venue.longitude),
         }
     return data
+
+
+def seats_left(event):
+    """{ticket type pk: seats left or None} from the app that sells seats (EVENTS_SEATS_LEFT), or {}."""
+    path = conf.get("EVENTS_SEATS_LEFT")
+    return import_string(path)(event) if path else {}
+
+
+def offers(event, url, now=None):
+    """An Offer per ticket that can still be bought, or will be: none once registration has closed,
+    the event is over, postponed or cancelled (Google would show them as buyable). A ticket with no
+    seats left is SoldOut; one not on sale yet carries validFrom, when it goes on sale."""
+    now = now or timezone.now()
+    closes = event.registration_closes or event.start
+    if event.status != event.Status.SCHEDULED or (closes and closes <= now) or (event.end and event.end <= now):
+        return []
+    left = seats_left(event)
+    found = []
+    for ticket in event.ticket_types.all():
+        if ticket.sales_end and ticket.sales_end <= now:
+            continue
+        opens = max(filter(None, [event.registration_opens, ticket.sales_start]), default=None)
+        found.append(
+            {
+                "@type": "Offer",
+                "name": ticket.name,
+                "price": str(ticket.price),
+                "priceCurrency": event.currency,
+                "url": url,
+                "availability": SCHEMA + ("SoldOut" if left.get(ticket.pk) == 0 else "InStock"),
+                **({"validFrom": opens.isoformat()} if opens else {}),
+            }
+        )
+    return found
 
 
 def event_json_ld(event, request):
@@ -49,19 +88,10 @@ def event_json_ld(event, request):
         "eventAttendanceMode": SCHEMA + MODE[event.format],
         "inLanguage": event.language,
         "location": locations[0] if len(locations) == 1 else locations,
-        "offers": [
-            {
-                "@type": "Offer",
-                "name": ticket.name,
-                "price": str(ticket.price),
-                "priceCurrency": event.currency,
-                "url": url,
-                "availability": SCHEMA + "InStock",
-                **({"validFrom": ticket.sales_start.isoformat()} if ticket.sales_start else {}),
-            }
-            for ticket in event.ticket_types.all()
-        ],
     }
+    on_offer = offers(event, url)
+    if on_offer:
+        data["offers"] = on_offer
     if event.start:
         data["startDate"] = event.start.astimezone(event.zone).isoformat()
         data["endDate"] = event.end.astimezone(event.zone).isoformat()

@@ -47,9 +47,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from events.ical import location_text
+from events.ical import calendar_facts, fingerprint, location_text
 
-from .invites import event_fingerprint, event_url, invite_calendar, shows_online_link, site_url
+from .invites import changes, event_url, invite_calendar, shows_online_link, site_url
 from .models import Order, Registration, WaitlistEntry
 
 log = logging.getLogger(__name__)
@@ -176,9 +176,11 @@ def deliver_email(kind, registration_id=None, order_id=None, waitlist_entry_id=N
             type(error).__name__,
         )
         raise
-    if message.invite_fingerprint:
+    if message.invite_facts:
         # What the attendee's calendar now says: the next publish compares against this.
-        Registration.objects.filter(pk=message.registration_id).update(invite_fingerprint=message.invite_fingerprint)
+        Registration.objects.filter(pk=message.registration_id).update(
+            invite_fingerprint=fingerprint(message.invite_facts), invite_facts=message.invite_facts
+        )
     log.info("Email %s sent (registration=%s order=%s waitlist=%s)", kind, registration_id, order_id, waitlist_entry_id)
     return "sent"
 
@@ -244,6 +246,8 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         if order is not None:
             context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total
             context["currency"] = order.currency
+        if kind == "event_changed":
+            context["changes"] = changes(extra.get("previous"), event)
         if kind == "certificate":
             context["certificate"] = certificates.details(registration)
         if entry is not None:
@@ -269,14 +273,14 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
     )
     message.attach_alternative(html, "text/html")
     message.registration_id = registration.pk if registration is not None else None
-    message.invite_fingerprint = None
+    message.invite_facts = None
     if kind == "certificate":
         message.attach("certificate.pdf", certificates.render_pdf(registration), "application/pdf")
     if ics is not None:
         message.attach_alternative(ics.decode(), f"text/calendar; method={spec.method}")
         message.attach(ics_attachment(ics))
         if spec.method == "REQUEST":
-            message.invite_fingerprint = event_fingerprint(event)
+            message.invite_facts = calendar_facts(event)
     return message
 
 

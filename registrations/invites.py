@@ -13,24 +13,24 @@ delivered, from the registration's sequence at that moment.
 
 `registration.invite_fingerprint` is a digest of what the last invite said
 (`event_fingerprint`), so publishing a page without changes that matter to attendees sends
-nothing, and publishing twice sends once.
+nothing, and publishing twice sends once. `registration.invite_facts` keeps those facts
+themselves, so that an update can say what changed (`changes`).
 """
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from email.utils import parseaddr
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import vCalAddress, vText
 from wagtail.signals import page_published
 
 from events import conf as events_conf
-from events.ical import location_text, new_calendar, session_components, to_ics
+from events.ical import calendar_facts, fingerprint, new_calendar, session_components, to_ics
 from events.models import EventPage
 
 from .models import Registration
@@ -122,26 +122,39 @@ def invite_calendar(registration, method="REQUEST", event=None, stamp=None) -> b
 
 
 def event_fingerprint(event) -> str:
-    """A digest of what an invite says that matters to an attendee: each session's times, the
-    place, the status, the join link and the title. Independent of the active language."""
-    with translation.override(None):
-        location = location_text(event)
-    facts = {
-        "title": event.title,
-        "status": event.status,
-        "location": location,
-        "online_url": event.online_url,
-        "sessions": [
-            [
-                session.pk,
-                session.title,
-                session.start.astimezone(dt.UTC).isoformat(),
-                session.end.astimezone(dt.UTC).isoformat(),
-            ]
-            for session in event.ordered_sessions
-        ],
-    }
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+    """A digest of what an invite says that matters to an attendee (events.ical.calendar_facts:
+    each session's times, the place, the status, the join link and the title)."""
+    return fingerprint(calendar_facts(event))
+
+
+def changes(previous, event):
+    """What changed since an invite that said `previous` (calendar_facts), for the update email:
+    a list of (what, before, now), what being "title", "status" (labels), "location", "online_url"
+    or "sessions" (sessions with start and end in the event's zone). Empty when not known."""
+    if not previous:
+        return []
+    current = calendar_facts(event)
+    found = []
+    for what in ("title", "status", "location", "online_url"):
+        if previous.get(what) != current[what]:
+            found.append([what, previous.get(what) or "", current[what]])
+    for change in found:
+        if change[0] == "status":
+            change[1:] = [EventPage.Status(value).label if value in EventPage.Status else value for value in change[1:]]
+
+    def sessions(facts):
+        return [
+            SimpleNamespace(
+                title=title,
+                start=dt.datetime.fromisoformat(start).astimezone(event.zone),
+                end=dt.datetime.fromisoformat(end).astimezone(event.zone),
+            )
+            for _pk, title, start, end in facts.get("sessions", [])
+        ]
+
+    if [row[2:] for row in previous.get("sessions", [])] != [row[2:] for row in current["sessions"]]:
+        found.append(["sessions", sessions(previous), sessions(current)])
+    return [tuple(change) for change in found]
 
 
 def send_updates_for_event(event):
@@ -155,21 +168,24 @@ def send_updates_for_event(event):
 
     # The page row holds the live content (drafts live in revisions): read what was published.
     event = EventPage.objects.select_related("venue", "organizer").get(pk=event.pk)
-    fingerprint = event_fingerprint(event)
+    facts = calendar_facts(event)
+    digest = fingerprint(facts)
     kind = "event_cancelled" if event.status == EventPage.Status.CANCELLED else "event_changed"
     sent = 0
     with transaction.atomic():
         stale = (
             Registration.objects.select_for_update()
             .filter(event=event, status=Registration.Status.CONFIRMED)
-            .exclude(invite_fingerprint=fingerprint)
+            .exclude(invite_fingerprint=digest)
             .order_by("pk")
         )
         for registration in stale:
+            previous = registration.invite_facts
             registration.invite_sequence += 1
-            registration.invite_fingerprint = fingerprint
-            registration.save(update_fields=["invite_sequence", "invite_fingerprint"])
-            send_email(kind, registration=registration)
+            registration.invite_fingerprint = digest
+            registration.invite_facts = facts
+            registration.save(update_fields=["invite_sequence", "invite_fingerprint", "invite_facts"])
+            send_email(kind, registration=registration, previous=previous)
             sent += 1
     if sent:
         log.info("Event %s: %s queued for %d registrations", event.pk, kind, sent)

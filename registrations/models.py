@@ -140,6 +140,7 @@ class Registration(StateMachine):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable calendar invite UID.")
     invite_sequence = models.PositiveIntegerField(default=0)
     invite_fingerprint = models.CharField(max_length=64, blank=True, help_text="What the last invite said.")
+    invite_facts = models.JSONField(default=dict, blank=True, help_text="What the last invite said, in full.")
     certificate_code = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)

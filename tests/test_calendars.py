@@ -108,15 +108,31 @@ def test_json_ld_of_online_and_cancelled_events(client):
     assert data["location"]["@type"] == "VirtualLocation"
 
 
-def test_add_to_calendar_links(client, dst_event):
+def test_a_multi_session_event_gets_web_calendar_links_per_session(client, dst_event):
+    """A two-day course is two entries in Google and Outlook, never one block across the night."""
     soup = BeautifulSoup(client.get(dst_event.url).content, "html.parser")
-    google = soup.find("a", string="Google")["href"]
-    outlook = soup.find("a", string="Outlook")["href"]
-    assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
-    assert "dates=20270327T100000Z%2F20270328T150000Z" in google and "ctz=Europe%2FLondon" in google
-    assert outlook.startswith("https://outlook.live.com/calendar/0/action/compose?")
-    assert "startdt=2027-03-27T10%3A00%3A00%2B00%3A00" in outlook
+    google = [a["href"] for a in soup.find_all("a", string="Google")]
+    outlook = [a["href"] for a in soup.find_all("a", string="Outlook")]
+    assert len(google) == len(outlook) == 2
+    assert all(url.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE") for url in google)
+    assert "dates=20270327T100000Z%2F20270327T160000Z" in google[0] and "ctz=Europe%2FLondon" in google[0]
+    assert "dates=20270328T090000Z%2F20270328T150000Z" in google[1]  # BST
+    assert all(url.startswith("https://outlook.live.com/calendar/0/action/compose?") for url in outlook)
+    assert "startdt=2027-03-27T10%3A00%3A00%2B00%3A00" in outlook[0] and "enddt=2027-03-27T16" in outlook[0]
+    assert "startdt=2027-03-28T09%3A00%3A00%2B00%3A00" in outlook[1]
+    assert [a["aria-label"] for a in soup.find_all("a", string="Google")] == [
+        "Google Calendar, March 27, 2027",
+        "Google Calendar, March 28, 2027",
+    ]
     assert soup.find("a", attrs={"download": True})["href"] == dst_event.url + "ical/"
+
+
+def test_a_one_session_event_gets_one_pair_of_web_calendar_links(client):
+    event = make_event("Evening talk", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC), hours=2)
+    soup = BeautifulSoup(client.get(event.url).content, "html.parser")
+    (google,) = [a["href"] for a in soup.find_all("a", string="Google")]
+    assert "dates=20310501T180000Z%2F20310501T200000Z" in google
+    assert len(soup.find_all("a", string="Outlook")) == 1
 
 
 def test_listing_feed_is_valid_across_many_zones(client):
@@ -145,3 +161,67 @@ def test_calendar_text_is_escaped(client):
     vevent = parse_valid_calendar(data).walk("VEVENT")[0]
     assert str(vevent["SUMMARY"]) == "Commas, semicolons; and\nnewlines"
     assert re.search(rb"SUMMARY:Commas\\, semicolons\\; and\\nnewlines", data)
+
+
+def publish(event, **changes):
+    from events.models import EventPage
+
+    page = EventPage.objects.get(pk=event.pk)
+    sessions = list(page.sessions.all())
+    for index, (start, end) in changes.pop("sessions", {}).items():
+        sessions[index].start, sessions[index].end = start, end
+    page.sessions = sessions
+    for name, value in changes.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+
+
+def vevents(client, event, url=None):
+    return parse_valid_calendar(client.get(url or event.url + "ical/").content).walk("VEVENT")
+
+
+def test_public_calendars_raise_sequence_when_time_place_or_status_change(client, settings):
+    settings.EVENTS_FEED_CACHE_SECONDS = 0
+    event = make_event("Moving talk", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC), hours=2)
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 0 and "LAST-MODIFIED" in vevent and "DTSTAMP" in vevent
+
+    publish(event, summary="Only the summary changed.")
+    assert vevents(client, event)[0]["SEQUENCE"] == 0  # nothing a calendar shows changed
+
+    later = dt.datetime(2031, 5, 2, 18, tzinfo=dt.UTC)
+    publish(event, sessions={0: (later, later + dt.timedelta(hours=2))})
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 1
+    assert vevent.decoded("DTSTART").astimezone(dt.UTC) == later
+    publish(event)  # published again unchanged: the same sequence
+    assert vevents(client, event)[0]["SEQUENCE"] == 1
+
+    publish(event, format="in_person", venue=VenueFactory(name="Conway Hall"))
+    assert vevents(client, event)[0]["SEQUENCE"] == 2
+    publish(event, status="postponed")
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 3 and vevent["STATUS"] == "TENTATIVE"
+    # The listing's feed carries the same UIDs, so it says the same sequence.
+    (in_feed,) = [e for e in vevents(client, event, "/events/ical/") if e["UID"] == vevent["UID"]]
+    assert in_feed["SEQUENCE"] == 3
+
+
+def test_a_venue_edit_raises_the_sequence_of_its_events_calendars(client, settings):
+    settings.EVENTS_FEED_CACHE_SECONDS = 0
+    venue = VenueFactory(name="Wellcome Hall")
+    event = make_event("At the hall", venue=venue, start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC))
+    venue.address = "215 Euston Road"
+    venue.save()
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 1 and "215 Euston Road" in str(vevent["LOCATION"])
+
+
+def test_an_event_published_before_sequences_were_kept_gets_a_new_one_on_its_next_publish(client):
+    from events.models import EventPage
+
+    event = make_event("Older", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC))
+    EventPage.objects.filter(pk=event.pk).update(calendar_fingerprint="")  # as the migration leaves it
+    later = dt.datetime(2031, 5, 8, 18, tzinfo=dt.UTC)
+    publish(event, sessions={0: (later, later + dt.timedelta(hours=3))})
+    assert vevents(client, event)[0]["SEQUENCE"] == 1

@@ -336,3 +336,40 @@ def test_multi_session_update_keeps_each_sessions_uid(published_signal, mailoutb
     assert len({str(e["UID"]) for e in after}) == 2
     assert [e["SEQUENCE"] for e in after] == [1, 1]
     assert after[1].decoded("DTSTART").day == 8
+
+
+def test_an_update_email_says_what_changed(event, published_signal, mailoutbox, django_capture_on_commit_callbacks):
+    registration = register(event)
+    confirm(registration, django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    elsewhere = VenueFactory(name="Conway Hall", city="London", country="GB", time_zone="Europe/London")
+    publish_with(
+        event, django_capture_on_commit_callbacks, sessions=moved(event, hours=2), venue=elsewhere, status="postponed"
+    )
+    (message,) = mailoutbox
+    text = message.body
+    assert "What changed:" in text
+    before, now = text.split("When, before:")[1].split("When, now:")
+    assert "10 a.m. – 1 p.m. BST" in before and "noon – 3 p.m. BST" in now.split("Where:")[0]
+    assert "Where: Wellcome Hall, 1 Example Street, London, United Kingdom → Conway Hall" in text
+    assert "Status: Scheduled → Postponed" in text
+    html = message.alternatives[0][0]
+    assert "<s>Scheduled</s> → <strong>Postponed</strong>" in html
+
+    mailoutbox.clear()
+    publish_with(event, django_capture_on_commit_callbacks, status="scheduled")
+    (message,) = mailoutbox
+    assert "Status: Postponed → Scheduled" in message.body
+    assert "When, before:" not in message.body and "Where:" not in message.body.split("Your ticket:")[0]
+
+
+def test_an_update_email_for_a_new_join_link_gives_only_the_new_one(
+    published_signal, mailoutbox, django_capture_on_commit_callbacks
+):
+    webinar = make_event("Webinar", format="online", online_url=ONLINE_URL, start=local("UTC", 2031, 6, 12, 10))
+    confirm(register(webinar), django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    publish_with(webinar, django_capture_on_commit_callbacks, online_url="https://meet.example.com/j/new-room")
+    (message,) = mailoutbox
+    assert "The online link changed (the new one is below)." in message.body
+    assert "https://meet.example.com/j/new-room" in message.body and ONLINE_URL not in message.body

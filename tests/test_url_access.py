@@ -65,6 +65,7 @@ ACCESS = {
     "api_events": PUBLIC,
     "set_language": PUBLIC,
     "sitemap.xml": PUBLIC,
+    "robots.txt": PUBLIC,
     "wagtail_serve": PUBLIC,  # pages: the listing and event pages show counts, never people
     "wagtaildocs_serve": PUBLIC,
     "wagtaildocs_authenticate_with_password": PUBLIC,

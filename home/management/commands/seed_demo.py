@@ -5,12 +5,15 @@ import html
 import json
 import zoneinfo
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from wagtail.models import Site
 
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
 from home.demo import alliance
@@ -157,6 +160,8 @@ VENUES = {
         "Pacific/Auckland",
     ),
 }
+# The state or region, where the country's addresses name one ("Boston, MA 02210").
+REGIONS = {"boston": "MA", "sydney": "NSW", "toronto": "ON", "mexico": "CDMX", "mumbai": "Maharashtra"}
 # title, venue (None: online), zone, days from today (negative: past), sessions as (start, end), format,
 # language, currency, tickets as (name, price), CE hours, topics, organizer index, featured
 EVENTS = [
@@ -539,6 +544,7 @@ class Command(BaseCommand):
                 defaults={
                     "address": address,
                     "postal_code": postal,
+                    "region": REGIONS.get(key, ""),
                     "country": country,
                     "latitude": Decimal(lat),
                     "longitude": Decimal(lon),
@@ -599,6 +605,7 @@ class Command(BaseCommand):
             page.save_revision().publish()
             created += 1
         self.ensure_admin()
+        self.ensure_site_address()
         self.stdout.write(
             self.style.SUCCESS(f"Demo content ready: {created} events created, {EventPage.objects.count()} in all.")
         )
@@ -661,6 +668,17 @@ class Command(BaseCommand):
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
-        self.stdout.write(
-            f"Admin login: http://127.0.0.1:8000/admin/  user {ADMIN_USERNAME}  password {ADMIN_PASSWORD}"
-        )
+        admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"
+        self.stdout.write(f"Admin login: {admin_url}  user {ADMIN_USERNAME}  password {ADMIN_PASSWORD}")
+
+    def ensure_site_address(self):
+        """The default Site on the address the demo is served at (BASE_URL), so that the links
+        Wagtail builds from the Site (sitemap, admin "view live") lead to it."""
+        address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        if not address.hostname:
+            return
+        port = address.port or (443 if address.scheme == "https" else 80)
+        site = Site.objects.filter(is_default_site=True).first()
+        if site and (site.hostname, site.port) != (address.hostname, port):
+            site.hostname, site.port = address.hostname, port
+            site.save()
