@@ -32,6 +32,17 @@ def new_door_code():
     return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
 
 
+def unused_door_codes(event, count):
+    """`count` new door codes no ticket of `event` has (call it under the event's lock, as
+    placing an order does, so two orders cannot draw the same one)."""
+    codes = set()
+    while len(codes) < count:
+        drawn = {new_door_code() for _ in range(count - len(codes))} - codes
+        taken = set(Registration.objects.filter(event=event, door_code__in=drawn).values_list("door_code", flat=True))
+        codes |= drawn - taken
+    return list(codes)
+
+
 class IllegalTransition(Exception):
     pass
 

@@ -663,3 +663,13 @@ def test_the_migration_gives_each_existing_ticket_its_own_door_code(event):
     executor.migrate([key for key in executor.loader.graph.leaf_nodes()])
     codes = list(Registration.objects.filter(pk__in=[s.pk for s in seats]).values_list("door_code", flat=True))
     assert len(set(codes)) == 5 and all(attendance.door_code(code) == code for code in codes)
+
+
+def test_a_new_order_never_draws_a_door_code_its_event_already_has(event, monkeypatch):
+    """40 bits make a repeat unlikely, not impossible: the order draws again instead of failing."""
+    from registrations import models
+
+    ana = make_registration(event)
+    draws = iter([ana.door_code, ana.door_code, "ZZZZ0000"])
+    monkeypatch.setattr(models, "new_door_code", lambda: next(draws))
+    assert models.unused_door_codes(event, 1) == ["ZZZZ0000"]
