@@ -71,7 +71,7 @@ def test_every_secret_link_is_kept_by_no_cache_and_told_to_no_other_site(world):
         assert response.status_code == status, (name, response.status_code)
         directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
         assert {"private", "no-store"} <= directives, (name, response.get("Cache-Control"))
-        assert response.get("Referrer-Policy") == "no-referrer", name
+        assert response.get("Referrer-Policy") == "same-origin", name
         checked.append(name)
     assert "registrations:ticket" in checked and "registrations:checkout_success" in checked
     assert "registrations:order" in checked and "registrations:waitlist_claim" in checked
@@ -105,9 +105,12 @@ def test_no_key_to_an_order_or_ticket_is_written_to_any_log(client, stripe_emula
     assert client.get(f"/tickets/{secrets[0][:-1]}/").status_code == 404
     assert client.get(f"/orders/{order.token[:-1]}/").status_code == 404
     assert client.get(f"/tickets/{secrets[1][:-1]}/qr.png").status_code == 404
+    # A form posted without its CSRF token: Django logs the refusal with the address.
+    refused = Client(enforce_csrf_checks=True).post(f"/tickets/{secrets[1]}/cancel/", {"confirm": "yes"})
+    assert refused.status_code == 403
 
     assert order.registrations.filter(status=Registration.Status.CONFIRMED).count() == 2
     logged = "\n".join(record.getMessage() for record in every_log_at_debug.records)
-    assert "Not Found" in logged, "nothing was logged: the check would prove nothing"
+    assert "Not Found" in logged and "CSRF" in logged, "nothing was logged: the check would prove nothing"
     for key in (session_id, order.token, order.token[:-1], *secrets, secrets[0][:-1], secrets[1][:-1]):
         assert key not in logged, key

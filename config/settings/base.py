@@ -243,6 +243,7 @@ LOGGING = {
         "stripe": {"level": "WARNING", "filters": ["no_stripe_bodies"]},
         "django.request": {"filters": ["no_secret_links"]},
         "django.server": {"filters": ["no_secret_links"]},
+        "django.security.csrf": {"filters": ["no_secret_links"]},
         "urllib3": {"level": "WARNING"},
         "urllib3.connectionpool": {"filters": ["no_secret_links"]},
         "django.template": {"level": "INFO", "filters": ["no_template_context"]},
