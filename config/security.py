@@ -8,6 +8,9 @@
   page, or JSON for the check-in page's script, instead of the library's default 403.
 - `DropMessages`: keeps library log records that carry attendee data (the stripe library's
   request bodies, Django's template debugging) out of the logs, whatever the log level.
+- `RedactSecretLinks`: takes the keys out of the addresses Django logs ("Not Found:
+  /tickets/<secret>/", the development server's request lines with `?session_id=`) and urllib3
+  logs (Stripe's API paths with the Checkout Session id).
 
 Behind a reverse proxy or load balancer every request comes from the proxy's address, so all
 visitors would share one rate limit: set `CLIENT_IP_HEADER` to the header the proxy writes the
@@ -18,6 +21,7 @@ request; otherwise a client can send any address it likes and escape the limit.
 
 import ipaddress
 import logging
+import re
 from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
@@ -107,3 +111,27 @@ class DropMessages(logging.Filter):
             return False
         message = record.getMessage()
         return not any(text in message for text in self.containing)
+
+
+# An address whose path segment or query parameter is the key to someone's tickets or order.
+# So is a Checkout Session id (`cs_test_…`, `cs_live_…`) anywhere, such as in a Stripe API path.
+SECRET_IN_ADDRESS = re.compile(
+    r"(?P<keep>/(?:tickets|orders|waitlist/claim|checkout/cancelled)/|[?&]session_id=|\bcs_(?:test|live)_)"
+    r"[^/?&#\s\"']+"
+)
+
+
+def redact_secret_links(text):
+    return SECRET_IN_ADDRESS.sub(r"\g<keep>[redacted]", text)
+
+
+class RedactSecretLinks(logging.Filter):
+    """Rewrites a record's message with the secrets of our links replaced by "[redacted]": a log
+    line must not open the attendee's ticket, order or waitlist offer for whoever reads the logs."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = redact_secret_links(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from . import conf
 from .caching import content_version
 from .ical import events_calendar
+from .inputs import parse_int
 from .listing import paginate, search_events
 from .models import EventPage
 
@@ -105,14 +106,13 @@ def api_response(request):
     if "page_size" in request.GET:
         raw = request.GET["page_size"]
         limit = conf.get("EVENTS_API_MAX_PAGE_SIZE")
-        if raw.isdigit() and 1 <= int(raw) <= limit:
-            page_size = int(raw)
-        else:
+        page_size = parse_int(raw, minimum=1, maximum=limit)
+        if page_size is None:
             errors["page_size"] = [
                 {"message": _("Give a whole number from 1 to %(limit)s.") % {"limit": limit}, "code": "invalid"}
             ]
     raw_page = request.GET.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
+    if parse_int(raw_page, minimum=1) is None:
         errors["page"] = [{"message": _("Give a page number from 1."), "code": "invalid"}]
     if errors:
         return JsonResponse({"errors": errors}, status=400)

@@ -23,6 +23,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import applications
+from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
 
 APPLICATIONS = "wagtailsnippets_events_organizerapplication"
@@ -114,8 +115,8 @@ class OrganizerApplicationViewSet(SnippetViewSet):
         decision = {"index_url_name": self.get_url_name("list"), "inspect_url_name": self.get_url_name("inspect")}
         return [
             *super().get_urlpatterns(),
-            path("approve/<int:pk>/", applications.ApproveView.as_view(**decision), name="approve"),
-            path("reject/<int:pk>/", applications.RejectView.as_view(**decision), name="reject"),
+            path("approve/<id:pk>/", applications.ApproveView.as_view(**decision), name="approve"),
+            path("reject/<id:pk>/", applications.RejectView.as_view(**decision), name="reject"),
         ]
 
 

@@ -22,6 +22,7 @@ from wagtail import hooks
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 
+from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage
 
 from .permissions import may_manage
@@ -149,7 +150,7 @@ class EmailCertificatesView(WagtailAdminTemplateMixin, FormView):
 def register_email_certificates_url():
     return [
         path(
-            "registrations/events/<int:event_id>/email-certificates/",
+            "registrations/events/<id:event_id>/email-certificates/",
             EmailCertificatesView.as_view(),
             name=EMAIL_CERTIFICATES,
         ),

@@ -29,6 +29,7 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import HeaderButton
 
+from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage
 
 from . import admin_views
@@ -466,13 +467,13 @@ class EventDashboardIndexView(WagtailAdminTemplateMixin, TemplateView):
 def register_dashboard_urls():
     return [
         path("registrations/events/", EventDashboardIndexView.as_view(), name=EVENTS),
-        path("registrations/events/<int:event_id>/dashboard/", EventDashboardView.as_view(), name=DASHBOARD),
+        path("registrations/events/<id:event_id>/dashboard/", EventDashboardView.as_view(), name=DASHBOARD),
         re_path(
-            rf"^registrations/events/(?P<event_id>[0-9]+)/export\.(?P<spreadsheet_format>{'|'.join(SPREADSHEET_FORMATS)})$",
+            rf"^registrations/events/(?P<event_id>[0-9]{{1,18}})/export\.(?P<spreadsheet_format>{'|'.join(SPREADSHEET_FORMATS)})$",
             EventExportView.as_view(),
             name=EXPORT,
         ),
-        path("registrations/events/<int:event_id>/email/", EmailAttendeesView.as_view(), name=EMAIL),
+        path("registrations/events/<id:event_id>/email/", EmailAttendeesView.as_view(), name=EMAIL),
     ]
 
 

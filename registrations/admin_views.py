@@ -35,6 +35,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
+from events.inputs import IdModelChoiceField
 from events.models import EventPage, TicketType
 
 from . import stripe_gateway
@@ -160,25 +161,31 @@ def ticket_types_to_filter_by(request):
     )
 
 
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice of row by id; a value that cannot be an id is an invalid choice, not a query."""
+
+    field_class = IdModelChoiceField
+
+
 class OrderFilterSet(WagtailFilterSet):
-    event = django_filters.ModelChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
+    event = IdChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
 
     class Meta:
         model = Order
         fields = ["event", "status"]
 
 
-class TicketTypeChoiceField(forms.ModelChoiceField):
+class TicketTypeChoiceField(IdModelChoiceField):
     def label_from_instance(self, ticket):
         return f"{ticket.page.title} – {ticket.name}"
 
 
-class TicketTypeFilter(django_filters.ModelChoiceFilter):
+class TicketTypeFilter(IdChoiceFilter):
     field_class = TicketTypeChoiceField
 
 
 class RegistrationFilterSet(WagtailFilterSet):
-    event = django_filters.ModelChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
+    event = IdChoiceFilter(label=gettext_lazy("Event"), queryset=events_to_filter_by)
     ticket_type = TicketTypeFilter(label=gettext_lazy("Ticket type"), queryset=ticket_types_to_filter_by)
 
     class Meta:

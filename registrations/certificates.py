@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .converters import secret_page
 from .models import Registration
 from .services import certificates
 
 
 @never_cache
 @require_GET
+@secret_page
 def download(request, secret):
     registration = get_object_or_404(
         Registration.objects.select_related("event", "event__venue", "event__organizer", "order"),

@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from events.inputs import parse_int
 from events.models import EventPage
 from events.ratelimits import limit_posts
 
+from .converters import secret_page
 from .models import CheckIn, Registration
 from .permissions import may_check_in
 from .qr import ticket_qr_png
@@ -77,10 +79,10 @@ def json_body(request):
 
 
 def integer(value, message):
-    """A JSON integer (not a boolean, not a string), or None."""
+    """A JSON integer (not a boolean, not a string) that can be a row id, or None."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not isinstance(value, int) or parse_int(value) is None:
         raise Invalid(message)
     return value
 
@@ -89,9 +91,10 @@ def session_param(value):
     """The `session` query parameter: empty means the current session."""
     if value in (None, ""):
         return None
-    if not value.isdigit() or len(value) > 18:
+    number = parse_int(value)
+    if number is None:
         raise Invalid(_("The session must be a number."))
-    return int(value)
+    return number
 
 
 def session_label(event, session):
@@ -263,6 +266,7 @@ def search(request, event):
 
 
 @require_GET
+@secret_page
 def ticket_qr(request, secret):
     """The QR code of a confirmed ticket as a PNG: the email shows it (mail clients do not show SVG)."""
     if len(secret) > attendance.MAX_SECRET_LENGTH:
@@ -270,6 +274,5 @@ def ticket_qr(request, secret):
     if not Registration.objects.confirmed().filter(ticket_secret=secret).exists():
         raise Http404
     response = HttpResponse(ticket_qr_png(secret), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=86400"
     response["X-Robots-Tag"] = "noindex"
     return response

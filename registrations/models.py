@@ -20,6 +20,29 @@ def new_secret():
     return secrets.token_urlsafe(32)
 
 
+# Crockford's base32: no I, L, O or U, so nothing read aloud or typed at the door is ambiguous.
+DOOR_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+DOOR_CODE_LENGTH = 8
+
+
+def new_door_code():
+    """The ticket's short code for typing at the door: 8 random characters (40 bits), unique within
+    the event. It only checks a person in (staff, signed in, rate limited); the ticket's page and
+    everything else still need the long secret."""
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
+
+
+def unused_door_codes(event, count):
+    """`count` new door codes no ticket of `event` has (call it under the event's lock, as
+    placing an order does, so two orders cannot draw the same one)."""
+    codes = set()
+    while len(codes) < count:
+        drawn = {new_door_code() for _ in range(count - len(codes))} - codes
+        taken = set(Registration.objects.filter(event=event, door_code__in=drawn).values_list("door_code", flat=True))
+        codes |= drawn - taken
+    return list(codes)
+
+
 class IllegalTransition(Exception):
     pass
 
@@ -137,6 +160,7 @@ class Registration(StateMachine):
     answers = models.JSONField(default=dict, blank=True)
     price = models.DecimalField(_("price paid"), max_digits=10, decimal_places=2)
     ticket_secret = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    door_code = models.CharField(_("door code"), max_length=DOOR_CODE_LENGTH, default=new_door_code, editable=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable calendar invite UID.")
     invite_sequence = models.PositiveIntegerField(default=0)
     invite_fingerprint = models.CharField(max_length=64, blank=True, help_text="What the last invite said.")
@@ -153,9 +177,16 @@ class Registration(StateMachine):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["ticket_type", "status"])]
+        constraints = [models.UniqueConstraint(fields=["event", "door_code"], name="one_door_code_per_event")]
 
     def __str__(self):
         return f"{self.name} – {self.event.title}"
+
+    @property
+    def door_code_display(self):
+        """The door code as printed: two groups of four (ABCD-1234), easier to read out."""
+        half = DOOR_CODE_LENGTH // 2
+        return f"{self.door_code[:half]}-{self.door_code[half:]}"
 
 
 class Refund(StateMachine):

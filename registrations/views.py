@@ -12,15 +12,30 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from events.inputs import parse_int
 from events.models import EventPage
 from events.ratelimits import limit_posts
+from events.templatetags.event_tags import price
 
 from . import conf, stripe_gateway
+from .converters import secret_page
 from .forms import TicketForm, WaitlistForm, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
 from .services import cancellation, certificates, checkout, fulfilment, waitlist
 from .services.capacity import SoldOut, availability
+
+ORDERS_OF_THIS_BROWSER = "registrations_orders"
+
+
+def remember_order(request, order):
+    """This browser placed `order`: only here does Stripe's return lead on to the order page."""
+    tokens = request.session.get(ORDERS_OF_THIS_BROWSER, [])
+    request.session[ORDERS_OF_THIS_BROWSER] = [*tokens, order.token][-20:]
+
+
+def placed_here(request, order):
+    return order.token in request.session.get(ORDERS_OF_THIS_BROWSER, [])
 
 
 def live_event(slug):
@@ -29,11 +44,8 @@ def live_event(slug):
 
 def parse_quantity(value):
     """How many attendee blocks to show; the form itself validates the number."""
-    try:
-        quantity = int(value)  # not str.isdigit(): "²" is a digit to it, and int() refuses it
-    except (TypeError, ValueError):  # also past int()'s 4300 digits
-        return 1
-    return quantity if 1 <= quantity <= conf.get("REGISTRATIONS_MAX_QUANTITY") else 1
+    quantity = parse_int(value if isinstance(value, int) else str(value), minimum=1)
+    return quantity if quantity is not None and quantity <= conf.get("REGISTRATIONS_MAX_QUANTITY") else 1
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,6 +111,7 @@ def register(request, slug, waitlist_entry=None):
         return render(request, "registrations/register.html", context)
     if order.status == Order.Status.PAID:
         return redirect("registrations:order", token=order.token)
+    remember_order(request, order)
     success = (
         request.build_absolute_uri(reverse("registrations:checkout_success")) + "?session_id={CHECKOUT_SESSION_ID}"
     )
@@ -114,7 +127,12 @@ def register(request, slug, waitlist_entry=None):
 
 
 @require_GET
+@secret_page
 def checkout_success(request):
+    """Stripe sends the buyer back here with the Checkout Session's id. The id alone (it can
+    leak through a browser's history, a proxy's log, a shared screenshot) is no key to the order:
+    the order page opens only in the browser that placed the order; anyone else is told the
+    confirmation, with the ticket links, went by email."""
     session_id = request.GET.get("session_id", "")
     if not re.fullmatch(r"cs_\w{1,252}", session_id, flags=re.ASCII):
         raise Http404
@@ -124,10 +142,13 @@ def checkout_success(request):
         order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
     if order is None:
         raise Http404
-    return redirect("registrations:order", token=order.token)
+    if placed_here(request, order):
+        return redirect("registrations:order", token=order.token)
+    return render(request, "registrations/checkout_success.html", {"paid": order.status == Order.Status.PAID})
 
 
 @require_GET
+@secret_page
 def checkout_cancelled(request, token):
     """The buyer left Stripe's page without paying: let their seats go now, if Stripe agrees."""
     order = get_object_or_404(Order, token=token)
@@ -147,6 +168,7 @@ def checkout_cancelled(request, token):
 
 
 @require_GET
+@secret_page
 def order_detail(request, token):
     order = get_object_or_404(Order.objects.select_related("event"), token=token)
     registrations = order.registrations.select_related("ticket_type")
@@ -162,6 +184,7 @@ def registration_for(secret):
 
 
 @require_GET
+@secret_page
 def ticket(request, secret):
     registration = registration_for(secret)
     context = {
@@ -174,6 +197,7 @@ def ticket(request, secret):
 
 
 @require_GET
+@secret_page
 def ticket_invite(request, secret):
     registration = registration_for(secret)
     if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
@@ -186,15 +210,37 @@ def ticket_invite(request, secret):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
+@secret_page
 def ticket_cancel(request, secret):
+    """GET: what cancelling means (the refund, if anything was paid) and a button to confirm.
+    POST with `confirm`: cancel. A POST without it only shows the question again."""
     registration = registration_for(secret)
+    if not cancellation.attendee_may_cancel(registration):
+        if registration.status == Registration.Status.CONFIRMED:
+            messages.error(request, _("This ticket can no longer be cancelled online; please contact the organizer."))
+        return redirect("registrations:ticket", secret=secret)
+    refund = cancellation.refund_due(registration.order, [registration])
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        context = {"registration": registration, "event": registration.event, "refund": refund}
+        return render(request, "registrations/ticket_cancel.html", context)
     try:
         cancellation.cancel_by_attendee(registration)
     except cancellation.CancellationRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("Your registration is cancelled. Any refund goes back to the card you paid with."))
+        if refund:
+            amount = price(refund, registration.order.currency)
+            messages.success(
+                request,
+                _(
+                    "Your registration is cancelled. %(amount)s is being refunded to the card you paid with; "
+                    "your bank may take 5–10 days to show it."
+                )
+                % {"amount": amount},
+            )
+        else:
+            messages.success(request, _("Your registration is cancelled."))
     return redirect("registrations:ticket", secret=secret)
 
 
@@ -211,6 +257,7 @@ def waitlist_join(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
+@secret_page
 def waitlist_claim(request, token):
     entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
     if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():

@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
+from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage
 
 from . import admin_views as views
@@ -54,7 +55,7 @@ class ReadOnlyViewSet(ModelViewSet):
             path("results/", self.index_results_view, name="index_results"),
         ]
         if self.inspect_view_enabled:
-            urlpatterns.append(path("<int:pk>/", self.inspect_view, name="inspect"))
+            urlpatterns.append(path("<id:pk>/", self.inspect_view, name="inspect"))
         return urlpatterns + self.get_action_urlpatterns()
 
     def get_action_urlpatterns(self):
@@ -98,9 +99,9 @@ class OrderViewSet(ReadOnlyViewSet):
 
     def get_action_urlpatterns(self):
         return [
-            path("<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
-            path("<int:pk>/cancel/", views.CancelOrderView.as_view(), name="cancel"),
-            path("<int:pk>/refunds/<int:refund_pk>/retry/", views.RetryRefundView.as_view(), name="retry_refund"),
+            path("<id:pk>/refund/", views.RefundView.as_view(), name="refund"),
+            path("<id:pk>/cancel/", views.CancelOrderView.as_view(), name="cancel"),
+            path("<id:pk>/refunds/<id:refund_pk>/retry/", views.RetryRefundView.as_view(), name="retry_refund"),
         ]
 
     def get_permissions_to_register(self):
@@ -121,7 +122,7 @@ class RegistrationViewSet(ReadOnlyViewSet):
     list_per_page = 50
 
     def get_action_urlpatterns(self):
-        return [path("<int:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel")]
+        return [path("<id:pk>/cancel/", views.CancelRegistrationView.as_view(), name="cancel")]
 
     def get_permissions_to_register(self):
         """None: the order permissions govern seats too (see admin_views)."""
@@ -143,7 +144,7 @@ def register_registrations_viewsets():
 @hooks.register("register_admin_urls")
 def register_cancel_event_url():
     return [
-        path("registrations/events/<int:event_id>/cancel/", views.CancelEventView.as_view(), name=views.CANCEL_EVENT),
+        path("registrations/events/<id:event_id>/cancel/", views.CancelEventView.as_view(), name=views.CANCEL_EVENT),
     ]
 
 

@@ -36,7 +36,7 @@ def test_attendee_cancels_within_policy_and_is_refunded(client, stripe_emulator,
     first, second = order.registrations.all()
     ticket_page = client.get(f"/tickets/{first.ticket_secret}/").content.decode()
     assert "Cancel my registration" in ticket_page
-    response = client.post(f"/tickets/{first.ticket_secret}/cancel/")
+    response = client.post(f"/tickets/{first.ticket_secret}/cancel/", {"confirm": "yes"})
     assert response.status_code == 302
     first.refresh_from_db()
     assert first.status == Registration.Status.CANCELLED and first.invite_sequence == 1
@@ -47,7 +47,7 @@ def test_attendee_cancels_within_policy_and_is_refunded(client, stripe_emulator,
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [8000]
     assert second.status == Registration.Status.CONFIRMED
     # Cancelling again changes nothing.
-    client.post(f"/tickets/{first.ticket_secret}/cancel/")
+    client.post(f"/tickets/{first.ticket_secret}/cancel/", {"confirm": "yes"})
     assert order.refunds.count() == 1
 
 
@@ -57,7 +57,7 @@ def test_attendee_cannot_cancel_after_the_deadline(client, stripe_emulator):
     )
     registration = paid_order(client, stripe_emulator, event).registrations.get()
     assert "Cancel my registration" not in client.get(f"/tickets/{registration.ticket_secret}/").content.decode()
-    client.post(f"/tickets/{registration.ticket_secret}/cancel/")
+    client.post(f"/tickets/{registration.ticket_secret}/cancel/", {"confirm": "yes"})
     registration.refresh_from_db()
     assert registration.status == Registration.Status.CONFIRMED and not Refund.objects.exists()
 
@@ -88,3 +88,45 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded(client, stripe_emulat
         "made in the Stripe dashboard",
     )
     assert order.log_entries.filter(action="refund_recorded").exists()
+
+
+# The attendee's own cancellation: asked first, and told what happens to their money
+
+
+def test_cancelling_a_ticket_asks_first_and_a_post_without_the_answer_cancels_nothing(client):
+    event = make_event("Free talk", start=timezone.now() + dt.timedelta(days=30), cancellation_deadline_days=1)
+    response = register(client, event)
+    seat = latest_order().registrations.get()
+    cancel_url = f"/tickets/{seat.ticket_secret}/cancel/"
+    assert f'href="{cancel_url}"' in client.get(f"/tickets/{seat.ticket_secret}/").content.decode()
+    question = client.get(cancel_url).content.decode()
+    assert "Cancel your registration?" in question and "Free talk" in question
+    assert "Yes, cancel" in question and "Keep my ticket" in question
+    assert response.status_code == 302
+    assert client.post(cancel_url).status_code == 200  # no answer: the question again
+    seat.refresh_from_db()
+    assert seat.status == Registration.Status.CONFIRMED
+
+
+def test_a_cancelled_free_ticket_mentions_no_refund(client):
+    event = make_event("Free talk", start=timezone.now() + dt.timedelta(days=30), cancellation_deadline_days=1)
+    register(client, event)
+    seat = latest_order().registrations.get()
+    assert "refund" not in client.get(f"/tickets/{seat.ticket_secret}/cancel/").content.decode().lower()
+    page = client.post(f"/tickets/{seat.ticket_secret}/cancel/", {"confirm": "yes"}, follow=True).content.decode()
+    seat.refresh_from_db()
+    assert seat.status == Registration.Status.CANCELLED
+    assert "Your registration is cancelled." in page
+    assert "refund" not in page.lower() and "card" not in page.lower()
+
+
+def test_a_cancelled_paid_ticket_says_how_much_goes_back_to_the_card(client, stripe_emulator):
+    event = make_event(
+        "Paid", tickets=[("Standard", "80")], currency="GBP", start=timezone.now() + dt.timedelta(days=30)
+    )
+    seat = paid_order(client, stripe_emulator, event).registrations.get()
+    question = client.get(f"/tickets/{seat.ticket_secret}/cancel/").content.decode()
+    assert "£80.00 will be refunded to the card you paid with." in question
+    page = client.post(f"/tickets/{seat.ticket_secret}/cancel/", {"confirm": "yes"}, follow=True).content.decode()
+    assert "£80.00 is being refunded to the card you paid with" in page
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [8000]

@@ -313,3 +313,32 @@ def test_failed_delivery_is_retried_later(event, settings, mailoutbox):
 
     with pytest.raises(OSError):  # the last attempt fails for good (and the backend records it)
         deliver_email.call("confirmation", registration_id=registration.pk, attempt=6)
+
+
+# What was paid
+
+
+@pytest.mark.parametrize(
+    ("language", "amount"), [("en", "£120.00"), ("es", "120,00\xa0GBP")], ids=["english", "spanish"]
+)
+def test_the_confirmation_states_the_amount_paid_in_the_readers_language(
+    language, amount, event, mailoutbox, django_capture_on_commit_callbacks
+):
+    deliver(django_capture_on_commit_callbacks, "confirmation", registration=register(event, language=language))
+    (message,) = mailoutbox
+    text, (html, _) = message.body, message.alternatives[0]
+    assert amount in text and amount in html
+
+
+def test_a_free_seats_confirmation_says_free_and_its_cancellation_mentions_no_refund(
+    event, mailoutbox, django_capture_on_commit_callbacks
+):
+    seat = make_registration(event, price="0")
+    deliver(django_capture_on_commit_callbacks, "confirmation", registration=seat)
+    (confirmation,) = mailoutbox
+    assert "Amount paid: Free" in confirmation.body and "£" not in confirmation.body
+    seat.status = Registration.Status.CANCELLED
+    seat.save()
+    deliver(django_capture_on_commit_callbacks, "cancellation", registration=seat)
+    cancellation = mailoutbox[-1]
+    assert "refund" not in cancellation.body.lower() and "refund" not in cancellation.alternatives[0][0].lower()

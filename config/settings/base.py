@@ -238,12 +238,20 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         # Never an attendee's name or email: the stripe library logs request bodies at DEBUG, and
-        # Django's template debugging the whole context (config/security.py).
-        "stripe": {"level": "INFO", "filters": ["no_stripe_bodies"]},
+        # Django's template debugging the whole context (config/security.py). Nor a key to an
+        # order: the stripe library logs every request's path (with the Checkout Session id) at
+        # INFO, and Django the address of a 404 or, in development, of every request.
+        "stripe": {"level": "WARNING", "filters": ["no_stripe_bodies"]},
+        "django.request": {"filters": ["no_secret_links"]},
+        "django.server": {"filters": ["no_secret_links"]},
+        "django.security.csrf": {"filters": ["no_secret_links"]},
+        "urllib3": {"level": "WARNING"},
+        "urllib3.connectionpool": {"filters": ["no_secret_links"]},
         "django.template": {"level": "INFO", "filters": ["no_template_context"]},
     },
     "filters": {
-        "no_stripe_bodies": {"()": "config.security.DropMessages", "below": "INFO"},
+        "no_stripe_bodies": {"()": "config.security.DropMessages", "below": "WARNING"},
+        "no_secret_links": {"()": "config.security.RedactSecretLinks"},
         "no_template_context": {
             "()": "config.security.DropMessages",
             "containing": ["Exception while resolving variable"],

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from events.models import EventPage
 
-from ..models import CheckIn, Registration
+from ..models import DOOR_CODE_ALPHABET, DOOR_CODE_LENGTH, CheckIn, Registration
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,22 @@ def redeem(event, secret, session_id, operator, method="scan"):
     secret = "".join(str(secret or "").split())
     if not secret or len(secret) > MAX_SECRET_LENGTH or "\x00" in secret:  # PostgreSQL refuses NUL in text
         return answer(Result.UNKNOWN, session)
-    return _check_in(event, session, operator, method, Q(ticket_secret=secret))
+    code = door_code(secret)
+    if code is None:
+        return _check_in(event, session, operator, method, Q(ticket_secret=secret))
+    # A door code is unique within its event: this event's ticket, else another's (the wrong door).
+    here = Registration.objects.filter(door_code=code, event=event).values_list("pk", flat=True).first()
+    elsewhere = here or Registration.objects.filter(door_code=code).values_list("pk", flat=True).first()
+    return _check_in(event, session, operator, method, Q(pk=elsewhere) if elsewhere else Q(pk__in=[]))
+
+
+def door_code(typed):
+    """The door code `typed` stands for, read the forgiving way (any case, with or without dashes
+    and spaces, O for 0 and I or L for 1, as Crockford's base32 reads), or None if it is not one."""
+    code = typed.upper().replace("-", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(code) != DOOR_CODE_LENGTH or any(char not in DOOR_CODE_ALPHABET for char in code):
+        return None
+    return code
 
 
 def redeem_registration(event, registration_id, session_id, operator, method="search"):

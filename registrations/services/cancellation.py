@@ -1,6 +1,7 @@
 """Cancelling seats, orders and whole events; paid seats are refunded and freed seats offered on."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,14 @@ def attendee_may_cancel(registration, now=None):
     if event.cancellation_deadline_days is None or event.start is None:
         return False
     return now < event.start - dt.timedelta(days=event.cancellation_deadline_days)
+
+
+def refund_due(order, registrations):
+    """What cancelling these seats gives back: what was paid for them, no more than the order has
+    left unrefunded; nothing for free seats or an order paid with no card payment."""
+    if not order.stripe_payment_intent_id:
+        return Decimal(0)
+    return max(min(sum((r.price for r in registrations), start=Decimal(0)), order.unrefunded_amount()), Decimal(0))
 
 
 def cancel_registrations(registrations, *, reason, user=None, refund=True, notify=True):
@@ -60,8 +69,8 @@ def cancel_registrations(registrations, *, reason, user=None, refund=True, notif
             order.transition(Order.Status.CANCELLED)
             order.save(update_fields=["status"])
             order.log("cancelled", user=user, reason=reason)
-        amount = min(sum(r.price for r in cancelled), order.unrefunded_amount())
-        if refund and amount > 0 and order.stripe_payment_intent_id:
+        amount = refund_due(order, cancelled)
+        if refund and amount > 0:
             pending_refund = refunds.request_refund(order, amount, reason=reason, user=user)
         transaction.on_commit(lambda: waitlist.offer_free_seats(order.event_id))
     if pending_refund is not None:

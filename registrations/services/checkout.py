@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import conf, stripe_gateway
 from ..emails import send_email
-from ..models import Order, Registration, WaitlistEntry
+from ..models import Order, Registration, WaitlistEntry, unused_door_codes
 from .capacity import ensure_seats, lock_event
 
 
@@ -76,6 +76,7 @@ def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, la
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
         )  # fmt: skip
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
+        door_codes = unused_door_codes(event, len(attendees))
         registrations = Registration.objects.bulk_create(
             Registration(
                 order=order,
@@ -88,8 +89,9 @@ def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, la
                 email=a.email,
                 profession=a.profession,
                 licence_number=a.licence_number,
+                door_code=door_code,
             )  # fmt: skip
-            for a in attendees
+            for a, door_code in zip(attendees, door_codes, strict=True)
         )
         order.log("placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total))
         if free:

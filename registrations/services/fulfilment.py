@@ -11,6 +11,8 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 
+from events.inputs import parse_int
+
 from .. import stripe_gateway
 from ..emails import send_email
 from ..models import Order, Registration
@@ -28,9 +30,10 @@ def fulfil(session_id):
 
 def order_for_session(session):
     order_id = stripe_gateway.as_dict(session.metadata).get("order_id") or session.client_reference_id
-    order = Order.objects.filter(pk=order_id).first() if order_id and str(order_id).isdigit() else None
+    order_pk = parse_int(str(order_id))
+    order = Order.objects.filter(pk=order_pk).first() if order_pk is not None else None
     if order is None or order.stripe_checkout_session_id not in (None, session.id):
-        log.warning("Checkout Session %s matches no order", session.id)
+        log.warning("A Checkout Session (…%s) matches no order", session.id[-6:])  # the id is a key to the order
         return None
     return order
 

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from events.inputs import parse_int
+
 from .. import stripe_gateway
 from ..emails import send_email
 from ..models import Order, Refund
@@ -103,9 +105,10 @@ def record(order, stripe_refund, refund=None):
 
 def match_by_number(order, stripe_refund):
     number = stripe_gateway.as_dict(stripe_refund.metadata).get("refund_number")
-    if number and str(number).isdigit():
-        return Refund.objects.select_for_update().filter(order=order, number=int(number)).first()
-    return None
+    number = parse_int(str(number))
+    if number is None:
+        return None
+    return Refund.objects.select_for_update().filter(order=order, number=number).first()
 
 
 def refund(order, amount, reason="", user=None):

@@ -212,6 +212,13 @@ def test_ticket_page_with_its_qr_code(page, demo):
     assert_accessible(page, "the ticket page")
 
 
+def test_the_question_before_cancelling_a_ticket(page, demo):
+    registration = make_registration(demo, name="Dana Rivera", email="dana@example.com")
+    page.goto(f"/tickets/{registration.ticket_secret}/cancel/")
+    expect(page.get_by_role("heading", name="Cancel your registration?")).to_be_visible()
+    assert_accessible(page, "the cancel confirmation")
+
+
 def test_certificate_verification_page_valid_and_revoked(page):
     start = timezone.now() - dt.timedelta(days=2)
     event = make_event("Alliance intensive", sessions=[(start, start + dt.timedelta(hours=3))], ce_hours=3)

@@ -83,3 +83,47 @@ def test_staff_find_a_name_check_them_in_and_undo_it(page, workshop):
     expect(page.locator("#checkin-counts")).to_have_text("0 of 1 checked in")
     check_in = CheckIn.objects.get()
     assert check_in.undone_at is not None and check_in.method == "search"
+
+
+SCROLL_TO = """(element, fromBottom) => {
+    const box = element.getBoundingClientRect();
+    window.scrollBy(0, box.top + box.height / 2 - (window.innerHeight - fromBottom));
+}"""
+WHAT_IS_AT = """([x, y]) => {
+    const found = document.elementFromPoint(x, y);
+    return found ? (found.closest("button, input") || found).outerHTML.slice(0, 60) : "";
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_nothing_covers_the_check_in_buttons_or_fields(page, workshop, width):
+    """Staff are signed in, so Wagtail's userbar would float over the screen's bottom corner: every
+    button and field of the page stays clickable wherever it is scrolled to, the bottom edge included."""
+    for name in ("Bea Ruiz", "Bo Ruiz"):
+        make_registration(workshop, name=name, email=f"{name.split()[0].lower()}@example.com")
+    page.set_viewport_size({"width": width, "height": 844 if width == 390 else 800})
+    sign_in_to_check_in(page, workshop)
+    page.get_by_label("Find by name or email").fill("ruiz")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("button", name="Check in Bea Ruiz")).to_be_visible()
+    controls = page.locator("main button:visible, main input:visible, main select:visible")
+    assert controls.count() >= 6
+    for index in range(controls.count()):
+        control = controls.nth(index)
+        for from_bottom in (30, 60, 90, 150):  # where a floating widget sits, and above it
+            control.evaluate(SCROLL_TO, from_bottom)
+            box = control.bounding_box()
+            middle = box["y"] + box["height"] / 2
+            for part in (0.1, 0.3, 0.5, 0.7, 0.9):
+                on_top = page.evaluate(WHAT_IS_AT, [box["x"] + box["width"] * part, middle])
+                assert on_top.startswith(("<button", "<input", "<select")), (index, from_bottom, part, on_top)
+
+
+def test_a_ticket_is_checked_in_by_its_short_code_typed_in_lower_case(page, workshop):
+    ana = make_registration(workshop, name="Ana Pérez")
+    sign_in_to_check_in(page, workshop)
+    code = page.get_by_label("Ticket code")
+    code.fill(ana.door_code_display.lower())
+    code.press("Enter")
+    expect(page.locator("#checkin-result")).to_have_attribute("data-result", "ok")
+    expect(page.locator("#checkin-result")).to_contain_text("Ana Pérez")
