@@ -20,7 +20,7 @@ def give_existing_tickets_a_door_code(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("events", "0005_listing_indexes"),
-        ("registrations", "0002_registration_certificate_code_checkin"),
+        ("registrations", "0003_invite_facts"),
     ]
 
     operations = [
