@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from . import conf
-from .caching import content_version
+from .caching import content_version, may_cache
 from .fields import language_choices
 from .models import EventPage, Organizer, Topic
 from .widgets import QuickCheckboxes, QuickSelect
@@ -188,7 +188,7 @@ class CountCachingPaginator(Paginator):
     @cached_property
     def count(self):
         seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
-        if not seconds:
+        if not seconds or not may_cache():
             return super().count
         compiler = getattr(self.object_list, "query_compiler", None)  # search results
         try:

@@ -474,9 +474,10 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         context = super().get_context(request, *args, **kwargs)
         # All but the registration box is the same for every visitor until an edit: the template
         # caches it (EVENTS_PAGE_CACHE_SECONDS, made stale by any edit like the listings), so
-        # `details` is only worked out when the cache does not have it. Previews are never cached.
+        # `details` is only worked out when the cache does not have it. A preview neither reads nor
+        # writes the cache (the `public_cache` tag, caching.may_cache).
         context["details"] = SimpleLazyObject(lambda: self.details(request))
-        context["cache_seconds"] = 0 if getattr(request, "is_preview", False) else conf.get("EVENTS_PAGE_CACHE_SECONDS")
+        context["cache_seconds"] = conf.get("EVENTS_PAGE_CACHE_SECONDS")
         context["content_version"] = content_version()
         return context
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import conf
-from .caching import content_version
+from .caching import content_version, may_cache
 from .ical import events_calendar
 from .listing import paginate, search_events
 from .models import EventPage
@@ -32,7 +32,7 @@ def event_calendar(request, event):
 def reused(request, kind, seconds, build):
     """`build()`'s response; one that succeeded is kept for `seconds` (0: never) under the content
     version, so the same address asked again is answered from the cache and an edit shows at once."""
-    if not seconds:
+    if not seconds or not may_cache(request):
         return build()
     source = f"{request.build_absolute_uri()}|{get_language()}"
     key = f"events:{kind}:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
