@@ -180,6 +180,14 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     class Meta:
         verbose_name = _("event listing")
 
+    # The title a new listing gets. Left as it is, it is shown in the visitor's language; an
+    # editor's own title is content, shown as typed (the site has one page tree for both languages).
+    DEFAULT_TITLE = "Events"
+
+    @property
+    def heading(self):
+        return _("Events") if self.title == self.DEFAULT_TITLE else self.title
+
     def events(self):
         return EventPage.objects.live().public().child_of(self)
 
@@ -189,18 +197,32 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
 
     @path("")
     def listing(self, request):
-        from .caching import content_version
-        from .listing import paginate, search_events
+        from django.core.paginator import InvalidPage
 
-        # Built only when the template needs them: a listing served from the cache needs neither.
-        search = SimpleLazyObject(lambda: search_events(request.GET, self.events()))
-        page = SimpleLazyObject(lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE")))
+        from .caching import content_version
+        from .listing import page_number, paginate, search_events
+
+        # Validating the parameters is cheap and gives the cache's key; the events are fetched only
+        # when the template needs them: a listing served from the cache does not.
+        search = search_events(request.GET, self.events())
+        number = page_number(request.GET.get("page"))
         context = {
             "search": search,
-            "events_page": page,
+            "page_number": number,
             "cache_seconds": conf.get("EVENTS_LISTING_CACHE_SECONDS"),
+            "form_cache_seconds": 0 if search.errors else conf.get("EVENTS_LISTING_CACHE_SECONDS"),
             "content_version": content_version(),
         }
+        try:
+            if number is None:
+                raise InvalidPage
+            page = paginate(search.results, number, conf.get("EVENTS_PAGE_SIZE"))
+        except InvalidPage:
+            context["missing_page"] = request.GET.get("page")
+            response = self.render(request, context_overrides=context)
+            response.status_code = 404
+            return response
+        context["events_page"] = page
         return self.render(request, context_overrides=context)
 
     @path("ical/")

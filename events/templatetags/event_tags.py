@@ -55,16 +55,10 @@ def in_zone(value, zone):
     return value.astimezone(zone) if value else value
 
 
-@register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """The current query string with some parameters changed (None removes one)."""
-    query = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value is None:
-            query.pop(key, None)
-        else:
-            query[key] = value
-    return query.urlencode()
+@register.simple_tag
+def page_query(search, number):
+    """The query string of page `number` of a listing's results (its canonical parameters)."""
+    return search.page_query(number)
 
 
 @register.simple_tag
