@@ -117,3 +117,15 @@ def test_a_preview_seen_first_is_not_what_visitors_are_then_served(editor):
     draft.save_revision()
     assert_shows_draft(editor.get(f"/admin/pages/{event.pk}/view_draft/"))  # the public cache is cold
     assert_public_pages_still_live(event)
+
+
+def test_what_a_logged_in_editor_is_shown_is_never_served_to_a_visitor(editor):
+    """The editor's userbar and anything else personal sit outside the cached pieces: an editor
+    warming the cache leaves nothing of theirs in it."""
+    event = make_event("Live title")
+    for url in (event.url, event_index().url, event_index().url + "ical/"):
+        assert editor.get(url).status_code == 200
+    assert "wagtail-userbar" in editor.get(event.url).content.decode()
+    for url in (event.url, event_index().url):
+        text = Client().get(url).content.decode()
+        assert "wagtail-userbar" not in text and "editor@example.com" not in text, url
