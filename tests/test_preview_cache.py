@@ -129,3 +129,37 @@ def test_what_a_logged_in_editor_is_shown_is_never_served_to_a_visitor(editor):
     for url in (event.url, event_index().url):
         text = Client().get(url).content.decode()
         assert "wagtail-userbar" not in text and "editor@example.com" not in text, url
+
+
+FRAGMENT = '{% load event_tags %}{% public_cache seconds piece "v1" %}{{ body }}{% endpublic_cache %}'
+
+
+def test_a_public_fragment_is_not_read_for_a_preview_or_when_its_time_is_zero(rf):
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+    from django.template import engines
+
+    template = engines["django"].from_string(FRAGMENT)
+    cache.set(make_template_fragment_key("piece", ["v1"]), "the live page", 60)
+    assert template.render({"seconds": 60, "body": "fresh"}, rf.get("/")) == "the live page"
+    assert template.render({"seconds": 0, "body": "fresh"}, rf.get("/")) == "fresh"
+    preview = rf.get("/")
+    preview.is_preview = True
+    assert template.render({"seconds": 60, "body": "the draft"}, preview) == "the draft"
+    assert cache.get(make_template_fragment_key("piece", ["v1"])) == "the live page"  # (not overwritten)
+
+
+def test_routing_neither_reads_nor_keeps_anything_while_a_preview_is_served(settings):
+    from events.caching import private_request
+    from events.routing import cached
+
+    settings.EVENTS_PAGE_CACHE_SECONDS = 300
+    assert cached("site:x", lambda: "public") == "public"
+    token = private_request.set(True)
+    try:
+        assert cached("site:x", lambda: "preview") == "preview"
+        assert cached("site:y", lambda: "preview") == "preview"
+    finally:
+        private_request.reset(token)
+    assert cached("site:x", lambda: "other") == "public"
+    assert cached("site:y", lambda: "public") == "public"  # nothing was kept by the preview
