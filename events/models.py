@@ -229,7 +229,7 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     def ical_feed(self, request):
         from .views import listing_calendar
 
-        return listing_calendar(request, self.events(), name=self.title)
+        return listing_calendar(request, self.events(), name=str(self.heading))
 
 
 class EventPageQuerySet(PageQuerySet):
