@@ -42,7 +42,7 @@ def reused(request, kind, key, seconds, build):
     bounded too (`build_allowed`)."""
     if not seconds or not may_cache(request):
         return build()
-    source = f"{request.scheme}://{request.get_host()}|{get_language()}|{key}"
+    source = f"{request.scheme}://{request.get_host()}{request.path}|{get_language()}|{key}"
     cache_key = f"events:{kind}:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
     response = cache.get(cache_key)
     if response is None:

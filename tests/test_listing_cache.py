@@ -196,3 +196,14 @@ def test_links_in_a_cached_listing_carry_only_the_parameters_that_applied(client
 
 def listing_html(html):
     return html.split('<div class="listing">')[1]
+
+
+def test_two_listings_feeds_with_the_same_parameters_are_kept_apart(client, caching):
+    from events.models import EventIndexPage
+    from tests.factories import event_index
+
+    courses = event_index().get_parent().add_child(instance=EventIndexPage(title="Courses", slug="courses"))
+    courses.save_revision().publish()
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    assert b"Workshop" in fetch(client, "/events/ical/?past=1")[0].content
+    assert b"Workshop" not in fetch(client, "/courses/ical/?past=1")[0].content
