@@ -274,14 +274,15 @@ def search_events(params, queryset):
         form.data["sort"] = sort
     results = filterset.qs.order_by(*SORTS[sort])
     if query:
-        by_title = sort == "relevance" and orders_by_expressions(results)
+        by_title = sort == "relevance" and search_orders_by_expressions()
         if by_title:
             results = title_first(results, query)
         results = results.search(query, order_by_relevance=sort == "relevance" and not by_title)
     return EventSearch(filterset=filterset, results=results, query=query, sort=sort)
 
 
-def orders_by_expressions(queryset):
+def search_orders_by_expressions():
+    """Whether the search backend can order results by an expression (the database ones can)."""
     from wagtail.search.backends import get_search_backend
 
     compiler = get_search_backend().query_compiler_class
