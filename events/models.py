@@ -218,7 +218,8 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
                 raise InvalidPage
             page = paginate(search.results, number, conf.get("EVENTS_PAGE_SIZE"))
         except InvalidPage:
-            context["missing_page"] = request.GET.get("page")
+            # (not kept: the message repeats what was asked, and it costs nothing to write)
+            context.update(missing_page=request.GET.get("page"), cache_seconds=0)
             response = self.render(request, context_overrides=context)
             response.status_code = 404
             return response

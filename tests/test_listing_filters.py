@@ -209,6 +209,12 @@ def test_a_page_that_does_not_exist_answers_404_and_says_so(client, events, page
     assert "There is no page" in text and 'href="?country=GB">Go to the first page' in text
 
 
+def test_each_missing_page_is_named_in_its_own_message(client, events, settings):
+    settings.EVENTS_LISTING_CACHE_SECONDS = 60
+    assert "no page “abc”" in client.get("/events/?page=abc").content.decode()
+    assert "no page “xyz”" in client.get("/events/?page=xyz").content.decode()
+
+
 def test_the_first_and_last_pages_exist(client, events, settings):
     settings.EVENTS_PAGE_SIZE = 3
     assert titles(client, "page=1") == [A, C, B]
