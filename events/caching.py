@@ -1,7 +1,14 @@
 """One version number for everything cached from published pages: listing counts and fragments,
 calendar feeds, event page fragments, the pages and sites found by address (routing.py). Every save
 or delete of a page, site, view restriction, organizer, topic or venue changes it (signals.py), so
-an edit shows at once instead of when the cache expires."""
+an edit shows at once instead of when the cache expires.
+
+What is cached is what every visitor sees of the published pages. A request that shows something
+else (Wagtail's previews: preview, view draft, a revision, a workflow task's preview, all made by
+`make_preview_request`) neither reads nor writes any cached piece: `may_cache` says so, and every
+cached piece asks it (the `public_cache` template tag, the listing's counts, feeds and the API,
+routing). Its keys are the same as the live page's, so reading one would show the live page.
+"""
 
 import contextvars
 import time
@@ -12,6 +19,19 @@ VERSION_KEY = "events:content-version"
 
 # The version a request read first, kept for the rest of it (ContentVersionMiddleware).
 request_version = contextvars.ContextVar("events_content_version", default=None)
+# True while a request that must not use the public caches (a preview) is served.
+private_request = contextvars.ContextVar("events_private_request", default=False)
+
+
+def is_private(request):
+    """Whether `request` shows something other than the published pages: Wagtail marks its
+    previews (`is_dummy` from the start of the request, `is_preview` once served)."""
+    return bool(getattr(request, "is_preview", False) or getattr(request, "is_dummy", False))
+
+
+def may_cache(request=None):
+    """Whether cached pieces may be read and written for `request` (or the request being served)."""
+    return not (private_request.get() or (request is not None and is_private(request)))
 
 
 def content_version():
@@ -41,14 +61,17 @@ def content_changed():
 
 class ContentVersionMiddleware:
     """One content version for a whole request: read when first needed, not again for each cached
-    piece, and the same for every piece of one page."""
+    piece, and the same for every piece of one page. It also marks a preview as private for
+    everything that serves it (`may_cache`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         token = request_version.set({})
+        private = private_request.set(is_private(request))
         try:
             return self.get_response(request)
         finally:
+            private_request.reset(private)
             request_version.reset(token)

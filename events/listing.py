@@ -3,27 +3,44 @@
 The listing page, the JSON API and the calendar feed all call `search_events`. Filters run in the
 database first (each filtered column is also a FilterField, so a search backend such as OpenSearch
 can apply them too); the text query then searches within what the filters kept.
+
+What the three callers cache is keyed by `EventSearch.params`: the validated parameters, canonical (unknown
+ones dropped, values written one way, in one order), so `?junk=1` or the same filters in another
+order are the same entry, and a client cannot make a new entry by changing nothing.
+
+Formats: an event's format says how it can be attended, so `format=online` lists hybrid events too
+(they can be attended online), and so does `format=in_person`; `format=hybrid` lists only hybrid
+ones.
+
+Relevance: title matches come first (most query words in the title first), then soonest. The
+database search backends rank by their own scores, and SQLite's ignores field boosts, so an event
+whose organizer's name matched could outrank the one titled with the words; the order is therefore
+set in the query itself, the same on SQLite and PostgreSQL. A backend that cannot order by an
+expression (OpenSearch) ranks by its scores, which honour the title's boost.
 """
 
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.db.models import Case, IntegerField, Model, QuerySet, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from . import conf
-from .caching import content_version
+from .caching import content_version, may_cache
 from .fields import language_choices
+from .inputs import parse_int
 from .models import EventPage, Organizer, Topic
 from .widgets import QuickCheckboxes, QuickSelect
 
@@ -32,6 +49,17 @@ SORTS = {
     "newest": ("-first_published_at", "-id"),
     "relevance": ("start", "id"),  # the order within equal relevance, and without a query
 }
+FORMATS = [
+    ("in_person", _("In person (includes hybrid)")),
+    ("online", _("Online (includes hybrid)")),
+    ("hybrid", _("Hybrid")),
+]
+ATTENDED_AS = {
+    "in_person": (EventPage.Format.IN_PERSON, EventPage.Format.HYBRID),
+    "online": (EventPage.Format.ONLINE, EventPage.Format.HYBRID),
+    "hybrid": (EventPage.Format.HYBRID,),
+}
+MAX_TITLE_TERMS = 8
 PRESETS = [
     ("today", _("Today")),
     ("this_week", _("This week")),
@@ -56,6 +84,15 @@ def preset_range(preset, today):
     return first_of_next, (first_of_next + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
+class EventFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        return data
+
+
 class EventFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="keep", max_length=200)
     start = django_filters.DateFilter(
@@ -75,7 +112,7 @@ class EventFilterSet(django_filters.FilterSet):
     )
     city = django_filters.CharFilter(label=_("City"), lookup_expr="iexact", max_length=100)
     format = django_filters.ChoiceFilter(
-        label=_("Format"), choices=EventPage.Format.choices, empty_label=_("Any format"), widget=QuickSelect
+        label=_("Format"), choices=FORMATS, method="filter_format", empty_label=_("Any format"), widget=QuickSelect
     )
     topic = django_filters.ModelMultipleChoiceFilter(
         label=_("Topics"),
@@ -117,6 +154,7 @@ class EventFilterSet(django_filters.FilterSet):
     class Meta:
         model = EventPage
         fields = []
+        form = EventFilterForm
 
     def keep(self, queryset, name, value):
         """Parameters that are not filters (applied in `search_events`)."""
@@ -125,6 +163,9 @@ class EventFilterSet(django_filters.FilterSet):
     def filter_when(self, queryset, name, value):
         first, last = preset_range(value, timezone.now().date())
         return queryset.filter(local_end_date__gte=first, local_start_date__lte=last)
+
+    def filter_format(self, queryset, name, value):
+        return queryset.filter(format__in=ATTENDED_AS[value])
 
     def filter_topic(self, queryset, name, value):
         if not value:
@@ -148,6 +189,22 @@ class EventFilterSet(django_filters.FilterSet):
         return queryset
 
 
+def canonical(value):
+    """A cleaned filter value written one way: dates ISO, numbers without trailing zeros, topics
+    and organizers by slug, several values sorted."""
+    if isinstance(value, (list, tuple, set, QuerySet)):
+        return sorted(canonical(item) for item in value)
+    if isinstance(value, Model):
+        return value.slug
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if value is True:
+        return "1"
+    return str(value)
+
+
 @dataclass
 class EventSearch:
     filterset: EventFilterSet
@@ -159,23 +216,84 @@ class EventSearch:
     def errors(self):
         return self.filterset.errors
 
+    @cached_property
+    def params(self):
+        """The parameters that applied, canonical: what caches are keyed by and links carry."""
+        form, pairs = self.filterset.form, []
+        for name in form.fields:
+            if name in form.errors:
+                continue
+            value = self.query if name == "q" else form.cleaned_data.get(name)
+            if name == "sort":
+                value = None if value == default_sort(self.query) else value
+            if value is None or value is False or value == "" or (isinstance(value, (list, QuerySet)) and not value):
+                continue
+            value = canonical(value)
+            pairs.extend((name, item) for item in (value if isinstance(value, list) else [value]))
+        return pairs
+
+    @property
+    def query_string(self):
+        return urlencode(self.params)
+
+    def page_query(self, number):
+        """The query string of page `number` of these results."""
+        return urlencode([*self.params, *([("page", number)] if number != 1 else [])])
+
+
+def default_sort(query):
+    return "relevance" if query else "soonest"
+
+
+def title_first(queryset, query):
+    """`queryset` ordered by how many of the query's words its titles hold, then soonest."""
+    terms = query.split()[:MAX_TITLE_TERMS]
+    hits = sum(
+        (Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in terms),
+        Value(0, output_field=IntegerField()),
+    )
+    return queryset.order_by(hits.desc(), *SORTS["relevance"])
+
 
 def search_events(params, queryset):
     """Filter, search and sort `queryset` by the listing's query parameters.
 
-    Invalid parameters are reported in `errors` and left out; the valid ones still apply.
+    Invalid parameters are reported in `errors` and left out; the valid ones still apply. The form
+    shows the order actually used (relevance when there is a query and no sort was chosen).
     """
     filterset = EventFilterSet(params, queryset=queryset)
     filterset.is_valid()
-    cleaned = filterset.form.cleaned_data
+    form = filterset.form
+    cleaned = form.cleaned_data
     # Double quotes mean nothing to a plain-text search, but SQLite's full-text syntax chokes on an
     # unpaired one ("unterminated string", a 500): they are dropped.
     query = " ".join((cleaned.get("q") or "").replace('"', " ").split())
-    sort = cleaned.get("sort") or ("relevance" if query else "soonest")
+    sort = cleaned.get("sort") or default_sort(query)
+    if form.data.get("sort") != sort:
+        form.data = form.data.copy()
+        form.data["sort"] = sort
     results = filterset.qs.order_by(*SORTS[sort])
     if query:
-        results = results.search(query, order_by_relevance=sort == "relevance")
+        by_title = sort == "relevance" and search_orders_by_expressions()
+        if by_title:
+            results = title_first(results, query)
+        results = results.search(query, order_by_relevance=sort == "relevance" and not by_title)
     return EventSearch(filterset=filterset, results=results, query=query, sort=sort)
+
+
+def search_orders_by_expressions():
+    """Whether the search backend can order results by an expression (the database ones can)."""
+    from wagtail.search.backends import get_search_backend
+
+    compiler = get_search_backend().query_compiler_class
+    return getattr(compiler, "HANDLES_ORDER_BY_EXPRESSIONS", False)
+
+
+def page_number(raw):
+    """The page a `?page=` asks for (1 when it is absent), or None when it names no page."""
+    if raw is None or raw == "":
+        return 1
+    return parse_int(raw, minimum=1, maximum=10**9 - 1)
 
 
 class CountCachingPaginator(Paginator):
@@ -188,7 +306,7 @@ class CountCachingPaginator(Paginator):
     @cached_property
     def count(self):
         seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
-        if not seconds:
+        if not seconds or not may_cache():
             return super().count
         compiler = getattr(self.object_list, "query_compiler", None)  # search results
         try:
@@ -220,10 +338,8 @@ class PageEvents(Sequence):
 
 
 def paginate(results, number, per_page, related=("organizer", "topics")):
-    """A page of results, with what a card shows fetched in one query per relation.
-
-    A page number out of range gives the nearest page.
-    """
-    page = CountCachingPaginator(results, per_page).get_page(number)
+    """Page `number` of results, with what a card shows fetched in one query per relation; an
+    `InvalidPage` (EmptyPage) when there is no such page (page 1 always exists, even empty)."""
+    page = CountCachingPaginator(results, per_page, allow_empty_first_page=True).page(number)
     page.object_list = PageEvents(page.object_list, related)
     return page

@@ -186,6 +186,14 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     class Meta:
         verbose_name = _("event listing")
 
+    # The title a new listing gets. Left as it is, it is shown in the visitor's language; an
+    # editor's own title is content, shown as typed (the site has one page tree for both languages).
+    DEFAULT_TITLE = "Events"
+
+    @property
+    def heading(self):
+        return _("Events") if self.title == self.DEFAULT_TITLE else self.title
+
     def events(self):
         return EventPage.objects.live().public().child_of(self)
 
@@ -195,25 +203,40 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
 
     @path("")
     def listing(self, request):
-        from .caching import content_version
-        from .listing import paginate, search_events
+        from django.core.paginator import InvalidPage
 
-        # Built only when the template needs them: a listing served from the cache needs neither.
-        search = SimpleLazyObject(lambda: search_events(request.GET, self.events()))
-        page = SimpleLazyObject(lambda: paginate(search.results, request.GET.get("page"), conf.get("EVENTS_PAGE_SIZE")))
+        from .caching import content_version
+        from .listing import page_number, paginate, search_events
+
+        # Validating the parameters is cheap and gives the cache's key; the events are fetched only
+        # when the template needs them: a listing served from the cache does not.
+        search = search_events(request.GET, self.events())
+        number = page_number(request.GET.get("page"))
         context = {
             "search": search,
-            "events_page": page,
+            "page_number": number,
             "cache_seconds": conf.get("EVENTS_LISTING_CACHE_SECONDS"),
+            "form_cache_seconds": 0 if search.errors else conf.get("EVENTS_LISTING_CACHE_SECONDS"),
             "content_version": content_version(),
         }
+        try:
+            if number is None:
+                raise InvalidPage
+            page = paginate(search.results, number, conf.get("EVENTS_PAGE_SIZE"))
+        except InvalidPage:
+            # (not kept: the message repeats what was asked, and it costs nothing to write)
+            context.update(missing_page=request.GET.get("page"), cache_seconds=0)
+            response = self.render(request, context_overrides=context)
+            response.status_code = 404
+            return response
+        context["events_page"] = page
         return self.render(request, context_overrides=context)
 
     @path("ical/")
     def ical_feed(self, request):
         from .views import listing_calendar
 
-        return listing_calendar(request, self.events(), name=self.title)
+        return listing_calendar(request, self.events(), name=str(self.heading))
 
 
 class EventPageQuerySet(PageQuerySet):
@@ -483,9 +506,10 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         context = super().get_context(request, *args, **kwargs)
         # All but the registration box is the same for every visitor until an edit: the template
         # caches it (EVENTS_PAGE_CACHE_SECONDS, made stale by any edit like the listings), so
-        # `details` is only worked out when the cache does not have it. Previews are never cached.
+        # `details` is only worked out when the cache does not have it. A preview neither reads nor
+        # writes the cache (the `public_cache` tag, caching.may_cache).
         context["details"] = SimpleLazyObject(lambda: self.details(request))
-        context["cache_seconds"] = 0 if getattr(request, "is_preview", False) else conf.get("EVENTS_PAGE_CACHE_SECONDS")
+        context["cache_seconds"] = conf.get("EVENTS_PAGE_CACHE_SECONDS")
         context["content_version"] = content_version()
         return context
 

@@ -1,5 +1,6 @@
 """Rate limits on the public actions that write: registering, joining a waitlist, applying as an
-organizer, and the door's check-in. One decorator for all of them (django-ratelimit, counted in
+organizer, and the door's check-in; and on what one client can make the server build for it
+(calendar feeds and API pages not in the cache, views.reused). One decorator for all of them (django-ratelimit, counted in
 Django's cache), so a burst from one address is refused before anything is changed.
 
 Only posts count: reading a form never does. Rates come from the RATELIMITS setting
@@ -21,7 +22,18 @@ DEFAULT_RATES = {
     "organizer_apply": "5/h",
     # Per door account (per address when not logged in): staff scanning fast reach about one a second.
     "checkin_redeem": "120/m",
+    # Per address: feeds and API pages built because they were not in the cache (a feed of 500
+    # events takes about half a second). Calendar apps polling the same feeds hit the cache.
+    "listing_build": "60/10m",
 }
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def retry_after(group):
+    """Seconds until a refused client of `group` may try again (at most one period)."""
+    count, period = rate(group, None).split("/")
+    number, unit = period[:-1] or "1", period[-1]
+    return int(number) * PERIODS[unit]
 
 
 def rate(group, request):

@@ -16,13 +16,14 @@ from django.core.cache import caches
 from wagtail.models import PageViewRestriction, Site
 
 from . import conf
-from .caching import content_version
+from .caching import content_version, may_cache
 
 
 def cached(name, fetch):
-    """`fetch()`, kept for EVENTS_PAGE_CACHE_SECONDS under this content version (None is not kept)."""
+    """`fetch()`, kept for EVENTS_PAGE_CACHE_SECONDS under this content version (None is not kept);
+    a preview neither reads nor keeps anything (caching.may_cache)."""
     seconds = conf.get("EVENTS_PAGE_CACHE_SECONDS")
-    if not seconds:
+    if not seconds or not may_cache():
         return fetch()
     key = f"events:route:{content_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
     cache = caches[conf.get("EVENTS_ROUTING_CACHE")]

@@ -3,17 +3,19 @@
 import hashlib
 
 from django.core.cache import cache
+from django.core.paginator import InvalidPage
 from django.http import HttpResponse, JsonResponse
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
 
-from . import conf
-from .caching import content_version
+from . import conf, ratelimits
+from .caching import content_version, may_cache
 from .ical import events_calendar
-from .inputs import parse_int
-from .listing import paginate, search_events
+from .listing import page_number, paginate, search_events
 from .models import EventPage
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
@@ -30,18 +32,46 @@ def event_calendar(request, event):
     return calendar_response(events_calendar([event], request, name=event.title), slugify(event.title) or "event")
 
 
-def reused(request, kind, seconds, build):
+def reused(request, kind, key, seconds, build):
     """`build()`'s response; one that succeeded is kept for `seconds` (0: never) under the content
-    version, so the same address asked again is answered from the cache and an edit shows at once."""
-    if not seconds:
+    version, so the same question asked again is answered from the cache and an edit shows at once.
+
+    `key` says what the response depends on: the canonical parameters (listing.EventSearch.params),
+    never the raw address, so a client cannot make a new entry by adding or reordering parameters.
+    Building one costs up to a second for a feed, so what one client can make the server build is
+    bounded too (`build_allowed`)."""
+    if not seconds or not may_cache(request):
         return build()
-    source = f"{request.build_absolute_uri()}|{get_language()}"
-    key = f"events:{kind}:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
-    response = cache.get(key)
+    source = f"{request.scheme}://{request.get_host()}{request.path}|{get_language()}|{key}"
+    cache_key = f"events:{kind}:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+    response = cache.get(cache_key)
     if response is None:
+        if not build_allowed(request):
+            return too_many_builds(request, kind)
         response = build()
         if response.status_code == 200:
-            cache.set(key, response, seconds)
+            cache.set(cache_key, response, seconds)
+    return response
+
+
+def build_allowed(request):
+    """Whether this client may have one more feed or API page built now: a calendar app asking
+    for the same few feeds is answered from the cache and never counts; asking for new variants
+    of them fast does (ratelimits.py, group "listing_build")."""
+    return not is_ratelimited(
+        request, group="listing_build", key="ip", rate=ratelimits.rate, method=ALL, increment=True
+    )
+
+
+def too_many_builds(request, kind):
+    message = _(
+        "Too many different searches from your address in a short time. Please wait a few minutes, then try again."
+    )
+    if kind == "api":
+        response = JsonResponse({"errors": {"__all__": [{"message": message, "code": "rate_limited"}]}}, status=429)
+    else:
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(ratelimits.retry_after("listing_build"))
     return response
 
 
@@ -53,18 +83,19 @@ def listing_calendar(request, queryset, name):
     for EVENTS_FEED_CACHE_SECONDS.
     """
 
+    search = search_events(request.GET, queryset)
+    if search.errors:
+        return HttpResponse(
+            _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+
     def build():
-        search = search_events(request.GET, queryset)
-        if search.errors:
-            return HttpResponse(
-                _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
-                status=400,
-                content_type="text/plain; charset=utf-8",
-            )
         page = paginate(search.results, 1, FEED_LIMIT, related=CALENDAR_RELATED)
         return calendar_response(events_calendar(page.object_list, request, name=name), "events")
 
-    return reused(request, "feed", conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
+    return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
 
 
 def event_json(event, request):
@@ -95,33 +126,37 @@ def event_json(event, request):
 @require_GET
 def api_events(request):
     """The listing as JSON; a page of it may be reused for EVENTS_LISTING_CACHE_SECONDS, as the
-    listing's are."""
-    return reused(request, "api", conf.get("EVENTS_LISTING_CACHE_SECONDS"), lambda: api_response(request))
-
-
-def api_response(request):
+    listing's are. Invalid parameters answer 400, a page past the last one 404, each with reasons."""
     search = search_events(request.GET, EventPage.objects.live().public())
     errors = search.errors.get_json_data() if search.errors else {}
-    page_size = conf.get("EVENTS_PAGE_SIZE")
-    if "page_size" in request.GET:
-        raw = request.GET["page_size"]
-        limit = conf.get("EVENTS_API_MAX_PAGE_SIZE")
-        page_size = parse_int(raw, minimum=1, maximum=limit)
-        if page_size is None:
-            errors["page_size"] = [
-                {"message": _("Give a whole number from 1 to %(limit)s.") % {"limit": limit}, "code": "invalid"}
-            ]
-    raw_page = request.GET.get("page", "1")
-    if parse_int(raw_page, minimum=1) is None:
+    limit = conf.get("EVENTS_API_MAX_PAGE_SIZE")
+    page_size = page_number(request.GET.get("page_size", str(conf.get("EVENTS_PAGE_SIZE"))))
+    if page_size is None or page_size > limit:
+        errors["page_size"] = [
+            {"message": _("Give a whole number from 1 to %(limit)s.") % {"limit": limit}, "code": "invalid"}
+        ]
+    number = page_number(request.GET.get("page"))
+    if number is None:
         errors["page"] = [{"message": _("Give a page number from 1."), "code": "invalid"}]
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    page = paginate(search.results, raw_page, page_size)
+    key = f"{search.page_query(number)}|{page_size}"
+    seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
+    return reused(request, "api", key, seconds, lambda: api_response(request, search, number, page_size))
+
+
+def api_response(request, search, number, page_size):
+    try:
+        page = paginate(search.results, number, page_size)
+    except InvalidPage:
+        message = _("There is no page %(number)s of these results.") % {"number": number}
+        return JsonResponse({"errors": {"page": [{"message": message, "code": "not_found"}]}}, status=404)
 
     def link(number):
-        query = request.GET.copy()
-        query["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        query = search.page_query(number)
+        if page_size != conf.get("EVENTS_PAGE_SIZE"):
+            query = f"{query}&page_size={page_size}" if query else f"page_size={page_size}"
+        return request.build_absolute_uri(f"{request.path}?{query}")
 
     return JsonResponse(
         {

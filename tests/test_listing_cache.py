@@ -159,3 +159,51 @@ def test_with_the_cache_off_every_event_page_is_worked_out_again(client, setting
     fetch(client, event.url)
     _, sql = fetch(client, event.url)
     assert any("events_topic" in query for query in sql)
+
+
+@pytest.mark.parametrize(
+    "url,same",
+    [
+        ("/events/ical/?format=online&price=free", "/events/ical/?price=free&junk=1&format=online&utm_source=x"),
+        ("/events/ical/?topic=ethics&topic=trauma", "/events/ical/?topic=trauma&topic=ethics&topic=ethics"),
+        ("/events/ical/?max_price=50", "/events/ical/?max_price=50.00&q=%20"),
+        ("/api/events/?format=online&page_size=5", "/api/events/?page_size=05&format=online&junk=2"),
+        ("/events/?format=online&price=free", "/events/?price=free&format=online&junk=3&page=1"),
+    ],
+)
+def test_junk_reordered_or_rewritten_parameters_hit_the_same_cache_entry(client, caching, url, same):
+    from tests.factories import TopicFactory
+
+    topics = [TopicFactory(name="Ethics", slug="ethics"), TopicFactory(name="Trauma", slug="trauma")]
+    make_event("Workshop", starts_in=dt.timedelta(days=2), format="online", topics=topics)
+    first, _ = fetch(client, url)
+    second, sql = fetch(client, same)
+    assert not event_queries(sql), f"{same} was built again instead of served from {url}'s entry"
+    if url.startswith("/events/?"):
+        assert listing(second) == listing(first)
+    else:
+        assert second.content == first.content
+
+
+def test_links_in_a_cached_listing_carry_only_the_parameters_that_applied(client, caching, settings):
+    settings.EVENTS_PAGE_SIZE = 1
+    for n in range(2):
+        make_event(f"Workshop {n}", starts_in=dt.timedelta(days=n + 1), format="online")
+    html = client.get("/events/?junk=%3Cx%3E&format=online").content.decode()
+    assert 'rel="next" href="?format=online&amp;page=2"' in html
+    assert "junk" not in listing_html(html)
+
+
+def listing_html(html):
+    return html.split('<div class="listing">')[1]
+
+
+def test_two_listings_feeds_with_the_same_parameters_are_kept_apart(client, caching):
+    from events.models import EventIndexPage
+    from tests.factories import event_index
+
+    courses = event_index().get_parent().add_child(instance=EventIndexPage(title="Courses", slug="courses"))
+    courses.save_revision().publish()
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    assert b"Workshop" in fetch(client, "/events/ical/?past=1")[0].content
+    assert b"Workshop" not in fetch(client, "/courses/ical/?past=1")[0].content

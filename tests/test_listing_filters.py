@@ -111,9 +111,9 @@ FILTERS = [
     ("country=GB", [A]),
     ("country=GB&past=1", [E, A]),
     ("city=tokyo", [B]),
-    ("format=online", [C]),
+    ("format=online", [C, D]),  # a hybrid event can be attended online
     ("format=hybrid", [D]),
-    ("format=in_person", [A, B]),
+    ("format=in_person", [A, B, D]),  # and in person
     ("topic=alliance", [A, C]),
     ("topic=alliance&topic=supervision", [A, C, D]),
     ("language=ja", [B]),
@@ -149,6 +149,7 @@ def test_date_range_keeps_events_overlapping_it(client, events):
         ("q=alliance&country=GB", {A}),
         ("q=alliance&past=1", {A, C, E}),
         ("q=alliance&format=online", {C}),
+        ("q=supervision&format=online", {D}),
         ("q=alliance&organizer=org-b", set()),
         ("q=alliance&topic=ethics", {C}),
         ("q=alliance&price=free", {A}),
@@ -200,11 +201,33 @@ def test_invalid_parameter_is_reported_on_the_form_and_the_rest_still_applies(cl
         assert [e.title for e in response.context["events_page"]] == [A]
 
 
-def test_page_numbers_out_of_range_or_malformed_show_a_page(client, events):
-    for page in ("999", "abc", "-1", "0"):
-        response = client.get(f"/events/?page={page}")
-        assert response.status_code == 200
-        assert len(response.context["events_page"]) == 4
+@pytest.mark.parametrize("page", ["999", "abc", "-1", "0", "²", "9" * 40])
+def test_a_page_that_does_not_exist_answers_404_and_says_so(client, events, page):
+    response = client.get(f"/events/?page={page}&country=GB")
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert "There is no page" in text and 'href="?country=GB">Go to the first page' in text
+
+
+def test_each_missing_page_is_named_in_its_own_message(client, events, settings):
+    settings.EVENTS_LISTING_CACHE_SECONDS = 60
+    assert "no page “abc”" in client.get("/events/?page=abc").content.decode()
+    assert "no page “xyz”" in client.get("/events/?page=xyz").content.decode()
+
+
+def test_the_first_and_last_pages_exist(client, events, settings):
+    settings.EVENTS_PAGE_SIZE = 3
+    assert titles(client, "page=1") == [A, C, B]
+    assert titles(client, "page=2") == [D]
+    assert client.get("/events/?page=3").status_code == 404
+    assert client.get("/events/?country=NZ").status_code == 200  # no results: page 1 still exists
+
+
+@pytest.mark.parametrize("page", ["999", "2"])
+def test_the_api_answers_404_with_a_reason_for_a_page_past_the_last(client, events, page):
+    response = client.get(f"/api/events/?page={page}&page_size=10")
+    assert response.status_code == 404
+    assert response.json()["errors"]["page"][0]["message"] == f"There is no page {page} of these results."
 
 
 def api_titles(client, query):
@@ -259,7 +282,18 @@ def api_titles_full(client, query):
 
 
 @pytest.mark.parametrize(
-    "query", ["country=XX", "page_size=0", "page_size=1000", "page=abc", "page=0", "max_price=x", "topic=nope"]
+    "query",
+    [
+        "country=XX",
+        "page_size=0",
+        "page_size=1000",
+        "page=abc",
+        "page=0",
+        "page=²",
+        "page_size=²",
+        "max_price=x",
+        "topic=nope",
+    ],
 )
 def test_api_rejects_invalid_parameters_with_400_and_reasons(client, events, query):
     response = client.get("/api/events/?" + query)

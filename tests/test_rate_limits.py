@@ -112,7 +112,7 @@ def test_a_burst_of_organizer_applications_gets_429_and_no_application(limits_on
 
 def test_the_application_form_has_a_limit_by_default():
     """Not only when a test sets one: every limited action has a default rate."""
-    assert set(DEFAULT_RATES) == {"register", "waitlist_join", "organizer_apply", "checkin_redeem"}
+    assert set(DEFAULT_RATES) == {"register", "waitlist_join", "organizer_apply", "checkin_redeem", "listing_build"}
 
 
 # Check-in at the door: per account, generous
@@ -220,3 +220,26 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(event, limits_on):
 def test_an_empty_remote_address_is_not_a_server_error(event, limits_on):
     limits_on.RATELIMITS = {"register": "5/m"}
     assert register(Client(REMOTE_ADDR=""), event).status_code == 302
+
+
+@pytest.fixture
+def builds_limited(limits_on):
+    limits_on.RATELIMITS = {"listing_build": "3/m"}
+    limits_on.EVENTS_FEED_CACHE_SECONDS = 300
+    limits_on.EVENTS_LISTING_CACHE_SECONDS = 60
+
+
+@pytest.mark.parametrize("base", ["/events/ical/", "/api/events/"])
+def test_one_address_asking_for_new_feed_or_api_variants_fast_gets_429(client, event, builds_limited, base):
+    """The cost of an attack: 3 feeds built a minute per address, however the address varies them;
+    what calendar apps ask for again (the cache) is never refused."""
+    asked = [f"{base}?country={code}" for code in ("GB", "US", "JP")]
+    assert [client.get(url).status_code for url in asked] == [200, 200, 200]
+    refused = client.get(f"{base}?country=FR")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Too many different searches" in refused.content.decode()
+    assert [client.get(url).status_code for url in asked] == [200, 200, 200]  # from the cache
+    assert client.get(f"{base}?country=GB&junk=1").status_code == 200  # the same entry
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert other.get(f"{base}?country=FR").status_code == 200

@@ -2,11 +2,42 @@ import json
 
 from babel.numbers import format_currency
 from django import template
+from django.templatetags.cache import CacheNode
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 
+from events.caching import may_cache
+
 register = template.Library()
+
+
+class PublicCacheNode(CacheNode):
+    def render(self, context):
+        if not may_cache(context.get("request")) or not self.expire_time_var.resolve(context):
+            return self.nodelist.render(context)
+        return super().render(context)
+
+
+@register.tag("public_cache")
+def public_cache(parser, token):
+    """`{% public_cache seconds name vary_on... %}…{% endpublic_cache %}`: Django's `{% cache %}`
+    for what every visitor sees of a published page. Unlike `{% cache %}`, it does not touch the
+    cache at all for a preview (caching.may_cache) or when `seconds` is 0: `{% cache 0 %}` still
+    reads a fragment kept earlier under the same key, and a preview's keys are the live page's."""
+    nodelist = parser.parse(("endpublic_cache",))
+    parser.delete_first_token()
+    tokens = token.split_contents()
+    if len(tokens) < 3:
+        raise template.TemplateSyntaxError(f"'{tokens[0]}' tag requires at least 2 arguments.")
+    return PublicCacheNode(
+        nodelist,
+        parser.compile_filter(tokens[1]),
+        tokens[2],
+        [parser.compile_filter(token) for token in tokens[3:]],
+        None,
+    )
+
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -24,16 +55,10 @@ def in_zone(value, zone):
     return value.astimezone(zone) if value else value
 
 
-@register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """The current query string with some parameters changed (None removes one)."""
-    query = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value is None:
-            query.pop(key, None)
-        else:
-            query[key] = value
-    return query.urlencode()
+@register.simple_tag
+def page_query(search, number):
+    """The query string of page `number` of a listing's results (its canonical parameters)."""
+    return search.page_query(number)
 
 
 @register.simple_tag
