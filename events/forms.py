@@ -5,12 +5,12 @@ import zoneinfo
 
 from babel.numbers import get_currency_precision
 from django.core.exceptions import ValidationError
-from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.widgets.chooser import BaseChooser
+
+from .protection import protected_removals, removal_message, restore_protected_children
 
 # Which datetime fields a person types, on the page and in each inline formset.
 LOCAL_TIME_FIELDS = {
@@ -49,8 +49,11 @@ def tolerate_malformed_ids(widget):
 
 
 class EventPageForm(WagtailAdminPageForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, instance=None, **kwargs):
+        # A draft made before seats were sold may drop a ticket type that now has them: it is
+        # put back, so the editor sees it and the draft can still be published.
+        self.restored = restore_protected_children(instance) if instance is not None else []
+        super().__init__(*args, instance=instance, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, BaseChooser):
                 tolerate_malformed_ids(field.widget)
@@ -72,35 +75,26 @@ class EventPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self._check_deletions()
         venue = cleaned_data.get("venue")
         zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
         if not zone_name:
             return cleaned_data  # the model's clean says why
         self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
         self._check_prices(cleaned_data.get("currency"))
-        self._check_deletions()
         return cleaned_data
 
     def _check_deletions(self):
         """A ticket type or session that other records depend on (registrations, check-ins)
-        cannot be removed: say so here rather than fail when the page is published."""
-        for name in ("ticket_types", "sessions"):
-            for form in self.formsets[name].forms:
-                if form.instance.pk and form.is_valid() and form.cleaned_data.get("DELETE"):
-                    try:
-                        Collector(using="default").collect([form.instance])
-                    except ProtectedError as error:
-                        count = len(error.protected_objects)
-                        # On the page form: a formset ignores errors of the rows it deletes.
-                        self.add_error(
-                            None,
-                            ngettext(
-                                "“%(name)s” cannot be removed: %(count)s record depends on it.",
-                                "“%(name)s” cannot be removed: %(count)s records depend on it.",
-                                count,
-                            )
-                            % {"name": form.instance, "count": count},
-                        )
+        cannot be removed: say so here rather than fail when the page is saved or published.
+        What is removed is every stored row the form does not keep, however it went missing."""
+        kept = {}
+        for name, formset in self.formsets.items():
+            deleted = {f.instance.pk for f in formset.initial_forms if getattr(f, "cleaned_data", {}).get("DELETE")}
+            kept[name] = {child.pk for child in formset.get_queryset() if child.pk is not None} - deleted
+        for row, records in protected_removals(self.instance, kept=kept):
+            # On the page form: a formset ignores errors of the rows it deletes.
+            self.add_error(None, removal_message(row, records))
 
     def _read_times_in_zone(self, zone):
         """Django read each typed time in the editor's zone; read it again in the event's."""

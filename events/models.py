@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,6 +32,7 @@ from . import conf
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name
 from .forms import EventPageForm
+from .protection import check_removals, publish_refusal
 from .routing import CachedRouting
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -408,8 +409,21 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        # Before anything is written: a ticket type or session others depend on is never deleted.
+        update_fields = kwargs.get("update_fields")
+        check_removals(self, relation_names=None if update_fields is None else set(update_fields))
         self.refresh_summary_fields()
         return super().save(*args, **kwargs)
+
+    def publish(self, revision, *args, **kwargs):
+        """Publishing (the editor, a moderator's approval, bulk publish, a schedule) refuses a
+        revision that removes what others now depend on, before it writes anything; and it is
+        all or nothing."""
+        refusal = publish_refusal(self, revision)
+        if refusal is not None:
+            raise refusal
+        with transaction.atomic():
+            return super().publish(revision, *args, **kwargs)
 
     def refresh_summary_fields(self):
         sessions = [s for s in self.sessions.all() if s.start and s.end]
