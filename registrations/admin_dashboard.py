@@ -295,7 +295,13 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
         ]
         if self.checkin_url:
             buttons.append(HeaderButton(_("Check-in"), url=self.checkin_url, icon_name="tick", priority=5))
+            buttons.append(HeaderButton(_("Mark attended"), url=self.mark_attended_url, icon_name="tick", priority=6))
         return buttons
+
+    @cached_property
+    def mark_attended_url(self):
+        """Attendance in bulk, for those who may check people in (admin_attendance.py)."""
+        return reverse("registrations_event_mark_attended", args=[self.event.pk]) if self.checkin_url else ""
 
     def money(self, amount, currency):
         return admin_views.money(amount or 0, currency)
@@ -325,6 +331,7 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             email_url=email_url(event),
             edit_url=reverse("wagtailadmin_pages:edit", args=[event.pk]),
             checkin_url=self.checkin_url,
+            mark_attended_url=self.mark_attended_url,
         )
         return context
 
