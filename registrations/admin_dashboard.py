@@ -347,7 +347,8 @@ class EventExportView(EventAdminMixin, SpreadsheetExportMixin, View):
     @property
     def export_headings(self):
         headings = {key: str(label) for key, label in COLUMNS.items()}
-        headings["amount_paid"] = f"{headings['amount_paid']} ({self.event.currency})"
+        for money in ("amount_paid", "refunded", "net_paid"):
+            headings[money] = f"{headings[money]} ({self.event.currency})"
         return headings
 
     def get_filename(self):
