@@ -216,6 +216,25 @@ class EventPageQuerySet(PageQuerySet):
         """Events not yet over."""
         return self.filter(end__gte=now or timezone.now())
 
+    def soonest_first(self, now=None):
+        """Events not yet over, soonest first, then past ones, most recent first (undated last):
+        the order an organizer looks for their events in."""
+        return self.order_by(*soonest_first(now=now))
+
+
+def soonest_first(prefix="", now=None):
+    """The ordering of `EventPageQuerySet.soonest_first`, for a query that reaches events through
+    `prefix` (such as "page__" from a ticket type)."""
+    now = now or timezone.now()
+    start, past = models.F(f"{prefix}start"), models.Q(**{f"{prefix}end__lt": now})
+    return (
+        models.Case(models.When(**{f"{prefix}start__isnull": True}, then=2), models.When(past, then=1), default=0),
+        models.Case(models.When(past, then=None), default=start).asc(),
+        start.desc(nulls_last=True),
+        f"{prefix}title",
+        f"{prefix}pk",
+    )
+
 
 EventPageManager = PageManager.from_queryset(EventPageQuerySet)
 

@@ -438,7 +438,7 @@ class EmailAttendeesView(EventAdminPageMixin, FormView):
 
 
 class EventDashboardIndexView(WagtailAdminTemplateMixin, TemplateView):
-    """The events this user manages, newest first, each with its dashboard."""
+    """The events this user manages, upcoming ones soonest first, then past ones most recent first."""
 
     page_title = gettext_lazy("Event dashboards")
     header_icon = "sliders"
@@ -453,7 +453,7 @@ class EventDashboardIndexView(WagtailAdminTemplateMixin, TemplateView):
         events = (
             managed_events(self.request.user)
             .annotate(confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)))
-            .order_by("-start", "title")
+            .soonest_first()
         )
         page = Paginator(events, self.per_page).get_page(self.request.GET.get("p"))
         context["page_obj"] = page
