@@ -1,6 +1,7 @@
 """The event page's own admin views (Wagtail routes every page URL to the viewset of its model).
 
-They differ from Wagtail's in one thing: an edit, publish or moderator's approval that would remove
+They differ from Wagtail's in two things. A new event is not autosaved before its first save
+(`EventCreateView`). And an edit, publish or moderator's approval that would remove
 a ticket type or session others depend on is refused with the reason (see protection.py), and
 nothing of it is kept, instead of failing with a server error half-way through.
 """
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
+from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.views.pages.revisions import RevisionsRevertView
 from wagtail.admin.views.pages.workflow import WorkflowActionView
@@ -45,6 +47,16 @@ class RefusesProtectedRemovals:
         return context
 
 
+class EventCreateView(CreateView):
+    """No autosave until the editor saves the new event once: Wagtail's autosave of an add form
+    posts it every few seconds, answers 400 while it is incomplete (the event needs a zone, a
+    venue, sessions) and, once it is not, creates a draft nobody chose to keep, which then holds
+    the slug. Closing the tab with unsaved changes still asks first; the edit page autosaves."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "autosave_enabled": False, "autosave_indicator": None}
+
+
 class EventEditView(RefusesProtectedRemovals, EditView):
     pass
 
@@ -70,6 +82,7 @@ class EventWorkflowActionView(WorkflowActionView):
 class EventPageViewSet(PageViewSet):
     model = EventPage
     name = "event_pages"
+    add_view_class = EventCreateView
     edit_view_class = EventEditView
     revisions_revert_view_class = EventRevisionsRevertView
     workflow_action_view_class = EventWorkflowActionView

@@ -74,7 +74,9 @@ class EventPageForm(WagtailAdminPageForm):
                         yield form, name
 
     def clean(self):
+        slug = self.cleaned_data.get("slug")  # Wagtail's clean drops it when it is in use
         cleaned_data = super().clean()
+        self._explain_slug_in_use(slug)
         self._check_deletions()
         venue = cleaned_data.get("venue")
         zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
@@ -83,6 +85,27 @@ class EventPageForm(WagtailAdminPageForm):
         self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
         self._check_prices(cleaned_data.get("currency"))
         return cleaned_data
+
+    def _explain_slug_in_use(self, slug):
+        """Wagtail says only that the slug is in use; say by which event (a forgotten draft is
+        invisible on the site), when the editor may open it."""
+        if "slug" not in self.errors:
+            return
+        parent = getattr(self, "parent_page", None)
+        if not slug or parent is None:
+            return
+        sibling = parent.get_children().filter(slug=slug).exclude(pk=self.instance.pk).specific().first()
+        if sibling is None:
+            return
+        if self.for_user is not None and sibling.permissions_for_user(self.for_user).can_edit():
+            state = _("published") if sibling.live else _("a draft, not published")
+            message = _(
+                "“%(title)s” (%(state)s) already uses the address “%(slug)s”: open it from the "
+                "events listing and carry on with it, or change this event's slug."
+            ) % {"title": sibling.get_admin_display_title(), "state": state, "slug": slug}
+        else:
+            message = _("Another event already uses the address “%(slug)s”: change this event's slug.") % {"slug": slug}
+        self.errors["slug"] = self.error_class([message])
 
     def _check_deletions(self):
         """A ticket type or session that other records depend on (registrations, check-ins)
