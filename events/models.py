@@ -32,7 +32,7 @@ from . import conf
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name
 from .forms import EventPageForm
-from .protection import check_removals, publish_refusal
+from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -434,15 +434,18 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         self.refresh_summary_fields()
         return super().save(*args, **kwargs)
 
-    def publish(self, revision, *args, **kwargs):
+    def publish(self, revision, *args, user=None, **kwargs):
         """Publishing (the editor, a moderator's approval, bulk publish, a schedule) refuses a
         revision that removes what others now depend on, before it writes anything; and it is
-        all or nothing."""
+        all or nothing. A refused scheduled publish (`publish_scheduled`, no user) leaves the
+        schedule rather than stop the command at it on every run."""
         refusal = publish_refusal(self, revision)
         if refusal is not None:
+            if user is None and revision.approved_go_live_at is not None:
+                return unschedule(self, revision, refusal)
             raise refusal
         with transaction.atomic():
-            return super().publish(revision, *args, **kwargs)
+            return super().publish(revision, *args, user=user, **kwargs)
 
     def refresh_summary_fields(self):
         sessions = [s for s in self.sessions.all() if s.start and s.end]

@@ -14,6 +14,7 @@ into a message (`wagtail_hooks.py`, `admin_views.py`). Nothing here knows which 
 Django's own deletion Collector is asked, so any PROTECT or RESTRICT relation counts.
 """
 
+import logging
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from modelcluster.models import get_all_child_relations
+
+logger = logging.getLogger(__name__)
 
 
 class RemovalRefused(ValidationError):
@@ -129,6 +132,15 @@ def publish_refusal(page, revision):
             *(removal_message(row, records) for row, records in refused),
             _("Open it in the editor: what cannot be removed is put back there."),
         ]
+    )
+
+
+def unschedule(page, revision, refusal):
+    """A scheduled publish that is refused leaves the schedule, and the reason is logged: left
+    there, `publish_scheduled` would fail at it on every run and publish nothing after it."""
+    type(revision).objects.filter(pk=revision.pk).update(approved_go_live_at=None)
+    logger.error(
+        "Scheduled publishing of page %s (revision %s) refused: %s", page.pk, revision.pk, refusal_text(refusal)
     )
 
 

@@ -217,3 +217,24 @@ def test_cancelling_an_event_keeps_a_ticket_type_its_draft_dropped_after_it_sold
     assert live.status == EventPage.Status.CANCELLED
     assert TicketType.objects.filter(page=event, name="Standard").exists()
     assert Registration.objects.get(pk=registration.pk).status == Registration.Status.CANCELLED
+
+
+def test_a_refused_scheduled_publish_leaves_the_schedule_and_the_others_still_go_live(admin_user, event, caplog):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    refused = draft_without(event, "Standard", user=admin_user)
+    registration = sell(event)
+    other = make_event("Other event", publish=False)
+    other_revision = other.get_latest_revision()
+    earlier, later = timezone.now() - dt.timedelta(minutes=2), timezone.now() - dt.timedelta(minutes=1)
+    type(refused).objects.filter(pk=refused.pk).update(approved_go_live_at=earlier)
+    type(refused).objects.filter(pk=other_revision.pk).update(approved_go_live_at=later)
+
+    call_command("publish_scheduled")
+
+    assert_nothing_lost(event, registration)
+    refused.refresh_from_db()
+    assert refused.approved_go_live_at is None  # not tried again on every run
+    assert EventPage.objects.get(pk=other.pk).live
+    assert "Scheduled publishing of page" in caplog.text and "1 registration depends on it" in caplog.text
