@@ -5,12 +5,12 @@ import zoneinfo
 
 from babel.numbers import get_currency_precision
 from django.core.exceptions import ValidationError
-from django.db.models.deletion import Collector, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.widgets.chooser import BaseChooser
+
+from .protection import protected_removals, removal_message, restore_protected_children
 
 # Which datetime fields a person types, on the page and in each inline formset.
 LOCAL_TIME_FIELDS = {
@@ -49,8 +49,11 @@ def tolerate_malformed_ids(widget):
 
 
 class EventPageForm(WagtailAdminPageForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, instance=None, **kwargs):
+        # A draft made before seats were sold may drop a ticket type that now has them: it is
+        # put back, so the editor sees it and the draft can still be published.
+        self.restored = restore_protected_children(instance) if instance is not None else []
+        super().__init__(*args, instance=instance, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, BaseChooser):
                 tolerate_malformed_ids(field.widget)
@@ -71,36 +74,50 @@ class EventPageForm(WagtailAdminPageForm):
                         yield form, name
 
     def clean(self):
+        slug = self.cleaned_data.get("slug")  # Wagtail's clean drops it when it is in use
         cleaned_data = super().clean()
+        self._explain_slug_in_use(slug)
+        self._check_deletions()
         venue = cleaned_data.get("venue")
         zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
         if not zone_name:
             return cleaned_data  # the model's clean says why
         self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
         self._check_prices(cleaned_data.get("currency"))
-        self._check_deletions()
         return cleaned_data
+
+    def _explain_slug_in_use(self, slug):
+        """Wagtail says only that the slug is in use; say by which event (a forgotten draft is
+        invisible on the site), when the editor may open it."""
+        if "slug" not in self.errors:
+            return
+        parent = getattr(self, "parent_page", None)
+        if not slug or parent is None:
+            return
+        sibling = parent.get_children().filter(slug=slug).exclude(pk=self.instance.pk).specific().first()
+        if sibling is None:
+            return
+        if self.for_user is not None and sibling.permissions_for_user(self.for_user).can_edit():
+            state = _("published") if sibling.live else _("a draft, not published")
+            message = _(
+                "“%(title)s” (%(state)s) already uses the address “%(slug)s”: open it from the "
+                "events listing and carry on with it, or change this event's slug."
+            ) % {"title": sibling.get_admin_display_title(), "state": state, "slug": slug}
+        else:
+            message = _("Another event already uses the address “%(slug)s”: change this event's slug.") % {"slug": slug}
+        self.errors["slug"] = self.error_class([message])
 
     def _check_deletions(self):
         """A ticket type or session that other records depend on (registrations, check-ins)
-        cannot be removed: say so here rather than fail when the page is published."""
-        for name in ("ticket_types", "sessions"):
-            for form in self.formsets[name].forms:
-                if form.instance.pk and form.is_valid() and form.cleaned_data.get("DELETE"):
-                    try:
-                        Collector(using="default").collect([form.instance])
-                    except ProtectedError as error:
-                        count = len(error.protected_objects)
-                        # On the page form: a formset ignores errors of the rows it deletes.
-                        self.add_error(
-                            None,
-                            ngettext(
-                                "“%(name)s” cannot be removed: %(count)s record depends on it.",
-                                "“%(name)s” cannot be removed: %(count)s records depend on it.",
-                                count,
-                            )
-                            % {"name": form.instance, "count": count},
-                        )
+        cannot be removed: say so here rather than fail when the page is saved or published.
+        What is removed is every stored row the form does not keep, however it went missing."""
+        kept = {}
+        for name, formset in self.formsets.items():
+            deleted = {f.instance.pk for f in formset.initial_forms if getattr(f, "cleaned_data", {}).get("DELETE")}
+            kept[name] = {child.pk for child in formset.get_queryset() if child.pk is not None} - deleted
+        for row, records in protected_removals(self.instance, kept=kept):
+            # On the page form: a formset ignores errors of the rows it deletes.
+            self.add_error(None, removal_message(row, records))
 
     def _read_times_in_zone(self, zone):
         """Django read each typed time in the editor's zone; read it again in the event's."""

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,6 +32,7 @@ from . import conf
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name
 from .forms import EventPageForm
+from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -244,6 +245,25 @@ class EventPageQuerySet(PageQuerySet):
         """Events not yet over."""
         return self.filter(end__gte=now or timezone.now())
 
+    def soonest_first(self, now=None):
+        """Events not yet over, soonest first, then past ones, most recent first (undated last):
+        the order an organizer looks for their events in."""
+        return self.order_by(*soonest_first(now=now))
+
+
+def soonest_first(prefix="", now=None):
+    """The ordering of `EventPageQuerySet.soonest_first`, for a query that reaches events through
+    `prefix` (such as "page__" from a ticket type)."""
+    now = now or timezone.now()
+    start, past = models.F(f"{prefix}start"), models.Q(**{f"{prefix}end__lt": now})
+    return (
+        models.Case(models.When(**{f"{prefix}start__isnull": True}, then=2), models.When(past, then=1), default=0),
+        models.Case(models.When(past, then=None), default=start).asc(),
+        start.desc(nulls_last=True),
+        f"{prefix}title",
+        f"{prefix}pk",
+    )
+
 
 EventPageManager = PageManager.from_queryset(EventPageQuerySet)
 
@@ -440,8 +460,24 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        # Before anything is written: a ticket type or session others depend on is never deleted.
+        update_fields = kwargs.get("update_fields")
+        check_removals(self, relation_names=None if update_fields is None else set(update_fields))
         self.refresh_summary_fields()
         return super().save(*args, **kwargs)
+
+    def publish(self, revision, *args, user=None, **kwargs):
+        """Publishing (the editor, a moderator's approval, bulk publish, a schedule) refuses a
+        revision that removes what others now depend on, before it writes anything; and it is
+        all or nothing. A refused scheduled publish (`publish_scheduled`, no user) leaves the
+        schedule rather than stop the command at it on every run."""
+        refusal = publish_refusal(self, revision)
+        if refusal is not None:
+            if user is None and revision.approved_go_live_at is not None:
+                return unschedule(self, revision, refusal)
+            raise refusal
+        with transaction.atomic():
+            return super().publish(revision, *args, user=user, **kwargs)
 
     def refresh_summary_fields(self):
         sessions = [s for s in self.sessions.all() if s.start and s.end]

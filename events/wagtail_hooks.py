@@ -16,6 +16,7 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Revision
 from wagtail.snippets.models import register_snippet
@@ -23,8 +24,10 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import applications
+from .admin_views import EventPageViewSet
 from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
+from .protection import deletion_refusal, publish_refusal, refusal_text
 
 APPLICATIONS = "wagtailsnippets_events_organizerapplication"
 
@@ -247,3 +250,59 @@ def correct_organizer(request, page):
     messages.warning(
         request, _("The event's organizer is set to %(organizer)s, the organizer you publish for.") % {"organizer": organizer.name}
     )  # fmt: skip
+
+
+# What others depend on is never removed: deleting or publishing is refused with the reason
+
+
+@hooks.register("register_admin_viewset")
+def register_event_page_viewset():
+    return EventPageViewSet()
+
+
+def refused(request, refusal, back_url):
+    messages.error(request, refusal_text(refusal))
+    return redirect(back_url)
+
+
+@hooks.register("before_delete_page")
+def pages_others_depend_on_are_not_deleted(request, page):
+    refusal = deletion_refusal([page])
+    if refusal is not None:
+        return refused(
+            request,
+            refusal,
+            get_valid_next_url_from_request(request) or reverse("wagtailadmin_explore", args=[page.get_parent().pk]),
+        )
+
+
+def pages_to_publish(pages, include_descendants):
+    for page in pages:
+        yield page.specific
+        if include_descendants:
+            yield from page.get_descendants().not_live().specific()
+
+
+@hooks.register("before_bulk_action")
+def bulk_actions_keep_what_others_depend_on(request, action_type, objects, action_class_instance):
+    pages = [obj for obj in objects if isinstance(obj, Page)]
+    if not pages or action_type not in ("delete", "publish"):
+        return None
+    if action_type == "delete":
+        refusal = deletion_refusal(pages)
+    else:
+        form = getattr(action_class_instance, "cleaned_form", None)
+        include_descendants = bool(form and form.cleaned_data.get("include_descendants"))
+        refusal = next(
+            (
+                found
+                for page in pages_to_publish(pages, include_descendants)
+                if isinstance(page, EventPage)
+                and (revision := page.get_latest_revision())
+                and (found := publish_refusal(page, revision))
+            ),
+            None,
+        )
+    if refusal is not None:
+        return refused(request, refusal, action_class_instance.next_url)
+    return None

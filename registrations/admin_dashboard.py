@@ -296,7 +296,13 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
         ]
         if self.checkin_url:
             buttons.append(HeaderButton(_("Check-in"), url=self.checkin_url, icon_name="tick", priority=5))
+            buttons.append(HeaderButton(_("Mark attended"), url=self.mark_attended_url, icon_name="tick", priority=6))
         return buttons
+
+    @cached_property
+    def mark_attended_url(self):
+        """Attendance in bulk, for those who may check people in (admin_attendance.py)."""
+        return reverse("registrations_event_mark_attended", args=[self.event.pk]) if self.checkin_url else ""
 
     def money(self, amount, currency):
         return admin_views.money(amount or 0, currency)
@@ -326,6 +332,7 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             email_url=email_url(event),
             edit_url=reverse("wagtailadmin_pages:edit", args=[event.pk]),
             checkin_url=self.checkin_url,
+            mark_attended_url=self.mark_attended_url,
         )
         return context
 
@@ -341,7 +348,8 @@ class EventExportView(EventAdminMixin, SpreadsheetExportMixin, View):
     @property
     def export_headings(self):
         headings = {key: str(label) for key, label in COLUMNS.items()}
-        headings["amount_paid"] = f"{headings['amount_paid']} ({self.event.currency})"
+        for money in ("amount_paid", "refunded", "net_paid"):
+            headings[money] = f"{headings[money]} ({self.event.currency})"
         return headings
 
     def get_filename(self):
@@ -431,7 +439,7 @@ class EmailAttendeesView(EventAdminPageMixin, FormView):
 
 
 class EventDashboardIndexView(WagtailAdminTemplateMixin, TemplateView):
-    """The events this user manages, newest first, each with its dashboard."""
+    """The events this user manages, upcoming ones soonest first, then past ones most recent first."""
 
     page_title = gettext_lazy("Event dashboards")
     header_icon = "sliders"
@@ -446,7 +454,7 @@ class EventDashboardIndexView(WagtailAdminTemplateMixin, TemplateView):
         events = (
             managed_events(self.request.user)
             .annotate(confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)))
-            .order_by("-start", "title")
+            .soonest_first()
         )
         page = Paginator(events, self.per_page).get_page(self.request.GET.get("p"))
         context["page_obj"] = page

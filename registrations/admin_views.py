@@ -36,7 +36,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
 from events.inputs import IdModelChoiceField
-from events.models import EventPage, TicketType
+from events.models import EventPage, TicketType, soonest_first
 
 from . import stripe_gateway
 from .models import Order, Refund, Registration
@@ -148,14 +148,14 @@ def last_refund_pk():
 
 def events_to_filter_by(request):
     """Only the events the user manages are offered (and accepted) as filters."""
-    return managed_events(request.user).order_by("-start", "title") if request else EventPage.objects.none()
+    return managed_events(request.user).soonest_first() if request else EventPage.objects.none()
 
 
 def ticket_types_to_filter_by(request):
     return (
         TicketType.objects.filter(page__in=managed_events(request.user))
         .select_related("page")
-        .order_by("-page__start", "page__title", "sort_order")
+        .order_by(*soonest_first("page__"), "sort_order")
         if request
         else TicketType.objects.none()
     )

@@ -107,6 +107,13 @@ class Order(StateMachine):
     def is_free(self):
         return self.total == 0
 
+    def get_status_display(self):
+        """A free order took no payment: it reads "Free", not "Paid" (listings, the order page,
+        exports)."""
+        if self.status == self.Status.PAID and self.is_free:
+            return _("Free")
+        return self._get_FIELD_display(self._meta.get_field("status"))
+
     def refunded_amount(self):
         return sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.SUCCEEDED), start=0)
 

@@ -174,4 +174,4 @@ def event_page_listing_more_buttons(page, user, next_url=None):
 
 
 # Further admin screens register their own hooks when imported.
-from . import admin_certificates, admin_dashboard  # noqa: E402, F401
+from . import admin_attendance, admin_certificates, admin_dashboard  # noqa: E402, F401

@@ -115,6 +115,16 @@ def test_superuser_lists_filters_and_searches_orders(admin_client, two_events):
 
 
 @pytest.mark.django_db
+def test_a_free_order_reads_free_not_paid(admin_client):
+    free = make_order(make_event("Free talk", tickets=[("Free", "0")]), "Fay Free", "fay@example.com")
+    paid = make_order(make_event("Paid talk", tickets=[("Standard", "10.00")]), "Pat Paid", "pat@example.com")
+    listing = page_text(admin_client.get(ORDERS, {"q": "fay@example"}))
+    assert ">Free<" in listing.replace(" ", "").replace("\n", "") and ">Paid<" not in listing.replace(" ", "")
+    assert "Free" in page_text(admin_client.get(f"{ORDERS}{free.pk}/"))
+    assert str(free) == f"#{free.pk} Fay Free (Free)" and str(paid) == f"#{paid.pk} Pat Paid (Paid)"
+
+
+@pytest.mark.django_db
 def test_orders_have_no_generic_add_edit_or_delete_forms(admin_client, two_events):
     order = Order.objects.get(buyer_email="ana@example.com")
     listing = page_text(admin_client.get(ORDERS))

@@ -309,6 +309,32 @@ def test_event_index_lists_only_the_users_events(clients, django_user_model):
     assert "/admin/registrations/events/" not in loner.get("/admin/").content.decode()
 
 
+def test_event_dashboards_list_upcoming_events_soonest_first_then_past_ones_latest_first(admin_client):
+    now = timezone.now()
+    for title, days in [
+        ("Next year", 365),
+        ("Last month", -30),
+        ("Tomorrow", 1),
+        ("Last year", -365),
+        ("Next week", 7),
+    ]:
+        make_event(title, start=now + dt.timedelta(days=days))
+    content = admin_client.get("/admin/registrations/events/").content.decode()
+    shown = sorted(["Next year", "Last month", "Tomorrow", "Last year", "Next week"], key=content.index)
+    assert shown == ["Tomorrow", "Next week", "Next year", "Last month", "Last year"]
+    # The registrations listing offers its events to filter by in the same order.
+    listing = admin_client.get("/admin/registrations/attendees/").content.decode()
+    assert sorted(shown, key=listing.index) == shown
+
+
+@pytest.mark.parametrize("path_of", [dashboard_path, email_path], ids=["dashboard", "email"])
+def test_a_long_event_title_is_shown_whole(admin_client, path_of):
+    title = "The therapeutic alliance in practice: " + " ".join(["rupture and repair"] * 10)
+    event = workshop(title=title)
+    content = admin_client.get(path_of(event)).content.decode()
+    assert f'<h2 class="w-h2 w-mb-4" data-event-title>{title}</h2>' in content
+
+
 def test_event_edit_page_and_page_listing_link_to_the_dashboard(clients, django_user_model):
     event, visitors = clients
     superuser, _ = visitors["superuser"]

@@ -238,7 +238,7 @@ def test_a_ticket_type_with_registrations_cannot_be_removed_and_the_editor_is_to
     data["action-publish"] = "publish"
     response = editor.post(f"/admin/pages/{event.pk}/edit/", data)
     assert response.status_code == 200
-    assert "“Standard” cannot be removed: 1 record depends on it." in response.content.decode()
+    assert "“Standard” cannot be removed: 1 registration depends on it." in response.content.decode()
     assert event.ticket_types.filter(pk=booked.pk).exists()
     # The unbooked ticket type can go.
     spare = event.ticket_types.get(name="Spare")

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import EventSession
-from registrations.models import CheckIn, Order, Registration
+from registrations.models import CheckIn, Order, Refund, Registration
 from registrations.services.attendance import hours_attended
 from registrations.services.exports import attendance_rows, escape_formula
 from tests.factories import local, make_event
@@ -29,6 +29,8 @@ HEADINGS = [
     "Ticket type",
     "Status",
     "Amount paid (GBP)",
+    "Refunded (GBP)",
+    "Net paid (GBP)",
     "Sessions attended",
     "Hours attended",
     "Check-in times",
@@ -46,27 +48,16 @@ def london(day, hour, minute=0):
 
 def seat(order, ticket, name, email, status=Registration.Status.CONFIRMED, **fields):
     ticket_type = order.event.ticket_types.get(name=ticket)
+    fields.setdefault("price", ticket_type.price)
     return Registration.objects.create(
-        order=order,
-        event=order.event,
-        ticket_type=ticket_type,
-        name=name,
-        email=email,
-        price=ticket_type.price,
-        status=status,
-        **fields,
+        order=order, event=order.event, ticket_type=ticket_type, name=name, email=email, status=status, **fields
     )
 
 
 def new_order(event, status=Order.Status.PAID, **fields):
+    fields.setdefault("total", 0)
     return Order.objects.create(
-        event=event,
-        status=status,
-        buyer_name="Buyer",
-        buyer_email="buyer@example.com",
-        total=0,
-        currency="GBP",
-        **fields,
+        event=event, status=status, buyer_name="Buyer", buyer_email="buyer@example.com", currency="GBP", **fields
     )
 
 
@@ -131,6 +122,8 @@ EXPECTED = {
         "Standard",
         "Confirmed",
         "120.00",
+        "0.00",
+        "120.00",
         "Day 1; 2031-06-13 10:00",
         "5.00",  # two 3-hour sessions, capped at the event's 5 CE hours
         "2031-06-12T09:55:00+01:00; 2031-06-13T09:58:00+01:00",
@@ -142,6 +135,8 @@ EXPECTED = {
         "",
         "Student",
         "Confirmed",
+        "40.00",
+        "0.00",
         "40.00",
         "2031-06-14 10:00",
         "3.00",
@@ -155,11 +150,26 @@ EXPECTED = {
         "Standard",
         "Cancelled",
         "120.00",
+        "0.00",
+        "120.00",
         "",
         "0.00",
         "",
     ],
-    "Held Hugo": ["Held Hugo", "hugo@example.com", "", "", "Standard", "Held (awaiting payment)", "", "", "0.00", ""],
+    "Held Hugo": [
+        "Held Hugo",
+        "hugo@example.com",
+        "",
+        "",
+        "Standard",
+        "Held (awaiting payment)",
+        "",
+        "",
+        "",
+        "",
+        "0.00",
+        "",
+    ],
 }
 
 
@@ -181,9 +191,9 @@ def test_xlsx_has_the_same_rows_with_numbers_as_numbers(admin_client, event):
     assert len(rows) == len(by_name) == 8 and "Zed Other" not in by_name
     ana = by_name["Ana Pérez"]
     assert ana[:6] == EXPECTED["Ana Pérez"][:6]
-    assert ana[6] == 120 and ana[8] == 5  # numeric cells
-    assert ana[7] == "Day 1; 2031-06-13 10:00"
-    assert ana[9] == "2031-06-12T09:55:00+01:00; 2031-06-13T09:58:00+01:00"
+    assert (ana[6], ana[7], ana[8], ana[10]) == (120, 0, 120, 5)  # numeric cells
+    assert ana[9] == "Day 1; 2031-06-13 10:00"
+    assert ana[11] == "2031-06-12T09:55:00+01:00; 2031-06-13T09:58:00+01:00"
     assert by_name["Held Hugo"][6] is None
 
 
@@ -246,6 +256,43 @@ def test_amount_paid_only_for_seats_that_were_paid(event):
     assert rows["never@example.com"]["amount_paid"] is None
     assert rows["then@example.com"]["amount_paid"] == Decimal("40.00")
     assert rows["hugo@example.com"]["amount_paid"] is None
+
+
+def refunded_seat(event, price="79.00", refunds=("79.00",), seat_status=Registration.Status.CANCELLED):
+    order = new_order(event, total=Decimal(price), paid_at=timezone.now())
+    registration = seat(
+        order, "Standard", "Rita Refunded", "rita@example.com", status=seat_status, price=Decimal(price)
+    )
+    for number, amount in enumerate(refunds, start=1):
+        Refund.objects.create(order=order, number=number, amount=Decimal(amount), status=Refund.Status.SUCCEEDED)
+    Refund.objects.create(order=order, number=len(refunds) + 1, amount=Decimal("5"), status=Refund.Status.FAILED)
+    return registration
+
+
+@pytest.mark.parametrize("spreadsheet_format", ["csv", "xlsx"])
+def test_a_refunded_seat_shows_what_was_paid_what_went_back_and_the_net(admin_client, event, spreadsheet_format):
+    refunded_seat(event)
+    response = admin_client.get(export_path(event, spreadsheet_format))
+    if spreadsheet_format == "csv":
+        _, *rows = csv_rows(response)
+        money = ["79.00", "79.00", "0.00"]
+    else:
+        _, *rows = [[cell.value for cell in row] for row in xlsx_sheet(response).iter_rows()]
+        money = [79, 79, 0]
+    rita = next(row for row in rows if row[0] == "Rita Refunded")
+    assert rita[5:9] == ["Cancelled", *money]
+
+
+def test_a_partial_refund_is_set_against_the_cancelled_seat_first(event):
+    order = new_order(event, total=Decimal("160.00"), paid_at=timezone.now())
+    stays = seat(order, "Standard", "Stays", "stays@example.com", price=Decimal("80.00"))
+    goes = seat(
+        order, "Standard", "Goes", "goes@example.com", price=Decimal("80.00"), status=Registration.Status.CANCELLED
+    )
+    Refund.objects.create(order=order, number=1, amount=Decimal("100.00"), status=Refund.Status.SUCCEEDED)
+    rows = {row["email"]: row for row in attendance_rows(event)}
+    assert (rows[goes.email]["refunded"], rows[goes.email]["net_paid"]) == (Decimal("80.00"), Decimal("0.00"))
+    assert (rows[stays.email]["refunded"], rows[stays.email]["net_paid"]) == (Decimal("20.00"), Decimal("60.00"))
 
 
 def add_attendees(event, n):

@@ -96,6 +96,7 @@ ACCESS = {
     "registrations_event_dashboard": STAFF,
     "registrations_event_export": STAFF,
     "registrations_event_email": STAFF,
+    "registrations_event_mark_attended": STAFF,
     "registrations_email_certificates": STAFF,
     "registrations_cancel_event": STAFF,
     "registrations_orders:index": STAFF,
@@ -210,6 +211,7 @@ def staff_requests(w):
             ("get", f"{admin}/events/{event.pk}/export.xlsx", None, "", TEAM),
         ],
         "registrations_event_email": [("get", f"{admin}/events/{event.pk}/email/", None, "Alliance workshop", TEAM)],
+        "registrations_event_mark_attended": [("get", f"{admin}/events/{event.pk}/mark-attended/", None, EMAIL, TEAM)],
         "registrations_email_certificates": [
             ("get", f"{admin}/events/{event.pk}/email-certificates/", None, "Alliance workshop", TEAM)
         ],

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.protection import restore_protected_children
+
 from ..emails import send_email
 from ..models import Order, Registration
 from . import refunds, waitlist
@@ -88,6 +90,7 @@ def cancel_event(event, user=None):
     """Cancel the event: attendees get a calendar CANCEL (sent when the change is published) and
     a full refund of every paid order."""
     page = event.get_latest_revision_as_object()
+    restore_protected_children(page)  # a draft may drop a ticket type sold since: it stays
     page.status = page.Status.CANCELLED
     page.save_revision(user=user, log_action=True).publish(user=user)
     orders = list(Order.objects.filter(event=event, status=Order.Status.PAID))

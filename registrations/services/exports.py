@@ -2,10 +2,11 @@
 
 Names, emails, professions and licence numbers are typed by attendees, so every text cell goes
 through `escape_formula`: a spreadsheet must show `=HYPERLINK(…)` as text, never run it.
-The rows are built from three queries whatever the number of registrations (registrations with
-their ticket type and order, then their active check-ins with sessions).
+The rows are built from four queries whatever the number of registrations (registrations with
+their ticket type and order, their orders' refunds, then their active check-ins with sessions).
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -24,6 +25,8 @@ COLUMNS = {
     "ticket_type": _("Ticket type"),
     "status": _("Status"),
     "amount_paid": _("Amount paid"),
+    "refunded": _("Refunded"),
+    "net_paid": _("Net paid"),
     "sessions_attended": _("Sessions attended"),
     "hours_attended": _("Hours attended"),
     "check_in_times": _("Check-in times"),
@@ -55,6 +58,28 @@ def amount_paid(registration):
     return registration.price if paid_seat and was_paid(registration.order) else None
 
 
+def seat_amounts(registrations):
+    """{registration id: (paid, refunded)}: what each seat brought in and what went back to the
+    buyer (both None for a seat nothing was paid for).
+
+    A refund belongs to an order, not to a seat: the order's refunds that succeeded are set
+    against its paid seats, cancelled seats first (cancelling a seat refunds it), each up to its
+    price. A one-seat order, the usual case, is exact."""
+    by_order = defaultdict(list)
+    for registration in registrations:
+        by_order[registration.order_id].append(registration)
+    amounts = {}
+    for seats in by_order.values():
+        left = Decimal(seats[0].order.refunded_amount())
+        for registration in sorted(seats, key=lambda r: (r.status != Registration.Status.CANCELLED, r.pk)):
+            paid = amount_paid(registration)
+            refunded = None if paid is None else min(paid, left).quantize(paid)
+            if refunded is not None:
+                left -= refunded
+            amounts[registration.pk] = (paid, refunded)
+    return amounts
+
+
 def session_label(session, zone):
     """The session's title, else its start in the event's zone (`2031-06-12 10:00`)."""
     return session.title or timezone.localtime(session.start, zone).strftime("%Y-%m-%d %H:%M")
@@ -74,7 +99,9 @@ def attendance_registrations(event):
     return (
         Registration.objects.filter(event=event)
         .select_related("ticket_type", "order")
-        .prefetch_related(Prefetch("check_ins", queryset=active_check_ins, to_attr="active_check_ins"))
+        .prefetch_related(
+            "order__refunds", Prefetch("check_ins", queryset=active_check_ins, to_attr="active_check_ins")
+        )
         .order_by(Lower("name"), "pk")
     )
 
@@ -84,7 +111,10 @@ def attendance_rows(event):
     money and hours as Decimal, times as ISO 8601 in the event's zone."""
     zone = event.zone
     rows = []
-    for registration in attendance_registrations(event):
+    registrations = list(attendance_registrations(event))
+    amounts = seat_amounts(registrations)
+    for registration in registrations:
+        paid, refunded = amounts[registration.pk]
         check_ins = registration.active_check_ins
         sessions = sorted({check_in.session for check_in in check_ins}, key=lambda s: (s.start, s.pk))
         row = {
@@ -94,7 +124,9 @@ def attendance_rows(event):
             "licence_number": registration.licence_number,
             "ticket_type": registration.ticket_type.name,
             "status": str(registration.get_status_display()),
-            "amount_paid": amount_paid(registration),
+            "amount_paid": paid,
+            "refunded": refunded,
+            "net_paid": None if paid is None else paid - refunded,
             "sessions_attended": SEPARATOR.join(session_label(session, zone) for session in sessions),
             "hours_attended": hours_of(sessions, event),
             "check_in_times": SEPARATOR.join(
