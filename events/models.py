@@ -310,6 +310,9 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     country = models.CharField(max_length=2, blank=True, editable=False, db_index=True)
     price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False, db_index=True)
     price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
+    # Every ticket taken: kept by the app that sells them (under its lock), never by an editor, and
+    # shown by listings. A revision never carries it (with_content_json).
+    sold_out = models.BooleanField(_("sold out"), default=False, editable=False)
 
     objects = EventPageManager()
     base_form_class = EventPageForm
@@ -410,6 +413,12 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     def save(self, *args, **kwargs):
         self.refresh_summary_fields()
         return super().save(*args, **kwargs)
+
+    def with_content_json(self, content):
+        """A revision as a page: `sold_out` stays the live row's (a revision's copy is out of date)."""
+        page = super().with_content_json(content)
+        page.sold_out = self.sold_out
+        return page
 
     def refresh_summary_fields(self):
         sessions = [s for s in self.sessions.all() if s.start and s.end]
@@ -549,10 +558,18 @@ class TicketType(Orderable):
     )
     sales_start = models.DateTimeField(_("on sale from"), null=True, blank=True)
     sales_end = models.DateTimeField(_("on sale until"), null=True, blank=True)
+    for_ce_credit = models.BooleanField(
+        _("for CE credit: asks profession and licence"),
+        default=True,
+        help_text=_(
+            "Untick for tickets not meant for licensed clinicians (students, guests) on an event with CE credit."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
         FieldPanel("description"),
+        FieldPanel("for_ce_credit"),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
     ]
 
