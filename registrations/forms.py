@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
@@ -26,7 +27,9 @@ class AttendeeForm(forms.Form):
             self.fields["licence_number"].required = True
         elif ce == "ask":
             for name in self.CE_FIELDS:
-                self.fields[name].help_text = _("Needed for tickets with CE credit.")
+                field = self.fields[name]
+                needed = _("Needed for tickets with CE credit.")
+                field.help_text = format_lazy("{} {}", field.help_text, needed) if field.help_text else needed
         else:
             del self.fields["profession"], self.fields["licence_number"]
 
