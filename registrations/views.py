@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.models import EventPage
@@ -271,6 +272,7 @@ def waitlist_join(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the page names the person and carries their link's secret
 def waitlist_confirm(request, token):
     """The link in the confirmation email. Reading it changes nothing (mail scanners follow links);
     the button on it confirms."""

@@ -84,6 +84,7 @@ def test_opening_the_confirmation_link_confirms_nothing_its_button_does(
     url = link(mailoutbox, "wen@example.com", "confirm")
     page = client.get(url)  # what a mail scanner does
     assert page.status_code == 200 and "Confirm my place" in page.content.decode()
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     assert WaitlistEntry.objects.get().status == WaitlistEntry.Status.UNCONFIRMED
     response = client.post(url)
     assert "You are on the waitlist" in response.content.decode()
