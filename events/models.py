@@ -362,6 +362,9 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     # The public calendars' SEQUENCE, raised on publish when what they say changes (ical.py).
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     calendar_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # Every ticket taken: kept by the app that sells them (under its lock), never by an editor, and
+    # shown by listings. A revision never carries it (with_content_json).
+    sold_out = models.BooleanField(_("sold out"), default=False, editable=False)
 
     objects = EventPageManager()
     base_form_class = EventPageForm
@@ -478,6 +481,17 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             raise refusal
         with transaction.atomic():
             return super().publish(revision, *args, user=user, **kwargs)
+
+    # Kept by the live row, never by an editor: a revision's copy of them is out of date (publishing
+    # an older draft must not bring back a stale sold-out flag or lower the calendars' SEQUENCE).
+    LIVE_ROW_FIELDS = ("sold_out", "calendar_sequence", "calendar_fingerprint")
+
+    def with_content_json(self, content):
+        """A revision as a page, with the live row's LIVE_ROW_FIELDS."""
+        page = super().with_content_json(content)
+        for name in self.LIVE_ROW_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
 
     def refresh_summary_fields(self):
         sessions = [s for s in self.sessions.all() if s.start and s.end]
@@ -621,10 +635,18 @@ class TicketType(Orderable):
     )
     sales_start = models.DateTimeField(_("on sale from"), null=True, blank=True)
     sales_end = models.DateTimeField(_("on sale until"), null=True, blank=True)
+    for_ce_credit = models.BooleanField(
+        _("for CE credit: asks profession and licence"),
+        default=True,
+        help_text=_(
+            "Untick for tickets not meant for licensed clinicians (students, guests) on an event with CE credit."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
         FieldPanel("description"),
+        FieldPanel("for_ce_credit"),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
     ]
 

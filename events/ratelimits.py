@@ -13,6 +13,7 @@ raises django-ratelimit's `Ratelimited` (a PermissionDenied: 403 by default); th
 """
 
 from django.conf import settings
+from django_ratelimit.core import _get_ip
 from django_ratelimit.decorators import ratelimit
 
 DEFAULT_RATES = {
@@ -45,3 +46,9 @@ def limit_posts(group, key="ip"):
     """Refuse posts to the decorated view beyond the group's rate, counted per `key` ("ip" or
     "user_or_ip", as django-ratelimit names them)."""
     return ratelimit(group=group, key=key, rate=rate, method="POST")
+
+
+def client_address(request):
+    """The client's address as the limits count it (RATELIMIT_IP_META_KEY: the proxy header when
+    configured; IPv6 by its /64 network), for limits kept in the database (registrations' holds)."""
+    return _get_ip(request)

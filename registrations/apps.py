@@ -7,6 +7,14 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self):
+        from wagtail.signals import page_published
+
+        from events.models import EventPage
+
         from . import invites
+        from .services.capacity import refresh_sold_out_after_publish
 
         invites.connect_signals()
+        page_published.connect(
+            refresh_sold_out_after_publish, sender=EventPage, dispatch_uid="registrations.refresh_sold_out"
+        )

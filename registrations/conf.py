@@ -15,7 +15,19 @@ DEFAULTS = {
     # least 30 minutes by its own clock, so the session gets one minute more.
     "REGISTRATIONS_HOLD_MINUTES": 30,
     "REGISTRATIONS_MAX_QUANTITY": 10,
+    # "Only N seats left" is shown from this many seats down.
+    "REGISTRATIONS_FEW_SEATS_LEFT": 10,
+    # Abuse limits on taking seats (the rules: services/holds.py and services/waitlist.py).
+    # Unpaid seats one buyer address, and one client address, may hold for one event at once.
+    "REGISTRATIONS_MAX_HELD_SEATS_PER_BUYER": 10,
+    "REGISTRATIONS_MAX_HELD_SEATS_PER_CLIENT": 10,
+    # The longest a waitlist offer is held; it shrinks to a share of the time left before
+    # registration closes (never below the minimum, never past the close).
     "REGISTRATIONS_WAITLIST_OFFER_HOURS": 24,
+    "REGISTRATIONS_WAITLIST_OFFER_SHARE": 0.25,
+    "REGISTRATIONS_WAITLIST_OFFER_MIN_MINUTES": 60,
+    # A waitlist sign-up not confirmed from its email within this time is dropped.
+    "REGISTRATIONS_WAITLIST_CONFIRM_HOURS": 48,
 }
 
 

@@ -71,6 +71,7 @@ KINDS = {
     "refund": Kind("order"),
     "sold_out_refunded": Kind("order"),
     "payment_failed": Kind("order"),
+    "waitlist_confirm": Kind("waitlist_entry"),
     "waitlist_offer": Kind("waitlist_entry"),
     "certificate": Kind("registration"),  # the certificate of attendance attached: see services/certificates.py
     "organizer_message": Kind("registration"),  # written by the organizer: see services/messaging.py
@@ -100,6 +101,10 @@ def ticket_url(registration):
 
 def claim_url(entry):
     return site_url(f"/waitlist/claim/{entry.token}/")
+
+
+def confirm_url(entry):
+    return site_url(f"/waitlist/confirm/{entry.token}/")
 
 
 def send_email(kind, *, registration=None, order=None, waitlist_entry=None, **extra):
@@ -253,6 +258,7 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         if entry is not None:
             context["ticket_type"] = entry.ticket_type
             context["claim_url"] = claim_url(entry)
+            context["confirm_url"] = confirm_url(entry)
             context["offer_expires_at"] = entry.offer_expires_at
 
         template = f"registrations/email/{kind}"

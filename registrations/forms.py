@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
@@ -15,13 +16,28 @@ class AttendeeForm(forms.Form):
     )
     licence_number = forms.CharField(label=_("Licence number"), max_length=100, required=False)
 
+    CE_FIELDS = ("profession", "licence_number")
+
     def __init__(self, *args, ce=False, **kwargs):
+        """`ce`: True asks profession and licence (the chosen ticket is for CE credit), False leaves
+        them out, "ask" shows them as optional (no ticket chosen yet; only some tickets need them)."""
         super().__init__(*args, **kwargs)
-        if ce:
+        if ce is True:
             self.fields["profession"].required = True
             self.fields["licence_number"].required = True
+        elif ce == "ask":
+            for name in self.CE_FIELDS:
+                field = self.fields[name]
+                needed = _("Needed for tickets with CE credit.")
+                field.help_text = format_lazy("{} {}", field.help_text, needed) if field.help_text else needed
         else:
             del self.fields["profession"], self.fields["licence_number"]
+
+    def regular_fields(self):
+        return [field for field in self if field.name not in self.CE_FIELDS]
+
+    def ce_fields(self):
+        return [field for field in self if field.name in self.CE_FIELDS]
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -53,9 +69,12 @@ class WaitlistForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(label=_("Email"), max_length=254)
 
-    def __init__(self, *args, event, **kwargs):
+    def __init__(self, *args, event, sold_out_only=None, **kwargs):
+        """`sold_out_only`: {ticket type id: seats left}; offer only the tickets that are sold out."""
         super().__init__(*args, **kwargs)
-        self.fields["ticket_type"].choices = [(t.pk, t.name) for t in event.ticket_types.all()]
+        self.fields["ticket_type"].choices = [
+            (t.pk, t.name) for t in event.ticket_types.all() if sold_out_only is None or sold_out_only.get(t.pk) == 0
+        ]
 
 
 def attendee_forms(data, quantity, ce, typed=None):

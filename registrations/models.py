@@ -86,6 +86,8 @@ class Order(StateMachine):
     currency = models.CharField(_("currency"), max_length=3)
     language = models.CharField(max_length=10, default="en")
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    # A keyed hash of the client's address (never the address): limits its unpaid holds (checkout.py).
+    client_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     checkout_attempt = models.PositiveSmallIntegerField(default=0)
     stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -229,22 +231,26 @@ class Refund(StateMachine):
 
 class WaitlistEntry(StateMachine):
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Not confirmed yet")
         WAITING = "waiting", _("Waiting")
         OFFERED = "offered", _("Offered a seat")
         CLAIMED = "claimed", _("Claimed")
         LAPSED = "lapsed", _("Offer lapsed")
         LEFT = "left", _("Left the waitlist")
 
+    # The double opt-in (services/waitlist.py): only confirmed entries wait for an offer.
     TRANSITIONS = {
+        Status.UNCONFIRMED: {Status.WAITING, Status.LEFT},
         Status.WAITING: {Status.OFFERED, Status.LEFT},
         Status.OFFERED: {Status.CLAIMED, Status.LAPSED, Status.LEFT},
     }
+    IN_LINE = (Status.UNCONFIRMED, Status.WAITING, Status.OFFERED)
 
     event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="waitlist")
     ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="waitlist")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNCONFIRMED, db_index=True)
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -256,6 +262,10 @@ class WaitlistEntry(StateMachine):
 
     def __str__(self):
         return f"{self.name} ({self.get_status_display()})"
+
+    def is_live_offer(self, now=None):
+        """Offered a seat, and the offer has not run out."""
+        return self.status == self.Status.OFFERED and self.offer_expires_at > (now or timezone.now())
 
 
 class OrderLogEntry(models.Model):

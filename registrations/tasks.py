@@ -10,9 +10,11 @@ from .services import fulfilment, refunds, waitlist
 def sweep():
     result = fulfilment.sweep_overdue_holds()
     result["refunds_retried"] = len(refunds.retry_failed_refunds())
-    # Lapsed waitlist offers give their seats to the next in line.
+    # Lapsed waitlist offers give their seats to the next in line; unconfirmed sign-ups expire.
     for event_id in set(
-        WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED).values_list("event_id", flat=True)
+        WaitlistEntry.objects.filter(
+            status__in=(WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.UNCONFIRMED)
+        ).values_list("event_id", flat=True)
     ):
         waitlist.offer_free_seats(event_id)
     return result

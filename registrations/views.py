@@ -7,14 +7,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.inputs import parse_int
 from events.models import EventPage
-from events.ratelimits import limit_posts
+from events.ratelimits import client_address, limit_posts
 from events.templatetags.event_tags import price
 
 from . import conf, stripe_gateway
@@ -48,40 +48,78 @@ def parse_quantity(value):
     return quantity if quantity is not None and quantity <= conf.get("REGISTRATIONS_MAX_QUANTITY") else 1
 
 
+def ce_fields(event, ticket_type_id):
+    """Whether the attendee blocks ask for profession and licence: True (required) when the chosen
+    ticket is for CE credit, False when it is not or the event offers none, "ask" (shown, optional,
+    hidden by script for tickets that do not need them) while no ticket is chosen yet."""
+    if not event.ce_hours:
+        return False
+    tickets = {ticket.pk: ticket for ticket in event.ticket_types.all()}
+    try:
+        chosen = tickets.get(int(ticket_type_id))
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is not None:
+        return chosen.for_ce_credit
+    return "ask" if any(ticket.for_ce_credit for ticket in tickets.values()) else False
+
+
+def typed_again(request, event):
+    """What the buyer typed before leaving Stripe's page, kept by `checkout_cancelled` (once)."""
+    return request.session.pop(f"registrations:typed:{event.pk}", None) if hasattr(request, "session") else None
+
+
 @require_http_methods(["GET", "POST"])
 @limit_posts("register")
 def register(request, slug, waitlist_entry=None):
     event = live_event(slug)
-    seats = availability(event)
+    seats = availability(event, exclude_offer=waitlist_entry)
     data = request.POST if request.method == "POST" else None
     initial = {"ticket_type": request.GET.get("ticket"), "quantity": parse_quantity(request.GET.get("quantity", 1))}
+    typed = None
+    if waitlist_entry is not None:  # the offer's seat, for the person on the waitlist
+        initial = {"ticket_type": waitlist_entry.ticket_type_id, "quantity": 1}
+        typed = {"attendee-0-name": waitlist_entry.name, "attendee-0-email": waitlist_entry.email}
+    elif data is None and (again := typed_again(request, event)):
+        initial, typed = {"ticket_type": again["ticket_type"], "quantity": len(again["attendees"])}, {}
+        for i, attendee in enumerate(again["attendees"]):
+            typed.update({f"attendee-{i}-{key}": value for key, value in attendee.items()})
     ticket_form = TicketForm(data, initial=initial, event=event, availability=seats)
+    tickets = list(event.ticket_types.all())
     if waitlist_entry is not None:
+        tickets = [ticket for ticket in tickets if ticket.pk == waitlist_entry.ticket_type_id]
         ticket_form.fields["ticket_type"].choices = [(waitlist_entry.ticket_type_id, waitlist_entry.ticket_type.name)]
         ticket_form.fields["quantity"].max_value = 1
     quantity = parse_quantity((data or {}).get("quantity", initial["quantity"]))
-    attendees = attendee_forms(data, quantity, ce=bool(event.ce_hours))
+    chosen = (data or {}).get("ticket_type", initial["ticket_type"] or (tickets[0].pk if len(tickets) == 1 else None))
+    ce = ce_fields(event, chosen)
+    attendees = attendee_forms(data, quantity, ce=ce, typed=typed)
+    few = conf.get("REGISTRATIONS_FEW_SEATS_LEFT")
     context = {
         "event": event,
+        "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
+        "few_seats_left": few,
         "ticket_form": ticket_form,
         "attendee_forms": attendees,
         "seats": seats,
         "waitlist_entry": waitlist_entry,
+        "ce_fields": ce,
     }
-    context["all_sold_out"] = bool(seats) and all(left == 0 for left in seats.values())
+    context["all_sold_out"] = bool(tickets) and all(seats.get(ticket.pk) == 0 for ticket in tickets)
+    if context["all_sold_out"]:  # nothing to register for: say so, and offer the waitlist instead of the form
+        context["waitlist_form"] = WaitlistForm(event=event, sold_out_only=seats)
+        return render(request, "registrations/register.html", context)
     if request.method == "GET":
         return render(request, "registrations/register.html", context)
-    if "update_quantity" in data:  # only the number of attendees changed: show its blocks, keep what was typed
+    if "update_quantity" in data:  # only the number of attendees or the ticket changed: keep what was typed
         context["ticket_form"] = TicketForm(
             initial={"ticket_type": data.get("ticket_type"), "quantity": quantity}, event=event, availability=seats
         )
-        context["attendee_forms"] = attendee_forms(None, quantity, ce=bool(event.ce_hours), typed=data)
+        context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data)
         return render(request, "registrations/register.html", context)
     if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)):
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
-            context["attendee_forms"] = attendee_forms(
-                None, ticket_form.cleaned_data["quantity"], ce=bool(event.ce_hours)
-            )
+            context["attendee_forms"] = attendee_forms(None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data)
         return render(request, "registrations/register.html", context, status=200)
     if waitlist_entry is not None and (
         ticket_form.cleaned_data["quantity"] != 1
@@ -93,7 +131,7 @@ def register(request, slug, waitlist_entry=None):
     try:
         order = checkout.place_order(
             event, ticket_form.cleaned_data["ticket_type"], people, buyer_name=people[0].name, buyer_email=people[0].email,
-            language=get_language() or "en", waitlist_entry=waitlist_entry,
+            language=get_language() or "en", waitlist_entry=waitlist_entry, client=client_address(request),
         )  # fmt: skip
     except SoldOut as sold_out:
         context["sold_out"] = sold_out.seats_left
@@ -106,8 +144,8 @@ def register(request, slug, waitlist_entry=None):
             event=event,
         )
         return render(request, "registrations/register.html", context)
-    except checkout.RegistrationClosed as closed:
-        context["error"] = str(closed)
+    except (checkout.RegistrationClosed, checkout.TooManyHeld) as refused:
+        context["error"] = str(refused)
         return render(request, "registrations/register.html", context)
     if order.status == Order.Status.PAID:
         return redirect("registrations:order", token=order.token)
@@ -150,8 +188,9 @@ def checkout_success(request):
 @require_GET
 @secret_page
 def checkout_cancelled(request, token):
-    """The buyer left Stripe's page without paying: let their seats go now, if Stripe agrees."""
-    order = get_object_or_404(Order, token=token)
+    """The buyer left Stripe's page without paying: let their seats go now, if Stripe agrees, and
+    take them back to the register page with what they typed, to try again."""
+    order = get_object_or_404(Order.objects.select_related("event"), token=token)
     if order.status == Order.Status.PENDING and order.stripe_checkout_session_id:
         try:
             session = stripe_gateway.expire_session(order.stripe_checkout_session_id)
@@ -164,7 +203,23 @@ def checkout_cancelled(request, token):
                 fulfilment.fulfil(order.stripe_checkout_session_id)
             except stripe_gateway.StripeError:
                 pass
-    return redirect("registrations:order", token=order.token)
+        order.refresh_from_db()
+    if order.status not in (Order.Status.EXPIRED, Order.Status.CANCELLED) or order.paid_at is not None:
+        return redirect("registrations:order", token=order.token)
+    registrations = list(order.registrations.all())
+    if registrations:
+        request.session[f"registrations:typed:{order.event_id}"] = {
+            "ticket_type": registrations[0].ticket_type_id,
+            "attendees": [
+                {"name": r.name, "email": r.email, "profession": r.profession, "licence_number": r.licence_number}
+                for r in registrations
+            ],
+        }
+    messages.info(
+        request,
+        _("You cancelled the payment, so nothing was charged. Your details are below if you want to try again."),
+    )
+    return redirect("registrations:register", slug=order.event.slug)
 
 
 @require_GET
@@ -249,17 +304,39 @@ def ticket_cancel(request, secret):
 def waitlist_join(request, slug):
     event = live_event(slug)
     form = WaitlistForm(request.POST, event=event)
+    context = {"event": event, "form": form}
     if not form.is_valid():
-        return render(request, "registrations/waitlist.html", {"event": event, "form": form}, status=200)
+        return render(request, "registrations/waitlist.html", context, status=200)
     ticket_type = event.ticket_types.get(pk=form.cleaned_data["ticket_type"])
-    waitlist.join(event, ticket_type, form.cleaned_data["name"], form.cleaned_data["email"])
-    return render(request, "registrations/waitlist.html", {"event": event, "joined": True})
+    try:
+        entry, created = waitlist.join(event, ticket_type, form.cleaned_data["name"], form.cleaned_data["email"])
+    except (waitlist.NotSoldOut, checkout.RegistrationClosed) as refused:
+        context["refused"] = str(refused)
+        return render(request, "registrations/waitlist.html", context)
+    context["joined"] = entry
+    return render(request, "registrations/waitlist.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache  # the page names the person and carries their link's secret
+def waitlist_confirm(request, token):
+    """The link in the confirmation email. Reading it changes nothing (mail scanners follow links);
+    the button on it confirms."""
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
+    context = {"event": entry.event, "entry": entry}
+    if request.method == "POST":
+        context["confirmed"] = waitlist.confirm(entry)
+        context["expired"] = not context["confirmed"]
+    elif entry.status != WaitlistEntry.Status.UNCONFIRMED:
+        context["confirmed"] = entry.status in WaitlistEntry.IN_LINE
+        context["expired"] = not context["confirmed"]
+    return render(request, "registrations/waitlist_confirm.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @secret_page
 def waitlist_claim(request, token):
     entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
-    if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():
+    if not entry.is_live_offer():
         return render(request, "registrations/waitlist.html", {"event": entry.event, "lapsed": True}, status=410)
     return register(request, entry.event.slug, waitlist_entry=entry)

@@ -225,3 +225,21 @@ def test_an_event_published_before_sequences_were_kept_gets_a_new_one_on_its_nex
     later = dt.datetime(2031, 5, 8, 18, tzinfo=dt.UTC)
     publish(event, sessions={0: (later, later + dt.timedelta(hours=3))})
     assert vevents(client, event)[0]["SEQUENCE"] == 1
+
+
+def test_publishing_an_older_draft_never_lowers_the_calendar_sequence(client, settings):
+    """A revision holds a copy of the event's SEQUENCE from when it was saved; publishing it later
+    must not take the public calendars back to that number (they would ignore the change)."""
+    from wagtail.models import Revision
+
+    settings.EVENTS_FEED_CACHE_SECONDS = 0
+    event = make_event("Drafted long ago", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC), hours=2)
+    old_draft = event.get_latest_revision_as_object().save_revision().pk  # its copy says SEQUENCE 0
+    later = dt.datetime(2031, 5, 2, 18, tzinfo=dt.UTC)
+    publish(event, sessions={0: (later, later + dt.timedelta(hours=2))})
+    assert vevents(client, event)[0]["SEQUENCE"] == 1
+
+    Revision.objects.get(pk=old_draft).publish()  # back to 1 May: a change calendars must see
+    (vevent,) = vevents(client, event)
+    assert vevent["SEQUENCE"] == 2
+    assert vevent.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC)

@@ -174,18 +174,20 @@ def test_send_email_refuses_what_it_cannot_send(event):
 
 
 def objects_for(kind, event, language):
-    if kind == "waitlist_offer":
+    if kind in ("waitlist_offer", "waitlist_confirm"):
         # The waitlist has no language of its own: the event's is used.
         EventPage.objects.filter(pk=event.pk).update(language=language)
+        offered = kind == "waitlist_offer"
         entry = WaitlistEntry.objects.create(
             event=event,
             ticket_type=event.ticket_types.first(),
             name="Wen Waiting",
             email="wen@example.com",
-            status=WaitlistEntry.Status.OFFERED,
-            offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC),  # 1 p.m. in London (BST)
+            status=WaitlistEntry.Status.OFFERED if offered else WaitlistEntry.Status.UNCONFIRMED,
+            offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC) if offered else None,  # 1 p.m. in London
         )
-        return {"waitlist_entry": entry}, "wen@example.com", f"http://testserver/waitlist/claim/{entry.token}/"
+        link = f"http://testserver/waitlist/{'claim' if offered else 'confirm'}/{entry.token}/"
+        return {"waitlist_entry": entry}, "wen@example.com", link
     status = Registration.Status.CANCELLED if kind == "cancellation" else Registration.Status.CONFIRMED
     registration = register(event, status=status, language=language)
     if kind == "event_cancelled":

@@ -156,3 +156,30 @@ def test_a_failed_delayed_payment_releases_the_seats_and_tells_the_buyer(client,
     assert order.status == Order.Status.EXPIRED
     assert not Registration.objects.taking_seats().exists()
     assert len(mailoutbox) == 1 and order.buyer_email in mailoutbox[0].to
+
+
+def test_cancelling_on_stripes_page_says_nothing_was_charged_and_keeps_what_was_typed(client, stripe_emulator, event):
+    ticket = event.ticket_types.get()
+    data = {
+        "ticket_type": ticket.pk,
+        "quantity": 2,
+        "attendee-0-name": "Ana Pérez",
+        "attendee-0-email": "ana@example.com",
+        "attendee-1-name": "Bo Li",
+        "attendee-1-email": "bo@example.com",
+    }
+    session_id = checkout_session_id(client.post(f"/events/{event.slug}/register/", data))
+    cancel_url = stripe_emulator.sessions[session_id]["cancel_url"]
+    response = client.get(cancel_url.removeprefix(cancel_url.split("/checkout/")[0]))
+    assert response.status_code == 302 and response["Location"] == f"/events/{event.slug}/register/"
+    order = latest_order()
+    assert order.status == Order.Status.EXPIRED
+    assert not Registration.objects.filter(status=Registration.Status.HELD).exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "You cancelled the payment, so nothing was charged." in html
+    assert "not completed in time" not in html
+    assert f'value="{ticket.pk}" checked' in html and 'name="quantity" value="2"' in html
+    for typed in ("Ana Pérez", "ana@example.com", "Bo Li", "bo@example.com"):
+        assert f'value="{typed}"' in html
+    # Once: a later visit starts blank.
+    assert 'value="Bo Li"' not in client.get(response["Location"]).content.decode()

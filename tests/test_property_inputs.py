@@ -329,6 +329,7 @@ SECRET_URLS = [
     "/tickets/{}/certificate.pdf",
     "/orders/{}/",
     "/waitlist/claim/{}/",
+    "/waitlist/confirm/{}/",
     "/checkout/cancelled/{}/",
     "/certificates/{}/",
     "/checkout/success/?session_id={}",

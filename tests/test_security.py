@@ -215,6 +215,7 @@ def test_guessed_ids_and_sequential_numbers_open_nothing(client, django_user_mod
         "/orders/{}/": ana.order.token,
         "/checkout/cancelled/{}/": ana.order.token,
         "/waitlist/claim/{}/": entry.token,
+        "/waitlist/confirm/{}/": entry.token,
         "/certificates/{}/": code,
     }
     for pattern, secret in by_secret.items():

@@ -86,6 +86,7 @@ ACCESS = {
     "registrations:checkout_cancelled": SECRET,
     "registrations:checkout_success": SECRET,  # the Checkout Session id Stripe hands back
     "registrations:waitlist_claim": SECRET,
+    "registrations:waitlist_confirm": SECRET,
     "registrations:stripe_webhook": STRIPE,
     # The organizer's: the event's team and superusers (check-in also needs the permission).
     "registrations:checkin": STAFF,
@@ -296,6 +297,7 @@ def secret_requests(w):
         "registrations:order": ("/orders/{}/", order.token, 200),
         "registrations:checkout_cancelled": ("/checkout/cancelled/{}/", order.token, 302),
         "registrations:waitlist_claim": ("/waitlist/claim/{}/", waiting.token, 200),
+        "registrations:waitlist_confirm": ("/waitlist/confirm/{}/", waiting.token, 200),
         "registrations:checkout_success": ("/checkout/success/?session_id={}", order.stripe_checkout_session_id, 200),
         "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),  # too late: to the ticket
     }

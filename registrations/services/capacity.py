@@ -10,6 +10,12 @@ The locking rule, written once and obeyed by every operation that changes how ma
 Two buyers can then never both see the last seat as free: the second waits for the first's commit
 and recounts. Seats are counted from the registrations themselves (held + confirmed) plus seats
 offered to the waitlist, never from a cached counter that could drift.
+
+The one stored summary is `EventPage.sold_out`, for listings (a badge on each card without a
+query per card). It never decides anything: operations that take seats call `refresh_sold_out`
+under the same lock before they commit, and operations that free seats end in
+waitlist.offer_free_seats, which calls it too; a publish (capacity edited) recomputes it. The
+flag's write bumps the content version only when it flips, so cached listings change at once.
 """
 
 from collections import Counter
@@ -17,6 +23,7 @@ from collections import Counter
 from django.db import connection, transaction
 from django.utils import timezone
 
+from events.caching import content_changed
 from events.models import EventPage
 
 from ..models import Registration, WaitlistEntry
@@ -86,11 +93,16 @@ def seats_used_by_ticket_type(event_id):
         return cursor.fetchall()
 
 
-def availability(event):
-    """Seats left per ticket type, for showing (not for deciding: that happens under the lock)."""
+def availability(event, exclude_offer=None):
+    """Seats left per ticket type, for showing (not for deciding: that happens under the lock).
+
+    `exclude_offer`: a live waitlist offer whose seat counts as free (to the person it is held for).
+    """
     used = Counter()
     for ticket_type, n in seats_used_by_ticket_type(event.pk):
         used[ticket_type] += n
+    if exclude_offer is not None and exclude_offer.is_live_offer():
+        used[exclude_offer.ticket_type_id] -= 1
     event_left = None if event.capacity is None else max(0, event.capacity - sum(used.values()))
     result = {}
     for ticket_type in event.ticket_types.all():
@@ -104,3 +116,21 @@ def availability(event):
         ]
         result[ticket_type.pk] = min(limits) if limits else None
     return result
+
+
+def refresh_sold_out(event):
+    """Store whether every ticket of `event` is gone (see the module docstring). Call only with
+    the event locked, `event` as lock_event returned it."""
+    seats = availability(event)
+    sold_out = bool(seats) and all(left == 0 for left in seats.values())
+    if sold_out != event.sold_out:
+        EventPage.objects.filter(pk=event.pk).update(sold_out=sold_out)
+        event.sold_out = sold_out
+        transaction.on_commit(content_changed)
+    return sold_out
+
+
+def refresh_sold_out_after_publish(sender, instance, **kwargs):
+    """wagtail's page_published: the editor may have changed capacities or ticket types."""
+    with transaction.atomic():
+        refresh_sold_out(lock_event(instance.pk))

@@ -1,21 +1,34 @@
 """Placing an order: seats taken under the event lock, then (for paid tickets) a Stripe Checkout
-Session whose expiry is the hold's deadline."""
+Session whose expiry is the hold's deadline.
+
+Unpaid holds take seats from everyone else for REGISTRATIONS_HOLD_MINUTES, so they are bounded,
+written once here (`check_hold_limits`, under the event lock): for one event, at most
+REGISTRATIONS_MAX_HELD_SEATS_PER_BUYER unpaid seats per buyer address and at most
+REGISTRATIONS_MAX_HELD_SEATS_PER_CLIENT per client address (as events/ratelimits.py finds it) at
+once. N posts from one client thus hold at most that many seats for the hold's minutes; more need
+more client addresses, each also slowed by the rate limit on posts.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .. import conf, stripe_gateway
 from ..emails import send_email
 from ..models import Order, Registration, WaitlistEntry, unused_door_codes
-from .capacity import ensure_seats, lock_event
+from .capacity import ensure_seats, lock_event, refresh_sold_out
 
 
 class RegistrationClosed(Exception):
     """Why this ticket cannot be bought now (a sentence for the buyer)."""
+
+
+class TooManyHeld(Exception):
+    """The buyer or client already holds as many unpaid seats as allowed (a sentence for the buyer)."""
 
 
 class PaymentUnavailable(Exception):
@@ -43,10 +56,37 @@ def check_on_sale(event, ticket_type, now):
         raise RegistrationClosed(_("“%(ticket)s” tickets are not on sale now.") % {"ticket": ticket_type.name})
 
 
-def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None):
+def client_key(client):
+    """What an order keeps of the client's address: enough to count its holds, not the address."""
+    return salted_hmac("registrations.client", client).hexdigest()[:32] if client else ""
+
+
+def check_hold_limits(event, buyer_email, client, count):
+    """Raise TooManyHeld if holding `count` more unpaid seats passes a limit. Call with the event locked."""
+    held = Registration.objects.filter(event=event, status=Registration.Status.HELD)
+    limits = [(held.filter(order__buyer_email__iexact=buyer_email), "REGISTRATIONS_MAX_HELD_SEATS_PER_BUYER")]
+    if client:
+        limits.append((held.filter(order__client_key=client_key(client)), "REGISTRATIONS_MAX_HELD_SEATS_PER_CLIENT"))
+    for seats, setting in limits:
+        limit = conf.get(setting)
+        already = seats.count()
+        if already + count > limit:
+            raise TooManyHeld(
+                _(
+                    "At most %(limit)s seats of this event can wait for payment at once, and %(held)s already do. "
+                    "Finish or leave the payment you started, or try again in %(minutes)s minutes."
+                )
+                % {"limit": limit, "held": already, "minutes": conf.get("REGISTRATIONS_HOLD_MINUTES")}
+            )
+
+
+def place_order(
+    event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None, client=""
+):
     """Take the seats and create the order: confirmed at once when free, held while paying otherwise.
 
-    Raises RegistrationClosed, or capacity.SoldOut when the seats are gone.
+    `client`: the client's address, for the limit on unpaid holds. Raises RegistrationClosed,
+    TooManyHeld, or capacity.SoldOut when the seats are gone.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -70,10 +110,13 @@ def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, la
             ensure_seats(event, ticket_type, len(attendees))
         total = ticket_type.price * len(attendees)
         free = total == 0
+        if not free:
+            check_hold_limits(event, buyer_email, client, len(attendees))
         hold_deadline = None if free else now + dt.timedelta(minutes=conf.get("REGISTRATIONS_HOLD_MINUTES"))
         order = Order.objects.create(
             event=event, buyer_name=buyer_name, buyer_email=buyer_email, total=total, currency=event.currency, language=language,
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
+            client_key=client_key(client),
         )  # fmt: skip
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
         door_codes = unused_door_codes(event, len(attendees))
@@ -94,6 +137,7 @@ def place_order(event, ticket_type_id, attendees, *, buyer_name, buyer_email, la
             for a, door_code in zip(attendees, door_codes, strict=True)
         )
         order.log("placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total))
+        refresh_sold_out(event)
         if free:
             order.log("confirmed", free=True)
             for registration in registrations:

@@ -17,7 +17,7 @@ from .. import stripe_gateway
 from ..emails import send_email
 from ..models import Order, Registration
 from . import refunds, waitlist
-from .capacity import SoldOut, ensure_seats, lock_event
+from .capacity import SoldOut, ensure_seats, lock_event, refresh_sold_out
 
 log = logging.getLogger(__name__)
 PAID_STATUSES = ("paid", "no_payment_required")
@@ -54,6 +54,7 @@ def fulfil_session(session):
             confirm(order, held=True)
         elif order.status == Order.Status.EXPIRED and event_on and seats_still_free(order):
             confirm(order, held=False)
+            refresh_sold_out(lock_event(order.event_id))
         else:
             # The seats are gone, or the order or the event was cancelled: never keep the money.
             if order.stripe_payment_intent_id and order.unrefunded_amount() <= 0:

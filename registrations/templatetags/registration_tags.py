@@ -2,6 +2,7 @@ from django import template
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from .. import conf
 from ..services.capacity import availability
 
 register = template.Library()
@@ -30,4 +31,5 @@ def registration_box(context, event):
         "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
         "open": open_now and any(ticket.on_sale() for ticket in tickets),
         "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
+        "few_seats_left": conf.get("REGISTRATIONS_FEW_SEATS_LEFT"),
     }

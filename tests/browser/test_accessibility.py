@@ -178,6 +178,7 @@ def test_register_form_and_its_error_state(page, demo):
     )
     expect(page.get_by_label(re.compile("^Profession"))).to_have_accessible_description(re.compile("For example"))
 
+    page.get_by_label(re.compile("^Clinician")).check()  # a ticket for CE credit: profession and licence required
     page.get_by_label(re.compile("^Email")).fill("not an email")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")

@@ -599,7 +599,9 @@ class Command(BaseCommand):
                 capacity=40,
             )
             page.sessions = sessions_for(zone, today + dt.timedelta(days=days), spans)
-            page.ticket_types = [TicketType(name=name, price=Decimal(price)) for name, price in tickets]
+            page.ticket_types = [
+                TicketType(name=name, price=Decimal(price), for_ce_credit=name != "Student") for name, price in tickets
+            ]
             page.topics = [topics[name] for name in topic_names]
             index.add_child(instance=page)
             page.save_revision().publish()
@@ -657,7 +659,12 @@ class Command(BaseCommand):
         ]
         page.ticket_types = [
             TicketType(name="Clinician", price=Decimal("149.00")),
-            TicketType(name="Student", price=Decimal("79.00"), description="For students in a clinical programme"),
+            TicketType(
+                name="Student",
+                price=Decimal("79.00"),
+                description="For students in a clinical programme",
+                for_ce_credit=False,  # not licensed yet: no profession or licence asked
+            ),
         ]
         page.topics = [topics["Therapeutic alliance"], topics["Clinician wellbeing"]]
         index.add_child(instance=page)
