@@ -5,9 +5,7 @@ Teams get Wagtail's add and change permissions on the events listing (see applic
 would reach every event under it; the hooks below narrow that to the events of the user's own
 organizers (`applications.may_edit_event`). Superusers and moderators are not narrowed."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -17,7 +15,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.models import Page, Revision
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -162,20 +160,10 @@ def refuse_other_organizers_events(request, page):
         raise PermissionDenied
 
 
-def posted_organizer_id(request):
-    """The organizer the form asks for; anything that is not an id is left to the form to refuse."""
-    value = request.POST.get("organizer", "")
-    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
-
-
 @hooks.register("before_edit_page")
 def only_own_events_are_edited(request, page):
+    """The organizer a team member may choose is limited by the form itself (`EventPageForm`)."""
     refuse_other_organizers_events(request, page)
-    if request.method == "POST" and isinstance(page, EventPage) and narrowed(request.user):
-        organizer_id = posted_organizer_id(request)
-        if organizer_id is not None and not applications.organizers_for(request.user).filter(pk=organizer_id).exists():
-            messages.error(request, _("You publish events for your own organizer only; the change was not saved."))
-            return redirect("wagtailadmin_pages:edit", page.pk)
 
 
 @hooks.register("before_delete_page")
@@ -210,39 +198,12 @@ def list_only_own_events(parent_page, pages, request):
 
 
 @hooks.register("before_create_page")
-def events_are_created_for_own_organizer(request, parent_page, page_class):
-    """A team member creates events for their own organizer. With one organizer, a different
-    choice is corrected after saving (`correct_organizer`); with several, it is refused here,
-    before anything is saved."""
-    if not issubclass(page_class, EventPage) or not narrowed(request.user):
-        return None
-    own = applications.organizers_for(request.user)
-    if not own.exists():
+def events_are_created_by_organizer_teams(request, parent_page, page_class):
+    """Only a member of an organizer's team creates events, for one of their own organizers (the
+    form offers and accepts no other: `EventPageForm`)."""
+    if (
+        issubclass(page_class, EventPage)
+        and narrowed(request.user)
+        and not applications.organizers_for(request.user).exists()
+    ):
         raise PermissionDenied
-    if request.method == "POST" and own.count() > 1 and not own.filter(pk=posted_organizer_id(request)).exists():
-        messages.error(
-            request,
-            _("Choose one of your organizers: %(organizers)s. The event was not saved.")
-            % {"organizers": ", ".join(o.name for o in own)},
-        )
-        return redirect(request.get_full_path())
-    return None
-
-
-@hooks.register("after_create_page")
-def correct_organizer(request, page):
-    if not isinstance(page, EventPage) or not narrowed(request.user):
-        return
-    own = list(applications.organizers_for(request.user)[:2])
-    if len(own) != 1 or page.organizer_id == own[0].pk:
-        return
-    organizer = own[0]
-    page.organizer = organizer
-    EventPage.objects.filter(pk=page.pk).update(organizer=organizer)
-    # The revision is what a moderator approves and publishes: it must say the same.
-    for revision in Revision.objects.for_instance(page):
-        revision.content["organizer"] = organizer.pk
-        revision.save(update_fields=["content"])
-    messages.warning(
-        request, _("The event's organizer is set to %(organizer)s, the organizer you publish for.") % {"organizer": organizer.name}
-    )  # fmt: skip
