@@ -6,6 +6,7 @@ would reach every event under it; the hooks below narrow that to the events of t
 organizers (`applications.may_edit_event`). Superusers and moderators are not narrowed."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -14,14 +15,25 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
+from wagtail.admin.views.pages.bulk_actions import (
+    DeleteBulkAction,
+    MoveBulkAction,
+    PublishBulkAction,
+    UnpublishBulkAction,
+)
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.models import Page
+from wagtail.models import AbstractPage, Page
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import applications
 from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
+from .page_permissions import TeamPagePolicy, choosable_pages, explorable_pages
+
+# Before anything asks for the page policy (Wagtail refuses a policy registered later).
+register_permission_policy(AbstractPage, TeamPagePolicy())
 
 APPLICATIONS = "wagtailsnippets_events_organizerapplication"
 
@@ -188,13 +200,31 @@ def only_own_events_in_bulk(request, action_type, objects, action_class_instance
             refuse_other_organizers_events(request, obj)
 
 
-@hooks.register("construct_explorer_page_queryset")
-def list_only_own_events(parent_page, pages, request):
-    if not narrowed(request.user):
-        return pages
-    own = EventPage.objects.filter(organizer__in=applications.organizers_for(request.user)).values("pk")
-    others = EventPage.objects.exclude(pk__in=own).values("pk")
-    return pages.exclude(pk__in=others)
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """The chooser lists the children of the page browsed into, or search results; a page the
+    user may not see is neither listed nor browsed into (its title heads the listing)."""
+    parent_id = request.resolver_match and request.resolver_match.kwargs.get("parent_page_id")
+    if parent_id is not None and not choosable_pages(request.user, Page.objects.filter(pk=parent_id)).exists():
+        raise Http404
+    return choosable_pages(request.user, pages)
+
+
+class OnlyExplorablePages:
+    """A page bulk action lists the pages it acts on and those the user may not act on, by title;
+    pages the user may not see are in neither list."""
+
+    def get_actionable_objects(self):
+        objects, extra = super().get_actionable_objects()
+        pks = [page.pk for page in [*objects, *extra["items_with_no_access"]]]
+        visible = set(explorable_pages(self.request.user, Page.objects.filter(pk__in=pks)).values_list("pk", flat=True))
+        extra["items_with_no_access"] = [page for page in extra["items_with_no_access"] if page.pk in visible]
+        return [page for page in objects if page.pk in visible], extra
+
+
+for page_action in (DeleteBulkAction, MoveBulkAction, PublishBulkAction, UnpublishBulkAction):
+    # Registered after Wagtail's own (order 0) under the same name, so these replace them.
+    hooks.register("register_bulk_action", type(page_action.__name__, (OnlyExplorablePages, page_action), {}), order=1)
 
 
 @hooks.register("before_create_page")
