@@ -6,13 +6,12 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.views import healthz
-from events.page_permissions import chosen_pages
 from events.views import api_events
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
-    # Names only the pages the user may see (Wagtail's own names any page by id).
-    path("admin/choose-page/chosen-multiple/", chosen_pages),
+    # Admin screens that name pages, answered so that a team sees only its own drafts.
+    path("admin/", include("events.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/events/", api_events, name="api_events"),

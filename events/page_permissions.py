@@ -7,13 +7,12 @@ registered page permission policy for the pages a user may explore or act on. `T
 answers without other organizers' events, so each of those screens lists, finds and names only
 the team's own; `EventPermissionTester` (models.py) refuses the same events one by one. The page
 chooser and bulk actions look pages up by id, outside the policy: `choosable_pages` and
-`explorable_pages` narrow them (wagtail_hooks.py, and `chosen_pages`, which the site's URLs route
-to). Superusers and moderators are not narrowed."""
+`explorable_pages` narrow them (wagtail_hooks.py); two screens that name pages by themselves are
+replaced (admin_urls.py). Superusers and moderators are not narrowed."""
 
 from django.db.models import Q
-from django.views.decorators.cache import never_cache
-from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.chooser import ChosenMultipleView
+from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
@@ -59,17 +58,31 @@ def choosable_pages(user, pages):
     return pages.filter(pk__in=choosable.values("pk"))
 
 
+# Two admin screens that name pages outside the policy and the chooser hook. The events app's
+# admin_urls.py routes their addresses here, ahead of Wagtail's admin URLs.
+
+
 class ChosenPagesView(ChosenMultipleView):
-    """Wagtail's answer to a multiple choice in the page chooser names each chosen page by id,
-    outside the chooser's queryset hook: only choosable pages are named. The site routes
-    `admin/choose-page/chosen-multiple/` here, ahead of Wagtail's admin URLs."""
+    """The page chooser's answer to a multiple choice names each chosen page by id: only pages the
+    user may choose are named."""
 
     def get(self, request):
-        ids = [value for value in request.GET.getlist("id") if value.isdigit() and len(value) <= 18]
+        ids = [value for value in request.GET.getlist("id") if value.isascii() and value.isdigit() and len(value) <= 18]
         request.GET = request.GET.copy()
         choosable = choosable_pages(request.user, Page.objects.filter(pk__in=ids))
         request.GET.setlist("id", [str(pk) for pk in choosable.values_list("pk", flat=True)])
         return super().get(request)
 
 
-chosen_pages = never_cache(require_admin_access(ChosenPagesView.as_view()))
+class PageTypesUsageView(PageTypesUsageReportView):
+    """Wagtail's page types report names the last edited page of each type, anywhere in the site:
+    only a page the user may explore is named."""
+
+    def decorate_paginated_queryset(self, page_types):
+        page_types = super().decorate_paginated_queryset(page_types)
+        named = Page.objects.filter(pk__in=[item.last_edited_page.pk for item in page_types if item.last_edited_page])
+        visible = set(explorable_pages(self.request.user, named).values_list("pk", flat=True))
+        for item in page_types:
+            if item.last_edited_page and item.last_edited_page.pk not in visible:
+                item.last_edited_page = None
+        return page_types

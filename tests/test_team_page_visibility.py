@@ -72,6 +72,9 @@ def places(teams):
         "image usage": f"/admin/images/usage/{teams['image'].pk}/",
         "site history": "/admin/reports/site-history/",
         "site history results": "/admin/reports/site-history/results/",
+        "admin home": "/admin/",
+        "page types usage": "/admin/reports/page-types-usage/",
+        "workflow tasks report": "/admin/reports/workflow_tasks/",
         "locked pages": "/admin/reports/locked/",
         "aging pages": "/admin/reports/aging-pages/",
         "workflow report": "/admin/reports/workflow/",
@@ -103,6 +106,9 @@ PLACES = [
     "image usage",
     "site history",
     "site history results",
+    "admin home",
+    "page types usage",
+    "workflow tasks report",
     "locked pages",
     "aging pages",
     "workflow report",
@@ -145,5 +151,6 @@ def test_superusers_and_moderators_see_every_draft(teams, django_user_model, rol
     assert "Rival secret draft" in shown(client, urls["api secret"])
     assert "Rival retitled draft" in shown(client, urls["site history results"])
     assert "Rival secret draft" in shown(client, urls["chooser chosen"])
+    assert "Rival retitled draft" in shown(client, urls["page types usage"])
     if role == "superuser":
         assert "Rival secret draft" in shown(client, urls["image usage"])

@@ -207,6 +207,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"  # the address the rate limits count, too
 AXES_LOCKOUT_CALLABLE = "config.security.sign_in_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged by axes: only the failures it counts
+AXES_VERBOSE = False  # no start-up banner in every management command
 
 # How long a listing or API page, a calendar feed, and an event page's content (never its registration
 # box) with the pages its address leads to may be served from the cache; edits make them stale at
