@@ -41,6 +41,12 @@ class TeamPagePolicy(PagePermissionPolicy):
     def explorable_instances(self, user):
         return without_other_organizers_events(user, super().explorable_instances(user))
 
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return (
+            super().user_has_any_permission_for_instance(user, actions, instance)
+            and not other_organizers_events(user).filter(pk=instance.pk).exists()
+        )
+
 
 def explorable_pages(user, pages):
     """`pages` narrowed to those the user may explore in the admin."""

@@ -200,6 +200,15 @@ def only_own_events_in_bulk(request, action_type, objects, action_class_instance
             refuse_other_organizers_events(request, obj)
 
 
+@hooks.register("construct_explorer_page_queryset")
+def explore_only_visible_pages(parent_page, pages, request):
+    """The explorer lists what the page policy lets the user explore; a page it does not (whose
+    title heads the listing of its children) is not found."""
+    if not explorable_pages(request.user, Page.objects.filter(pk=parent_page.pk)).exists():
+        raise Http404
+    return pages
+
+
 @hooks.register("construct_page_chooser_queryset")
 def choose_only_visible_pages(pages, request):
     """The chooser lists the children of the page browsed into, or search results; a page the

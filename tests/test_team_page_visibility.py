@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Group
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
-from wagtail.models import Collection
+from wagtail.models import Collection, Page
+from wagtail.permissions import policy_registry
 
 from tests.factories import event_index, make_event
 from tests.test_organizer_permissions import approved_organizer, client_for
@@ -63,6 +64,8 @@ def places(teams):
         "api secret": f"/admin/api/main/pages/{secret.pk}/",
         "api retitled": f"/admin/api/main/pages/{retitled.pk}/",
         "explorer": f"/admin/pages/{index.pk}/",
+        "explorer inside the draft": f"/admin/pages/{secret.pk}/",
+        "explorer search": f"/admin/pages/{index.pk}/?q=Rival",
         "page search": "/admin/pages/search/?q=Rival",
         "page search results": "/admin/pages/search/results/?q=Rival",
         "chooser browse": f"/admin/choose-page/{index.pk}/",
@@ -97,6 +100,8 @@ PLACES = [
     "api secret",
     "api retitled",
     "explorer",
+    "explorer inside the draft",
+    "explorer search",
     "page search",
     "page search results",
     "chooser browse",
@@ -154,3 +159,15 @@ def test_superusers_and_moderators_see_every_draft(teams, django_user_model, rol
     assert "Rival retitled draft" in shown(client, urls["page types usage"])
     if role == "superuser":
         assert "Rival secret draft" in shown(client, urls["image usage"])
+
+
+def test_the_page_policy_gives_a_team_no_permission_on_another_teams_event(teams):
+    """What Wagtail asks the page policy, page by page, agrees with the listings above."""
+    policy = policy_registry.get_by_type(Page)
+    member, secret, ours = teams["member"], teams["secret"], teams["ours"]
+    assert policy.user_has_permission_for_instance(member, "change", ours)
+    assert not policy.user_has_permission_for_instance(member, "change", secret)
+    assert not policy.user_has_permission_for_instance(member, "change", Page.objects.get(pk=secret.pk))
+    assert policy.user_has_permission_for_instance(teams["rival"], "change", secret)
+    editable = policy.instances_user_has_permission_for(member, "change")
+    assert editable.filter(pk=ours.pk).exists() and not editable.filter(pk=secret.pk).exists()
