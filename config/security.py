@@ -6,6 +6,8 @@
 - `client_ip`: the address rate limits count against (django-ratelimit's `RATELIMIT_IP_META_KEY`).
 - `ratelimited`: the answer to a burst (django-ratelimit's `RATELIMIT_VIEW`): 429 with a friendly
   page, or JSON for the check-in page's script, instead of the library's default 403.
+- `sign_in_locked_out`: the answer to a sign-in while django-axes has paused the username or
+  address (its `AXES_LOCKOUT_CALLABLE`): the sign-in page again, saying why, with 429.
 - `DropMessages`: keeps library log records that carry attendee data (the stripe library's
   request bodies, Django's template debugging) out of the logs, whatever the log level.
 - `RedactSecretLinks`: takes the keys out of the addresses Django logs ("Not Found:
@@ -26,8 +28,10 @@ from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
+from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from config.middleware import wants_json
@@ -93,6 +97,27 @@ def ratelimited(request, exception):
     else:
         response = render(request, "429.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after)
+    return response
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """Too many failed sign-ins for this username or from this address: the sign-in form again
+    (Wagtail's, as the view rendered it) with the reason in place of "wrong password", as a 429.
+    The password was not checked, so the message says nothing about whether it was right."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many failed sign-in attempts: signing in to this account, or from this address, is "
+        "paused for %(minutes)s minutes. Try again later, or reset your password."
+    ) % {"minutes": minutes}
+    context = getattr(original_response, "context_data", None) or {}
+    form = context.get("form")
+    if form is not None and getattr(original_response, "template_name", None):
+        form._errors = ErrorDict()
+        form.add_error(None, message)
+        response = TemplateResponse(request, original_response.template_name, context, status=429).render()
+    else:
+        response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
 

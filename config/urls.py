@@ -11,6 +11,8 @@ from events.views import api_events
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    # Admin screens that name pages, answered so that a team sees only its own drafts.
+    path("admin/", include("events.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/events/", api_events, name="api_events"),

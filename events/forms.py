@@ -4,6 +4,7 @@ import datetime as dt
 import zoneinfo
 
 from babel.numbers import get_currency_precision
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,11 +58,30 @@ class EventPageForm(WagtailAdminPageForm):
         for field in self.fields.values():
             if isinstance(field.widget, BaseChooser):
                 tolerate_malformed_ids(field.widget)
+        self._offer_only_the_users_organizers()
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or "UTC")
         for form, name in self._local_time_fields():
             value = getattr(form.instance, name)
             if value is not None:
                 form.initial[name] = wall_time(value, zone)
+
+    def _offer_only_the_users_organizers(self):
+        """A team member publishes for their own organizers only. The field itself accepts nothing
+        else, so the rule holds for whatever is posted (" 6", "６", "6.0" are all read as 6): the
+        value checked is the value saved, on create, edit, autosave and preview alike."""
+        from .applications import edits_every_event, organizers_for
+
+        field = self.fields.get("organizer")
+        if field is None or self.for_user is None or edits_every_event(self.for_user):
+            return
+        own = organizers_for(self.for_user).order_by("name")
+        field.widget = forms.Select()  # the snippet chooser would offer every organizer
+        field.queryset = own
+        field.error_messages["invalid_choice"] = _(
+            "You publish events for your own organizers only: choose one of them (%(organizers)s)."
+        ) % {"organizers": ", ".join(o.name for o in own) or "—"}
+        if not self.initial.get("organizer") and len(own) == 1:
+            self.initial["organizer"] = own[0].pk
 
     def _local_time_fields(self, only_valid=False):
         for formset_name, names in LOCAL_TIME_FIELDS.items():

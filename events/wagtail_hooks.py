@@ -7,6 +7,7 @@ organizers (`applications.may_edit_event`). Superusers and moderators are not na
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -17,8 +18,15 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import DateColumn, StatusTagColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
+from wagtail.admin.views.pages.bulk_actions import (
+    DeleteBulkAction,
+    MoveBulkAction,
+    PublishBulkAction,
+    UnpublishBulkAction,
+)
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.models import Page, Revision
+from wagtail.models import AbstractPage, Page
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -27,7 +35,11 @@ from . import applications
 from .admin_views import EventPageViewSet
 from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
+from .page_permissions import TeamPagePolicy, choosable_pages, explorable_pages
 from .protection import deletion_refusal, publish_refusal, refusal_text
+
+# Before anything asks for the page policy (Wagtail refuses a policy registered later).
+register_permission_policy(AbstractPage, TeamPagePolicy())
 
 APPLICATIONS = "wagtailsnippets_events_organizerapplication"
 
@@ -166,20 +178,10 @@ def refuse_other_organizers_events(request, page):
         raise PermissionDenied
 
 
-def posted_organizer_id(request):
-    """The organizer the form asks for; anything that is not an id is left to the form to refuse."""
-    value = request.POST.get("organizer", "")
-    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
-
-
 @hooks.register("before_edit_page")
 def only_own_events_are_edited(request, page):
+    """The organizer a team member may choose is limited by the form itself (`EventPageForm`)."""
     refuse_other_organizers_events(request, page)
-    if request.method == "POST" and isinstance(page, EventPage) and narrowed(request.user):
-        organizer_id = posted_organizer_id(request)
-        if organizer_id is not None and not applications.organizers_for(request.user).filter(pk=organizer_id).exists():
-            messages.error(request, _("You publish events for your own organizer only; the change was not saved."))
-            return redirect("wagtailadmin_pages:edit", page.pk)
 
 
 @hooks.register("before_delete_page")
@@ -205,51 +207,51 @@ def only_own_events_in_bulk(request, action_type, objects, action_class_instance
 
 
 @hooks.register("construct_explorer_page_queryset")
-def list_only_own_events(parent_page, pages, request):
-    if not narrowed(request.user):
-        return pages
-    own = EventPage.objects.filter(organizer__in=applications.organizers_for(request.user)).values("pk")
-    others = EventPage.objects.exclude(pk__in=own).values("pk")
-    return pages.exclude(pk__in=others)
+def explore_only_visible_pages(parent_page, pages, request):
+    """The explorer lists what the page policy lets the user explore; a page it does not (whose
+    title heads the listing of its children) is not found."""
+    if not explorable_pages(request.user, Page.objects.filter(pk=parent_page.pk)).exists():
+        raise Http404
+    return pages
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """The chooser lists the children of the page browsed into, or search results; a page the
+    user may not see is neither listed nor browsed into (its title heads the listing)."""
+    parent_id = request.resolver_match and request.resolver_match.kwargs.get("parent_page_id")
+    if parent_id is not None and not choosable_pages(request.user, Page.objects.filter(pk=parent_id)).exists():
+        raise Http404
+    return choosable_pages(request.user, pages)
+
+
+class OnlyExplorablePages:
+    """A page bulk action lists the pages it acts on and those the user may not act on, by title;
+    pages the user may not see are in neither list."""
+
+    def get_actionable_objects(self):
+        objects, extra = super().get_actionable_objects()
+        pks = [page.pk for page in [*objects, *extra["items_with_no_access"]]]
+        visible = set(explorable_pages(self.request.user, Page.objects.filter(pk__in=pks)).values_list("pk", flat=True))
+        extra["items_with_no_access"] = [page for page in extra["items_with_no_access"] if page.pk in visible]
+        return [page for page in objects if page.pk in visible], extra
+
+
+for page_action in (DeleteBulkAction, MoveBulkAction, PublishBulkAction, UnpublishBulkAction):
+    # Registered after Wagtail's own (order 0) under the same name, so these replace them.
+    hooks.register("register_bulk_action", type(page_action.__name__, (OnlyExplorablePages, page_action), {}), order=1)
 
 
 @hooks.register("before_create_page")
-def events_are_created_for_own_organizer(request, parent_page, page_class):
-    """A team member creates events for their own organizer. With one organizer, a different
-    choice is corrected after saving (`correct_organizer`); with several, it is refused here,
-    before anything is saved."""
-    if not issubclass(page_class, EventPage) or not narrowed(request.user):
-        return None
-    own = applications.organizers_for(request.user)
-    if not own.exists():
+def events_are_created_by_organizer_teams(request, parent_page, page_class):
+    """Only a member of an organizer's team creates events, for one of their own organizers (the
+    form offers and accepts no other: `EventPageForm`)."""
+    if (
+        issubclass(page_class, EventPage)
+        and narrowed(request.user)
+        and not applications.organizers_for(request.user).exists()
+    ):
         raise PermissionDenied
-    if request.method == "POST" and own.count() > 1 and not own.filter(pk=posted_organizer_id(request)).exists():
-        messages.error(
-            request,
-            _("Choose one of your organizers: %(organizers)s. The event was not saved.")
-            % {"organizers": ", ".join(o.name for o in own)},
-        )
-        return redirect(request.get_full_path())
-    return None
-
-
-@hooks.register("after_create_page")
-def correct_organizer(request, page):
-    if not isinstance(page, EventPage) or not narrowed(request.user):
-        return
-    own = list(applications.organizers_for(request.user)[:2])
-    if len(own) != 1 or page.organizer_id == own[0].pk:
-        return
-    organizer = own[0]
-    page.organizer = organizer
-    EventPage.objects.filter(pk=page.pk).update(organizer=organizer)
-    # The revision is what a moderator approves and publishes: it must say the same.
-    for revision in Revision.objects.for_instance(page):
-        revision.content["organizer"] = organizer.pk
-        revision.save(update_fields=["content"])
-    messages.warning(
-        request, _("The event's organizer is set to %(organizer)s, the organizer you publish for.") % {"organizer": organizer.name}
-    )  # fmt: skip
 
 
 # What others depend on is never removed: deleting or publishing is refused with the reason

@@ -109,6 +109,11 @@ ACCESS = {
     "registrations_attendees:index": STAFF,
     "registrations_attendees:index_results": STAFF,
     "registrations_attendees:cancel": STAFF,
+    # Wagtail's own screens, answered by the events app so that a team sees only its own drafts
+    # (tests/test_team_page_visibility.py).
+    "events_chosen_pages": WAGTAIL_ADMIN,
+    "events_page_types_usage": WAGTAIL_ADMIN,
+    "events_page_types_usage_results": WAGTAIL_ADMIN,
     # Applicants' names and emails: whoever decides applications (not organizer teams).
     "wagtailsnippets_events_organizerapplication:list": STAFF,
     "wagtailsnippets_events_organizerapplication:list_results": STAFF,

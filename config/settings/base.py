@@ -4,6 +4,7 @@ Everything that differs between a laptop and production comes from environment v
 defaults that are safe for local use. See README.md, "Configuration".
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",  # sign-in lockouts (see "Sign-in attempts" below)
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a refused burst: RATELIMIT_VIEW (429)
     "config.middleware.DatabaseBusyMiddleware",  # a lock wait over the limit: 503 and Retry-After
+    "axes.middleware.AxesMiddleware",  # a locked-out sign-in: AXES_LOCKOUT_CALLABLE (429)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,6 +188,26 @@ RATELIMIT_VIEW = "config.security.ratelimited"
 RATELIMIT_IP_META_KEY = "config.security.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 RATELIMITS = {}  # {group: "count/period"} to change a default of events/ratelimits.py
+
+# Sign-in attempts (django-axes): after LOGIN_FAILURE_LIMIT failed sign-ins for one username, or
+# from one address, that username or address may not sign in, not even with the right password,
+# for LOGIN_COOLOFF_MINUTES; each failure during the pause starts it again, a success resets the
+# count. Attempts are counted in the database, which every web process shares. Locking a username
+# lets someone pause a known account's sign-in; without it, one account could be guessed at from
+# many addresses, and staff see attendee data and issue refunds.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"  # the address the rate limits count, too
+AXES_LOCKOUT_CALLABLE = "config.security.sign_in_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged by axes: only the failures it counts
+AXES_VERBOSE = False  # no start-up banner in every management command
 
 # How long a listing or API page, a calendar feed, and an event page's content (never its registration
 # box) with the pages its address leads to may be served from the cache; edits make them stale at
