@@ -90,6 +90,19 @@ def make_event(
     return page
 
 
+def edited(event, **changes):
+    """The live event as an editor would change it (not saved yet): fields, and `sessions` as
+    {index: (start, end)}. Save a revision and publish it to make the change."""
+    page = EventPage.objects.get(pk=event.pk)
+    sessions = list(page.sessions.all())
+    for index, (start, end) in changes.pop("sessions", {}).items():
+        sessions[index].start, sessions[index].end = start, end
+    page.sessions = sessions
+    for name, value in changes.items():
+        setattr(page, name, value)
+    return page
+
+
 def delete_all_events():
     """Remove what a module-scoped fixture committed, so other tests start clean."""
     for index in EventIndexPage.objects.all():

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import TopicFactory, VenueFactory, local, make_event
+from tests.factories import TopicFactory, VenueFactory, edited, local, make_event
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -164,16 +164,7 @@ def test_calendar_text_is_escaped(client):
 
 
 def publish(event, **changes):
-    from events.models import EventPage
-
-    page = EventPage.objects.get(pk=event.pk)
-    sessions = list(page.sessions.all())
-    for index, (start, end) in changes.pop("sessions", {}).items():
-        sessions[index].start, sessions[index].end = start, end
-    page.sessions = sessions
-    for name, value in changes.items():
-        setattr(page, name, value)
-    page.save_revision().publish()
+    edited(event, **changes).save_revision().publish()
 
 
 def vevents(client, event, url=None):

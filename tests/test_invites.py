@@ -11,7 +11,7 @@ from registrations import invites
 from registrations.emails import send_email
 from registrations.models import Registration
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import VenueFactory, local, make_event, make_registration
+from tests.factories import VenueFactory, edited, local, make_event, make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -68,13 +68,7 @@ def confirm(registration, capture):
 
 def publish_with(event, capture, **changes):
     """Change the live page as an editor would (a new revision, published), sessions included."""
-    page = EventPage.objects.get(pk=event.pk)
-    sessions = list(page.sessions.all())
-    for index, (start, end) in changes.pop("sessions", {}).items():
-        sessions[index].start, sessions[index].end = start, end
-    page.sessions = sessions
-    for name, value in changes.items():
-        setattr(page, name, value)
+    page = edited(event, **changes)
     with capture(execute=True):
         page.save_revision().publish()
     return page
