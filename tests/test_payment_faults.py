@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from events.models import EventPage
 from registrations.models import Order, Refund, Registration
 from registrations.services import cancellation, fulfilment, refunds
 from tests.factories import make_event
@@ -163,3 +164,27 @@ def test_a_repeated_notice_of_money_for_a_gone_seat_refunds_once(client, stripe_
         assert client.get(f"/checkout/success/?session_id={late_session}").status_code in (200, 302)
     assert late.refunds.count() == 1
     assert late.log_entries.filter(action="paid_without_seat").count() == 1
+
+
+@pytest.mark.parametrize("status", [EventPage.Status.CANCELLED, EventPage.Status.POSTPONED])
+def test_money_for_a_cancelled_or_postponed_event_is_refunded_not_seated(client, stripe_emulator, status, mailoutbox):
+    """The buyer is on Stripe's page when the organizer cancels or postpones the event: the payment
+    that then arrives is refunded in full and no seat is confirmed."""
+    event = make_event("Unsure workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    order = latest_order()
+    page = EventPage.objects.get(pk=event.pk)
+    if status == EventPage.Status.CANCELLED:
+        cancellation.cancel_event(page)
+    else:
+        page.status = status
+        page.save_revision().publish()
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert not order.registrations.taking_seats().exists()
+    assert list(order.refunds.values_list("amount", "status")) == [(100, Refund.Status.SUCCEEDED)]
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [10000]
+    assert not [m for m in mailoutbox if "confirm" in m.subject.lower()]

@@ -98,6 +98,18 @@ WEBHOOK_MODES = frozenset(("normal", "duplicate", "hold", "drop"))
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
+# Stripe's test cards (docs.stripe.com/testing): one that pays, and some that are declined.
+SUCCEEDING_CARD = "4242424242424242"
+DECLINING_CARDS = {
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+    "4000000000000069": "expired_card",
+}
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -105,10 +117,10 @@ class StripeError(Exception):
     """An error answered in Stripe's ``{"error": {...}}`` shape, which the client maps
     to its exception classes by HTTP status and ``type``."""
 
-    def __init__(self, message, param=None, code=None, status=400, type="invalid_request_error"):
+    def __init__(self, message, param=None, code=None, status=400, type="invalid_request_error", decline_code=None):
         super().__init__(message)
         self.status = status
-        self.error = {"type": type, "message": message, "param": param, "code": code}
+        self.error = {"type": type, "message": message, "param": param, "code": code, "decline_code": decline_code}
 
     def body(self):
         return {"error": {k: v for k, v in self.error.items() if v is not None}}
@@ -154,6 +166,13 @@ def _listify(node, parent=None):
     if parent != "metadata" and node and all(k.isdigit() for k in node):
         return [node[k] for k in sorted(node, key=int)]
     return node
+
+
+def _expand(params):
+    value = params.get("expand") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise StripeError("Invalid array: expand", "expand")
+    return value
 
 
 def _int(value, param, low=None, high=None):
@@ -318,7 +337,7 @@ class StripeEmulator:
             ("GET", r"/v1/checkout/sessions/([^/]+)", self._retrieve_session),
             ("POST", r"/v1/checkout/sessions/([^/]+)/expire", self._expire_session),
             ("GET", r"/v1/payment_intents/([^/]+)", self._get(self.payment_intents, "payment_intent")),
-            ("GET", r"/v1/charges/([^/]+)", self._get(self.charges, "charge")),
+            ("GET", r"/v1/charges/([^/]+)", self._retrieve_charge),
             ("POST", r"/v1/refunds", self._create_refund),
             ("GET", r"/v1/refunds", self._list_refunds),
             ("GET", r"/v1/refunds/([^/]+)", self._get(self.refunds, "refund")),
@@ -441,6 +460,20 @@ class StripeEmulator:
 
         return retrieve
 
+    def _retrieve_charge(self, params, charge_id, request):
+        """A charge; its refunds only when asked for (expand[]=refunds), as since API version 2022-11-15."""
+        charge = copy.deepcopy(self._get(self.charges, "charge")(params, charge_id, request))
+        if "refunds" in _expand(params):
+            data = [r for r in self.refunds.values() if r["charge"] == charge_id]
+            data.sort(key=lambda r: r["created"], reverse=True)
+            charge["refunds"] = {
+                "object": "list",
+                "data": data,
+                "has_more": False,
+                "url": f"/v1/charges/{charge_id}/refunds",
+            }
+        return charge
+
     def _list(self, url, store, params, **filters):
         limit = _int(params.get("limit", 10), "limit", 1, 100)
         data = [
@@ -505,7 +538,6 @@ class StripeEmulator:
         self.refunds[refund["id"]] = refund
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         self._emit("charge.refunded", charge, request)
         self._emit("refund.created", refund, request)
         return refund
@@ -515,8 +547,14 @@ class StripeEmulator:
 
     # -- helpers for tests (also behind the /_emulator/ control endpoints) -------------
 
-    def pay(self, session_id):
-        """Pay an open session as the hosted page's Pay button does; returns the session."""
+    def pay(self, session_id, method="card", card=SUCCEEDING_CARD):
+        """Pay an open session as the hosted page does; returns the session.
+
+        method "card": `card` is a Stripe test card number; DECLINING_CARDS are refused with a
+        402 card_error (the session stays open, nothing is charged, no webhook). method "delayed"
+        (a bank debit): the session completes with payment_status "unpaid" and its PaymentIntent
+        is processing until `settle` says whether the money arrived.
+        """
         with self.lock:
             session = self._session(session_id)
             if session["status"] != "open":
@@ -524,13 +562,26 @@ class StripeEmulator:
                     f"Checkout Session {session_id} is {session['status']}; it cannot be paid.",
                     code="checkout_session_not_open",
                 )
+            if method not in ("card", "delayed"):
+                raise StripeError(f"Unknown payment method: {method}", "method")
+            card = re.sub(r"\D", "", str(card))
+            if method == "card" and card in DECLINING_CARDS:
+                code = DECLINING_CARDS[card]
+                raise StripeError(
+                    DECLINE_MESSAGES[code],
+                    code="card_declined" if code != "incorrect_number" else code,
+                    status=402,
+                    type="card_error",
+                    decline_code=code if code != "incorrect_number" else None,
+                )
             email = session["customer_email"] or "customer@example.com"
             details = copy.deepcopy(FIXTURES["checkout.session"]["customer_details"])
             details.update(email=email, name="Test Customer")
-            intent_id = self._charge(session, email) if session["amount_total"] > 0 else None
+            delayed = method == "delayed"
+            intent_id = self._charge(session, email, delayed) if session["amount_total"] > 0 else None
             session.update(
                 status="complete",
-                payment_status="paid" if intent_id else "no_payment_required",
+                payment_status=("unpaid" if delayed else "paid") if intent_id else "no_payment_required",
                 payment_intent=intent_id,
                 customer_details=details,
                 url=None,
@@ -538,8 +589,31 @@ class StripeEmulator:
             self._emit("checkout.session.completed", session)
             return copy.deepcopy(session)
 
-    def _charge(self, session, email):
-        """Create the succeeded PaymentIntent and Charge of a paid session."""
+    def settle(self, session_id, succeeded=True):
+        """The delayed payment of a completed, unpaid session arrives (or fails); returns the session.
+
+        Sends checkout.session.async_payment_succeeded or ..._failed, as Stripe does days later.
+        """
+        with self.lock:
+            session = self._session(session_id)
+            intent = self.payment_intents.get(session["payment_intent"] or "")
+            if session["status"] != "complete" or session["payment_status"] != "unpaid" or intent is None:
+                raise StripeError(f"Checkout Session {session_id} has no delayed payment to settle.", "session")
+            charge = self.charges[intent["latest_charge"]]
+            if succeeded:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                charge.update(status="succeeded", paid=True, captured=True, amount_captured=charge["amount"])
+                session["payment_status"] = "paid"
+                self._emit("checkout.session.async_payment_succeeded", session)
+            else:
+                error = {"type": "card_error", "code": "payment_intent_payment_attempt_failed"}
+                intent.update(status="requires_payment_method", last_payment_error=error)
+                charge.update(status="failed", paid=False, failure_code="debit_not_authorized")
+                self._emit("checkout.session.async_payment_failed", session)
+            return copy.deepcopy(session)
+
+    def _charge(self, session, email, delayed=False):
+        """Create the PaymentIntent and Charge of a paid session (processing and pending if delayed)."""
         now, total, currency = int(time.time()), session["amount_total"], session["currency"]
         intent_id, charge_id, method = new_id("pi_"), new_id("ch_"), new_id("pm_")
         metadata = self._checkout[session["id"]]["intent_metadata"]
@@ -547,34 +621,34 @@ class StripeEmulator:
             "charge",
             id=charge_id,
             amount=total,
-            amount_captured=total,
+            amount_captured=0 if delayed else total,
             amount_refunded=0,
             balance_transaction=new_id("txn_"),
-            captured=True,
+            captured=not delayed,
             created=now,
             currency=currency,
             metadata=dict(metadata),
-            paid=True,
+            paid=not delayed,
             payment_intent=intent_id,
             payment_method=method,
             refunded=False,
-            refunds={"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{charge_id}/refunds"},
-            status="succeeded",
+            status="pending" if delayed else "succeeded",
         )
+        del charge["refunds"]  # expandable: only there when a request asks for it (expand[]=refunds)
         charge["billing_details"].update(email=email, name="Test Customer")
         self.charges[charge_id] = charge
         self.payment_intents[intent_id] = self._fixture(
             "payment_intent",
             id=intent_id,
             amount=total,
-            amount_received=total,
+            amount_received=0 if delayed else total,
             client_secret=f"{intent_id}_secret_{new_id('', 25)}",
             created=now,
             currency=currency,
             latest_charge=charge_id,
             metadata=dict(metadata),
             payment_method=method,
-            status="succeeded",
+            status="processing" if delayed else "succeeded",
         )
         return intent_id
 
@@ -699,7 +773,11 @@ class StripeEmulator:
             case "webhooks/drain":
                 return {"drained": self.drain(body.get("timeout", 5.0))}
             case str() if action.startswith("pay/"):
-                return self.pay(action.removeprefix("pay/"))
+                return self.pay(
+                    action.removeprefix("pay/"), body.get("method", "card"), body.get("card", SUCCEEDING_CARD)
+                )
+            case str() if action.startswith("settle/"):
+                return self.settle(action.removeprefix("settle/"), body.get("succeeded", True) is not False)
             case _:
                 raise StripeError(f"Unknown control endpoint ({method}: {path}).", status=404)
         return {"ok": True}
@@ -802,8 +880,8 @@ class StripeEmulator:
                     return fault
         return None
 
-    def checkout_page(self, session_id):
-        """(status, html) of the hosted checkout page."""
+    def checkout_page(self, session_id, error=None):
+        """(status, html) of the hosted checkout page (with a card's decline message, if any)."""
         with self.lock:
             if session_id not in self.sessions:
                 return 404, _page("Not found", "<p>There is no such checkout session.</p>")
@@ -824,14 +902,19 @@ class StripeEmulator:
         total = format_amount(session["amount_total"], currency)
         cancel = session["cancel_url"]
         cancel_link = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
-        body = f"""
+        alert = f'<p role="alert" class="notice">{html.escape(error)} No payment was made.</p>' if error else ""
+        body = f"""{alert}
 <table><caption>Your order</caption>
 <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th>
 <th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
 <tbody>{rows}</tbody>
 <tfoot><tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
 <form method="post" action="/pay/{html.escape(session_id)}">
-<button type="submit">Pay {total}</button></form>
+<p><label for="card">Card number</label><br>
+<input id="card" name="card" inputmode="numeric" autocomplete="cc-number" value="{SUCCEEDING_CARD}">
+<br><small>Test cards: {SUCCEEDING_CARD} pays; 4000000000000002 is declined.</small></p>
+<button type="submit" name="method" value="card">Pay {total}</button>
+<button type="submit" name="method" value="delayed">Pay by bank debit (settles later)</button></form>
 {cancel_link}"""
         return 200, _page("Checkout", body)
 
@@ -887,7 +970,7 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/v1/"):
                 self._api(method, url, body)
             elif url.path.startswith("/pay/"):
-                self._hosted_page(method, url.path.removeprefix("/pay/"))
+                self._hosted_page(method, url.path.removeprefix("/pay/"), dict(parse_qsl(body.decode())))
             elif url.path.startswith("/_emulator/"):
                 try:
                     data = json.loads(body or b"{}")
@@ -934,14 +1017,18 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Idempotent-Replayed"] = "true"
         self._send(status, payload, headers)
 
-    def _hosted_page(self, method, session_id):
+    def _hosted_page(self, method, session_id, form):
         emulator = self.server.emulator
         if method == "GET":
             self._send_html(*emulator.checkout_page(session_id))
             return
         try:
-            session = emulator.pay(session_id)
+            session = emulator.pay(session_id, form.get("method", "card"), form.get("card", SUCCEEDING_CARD))
         except StripeError as exc:
+            if exc.error["type"] == "card_error":  # declined: the page stays open for another card
+                status, page = emulator.checkout_page(session_id, error=exc.error["message"])
+                self._send_html(402, page)
+                return
             text = f"<p>{html.escape(exc.error['message'])} No payment was made.</p>"
             self._send_html(404 if exc.status == 404 else 409, _page("Payment not possible", text))
             return
