@@ -26,7 +26,10 @@ def emulator_server():
 
 @pytest.fixture
 def stripe_emulator(emulator_server, live_server, settings):
-    """The Stripe emulator, with webhooks going to this test's live server and the app pointed at it."""
+    """The Stripe emulator, with webhooks going to this test's live server and the app pointed at it.
+
+    The stripe client keeps production's retries and timeout (registrations.conf): the suite then
+    proves that retried calls are safe (idempotency keys), as they must be in production."""
     emulator_server.reset()
     emulator_server.set_webhook_mode("normal")
     emulator_server.webhook_url = live_server.url + "/stripe/webhook/"
@@ -34,7 +37,5 @@ def stripe_emulator(emulator_server, live_server, settings):
     settings.STRIPE_API_BASE = emulator_server.base_url
     settings.STRIPE_SECRET_KEY = "sk_test_emulator"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_MAX_RETRIES = 0
-    settings.STRIPE_TIMEOUT = 2
     yield emulator_server
     emulator_server.drain(timeout=5)

@@ -9,6 +9,7 @@ import requests
 import stripe
 from django.utils import timezone
 
+from registrations import conf
 from registrations.models import Order, Registration, StripeEvent
 from registrations.services import fulfilment
 from tests.factories import make_event
@@ -143,7 +144,9 @@ def test_webhook_answers_503_while_stripe_is_unreachable_and_the_retry_fulfils(
     client, stripe_emulator, event, mailoutbox
 ):
     session_id = checkout_session_id(register(client, event))
-    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET")
+    # Down for every try the stripe library makes (production's retries), then back.
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET", count=tries)
     stripe_emulator.pay(session_id)
     assert stripe_emulator.drain(timeout=10)
     attempts = [d["status_code"] for d in stripe_emulator.deliveries() if d["type"] == "checkout.session.completed"]
