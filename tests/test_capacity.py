@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registrations.models import Registration, WaitlistEntry
-from registrations.services.capacity import availability, seats_left
+from registrations.services.capacity import SoldOut, availability, seats_left
 from tests.concurrency import at_once
 from tests.factories import make_event, make_registration
 from tests.registration_helpers import attendee_data
@@ -96,3 +96,8 @@ def test_availability_counts_seats_taken_and_live_offers_per_ticket_type():
     # early: 2 seats + 1 live offer of its 4; the event: 3 seats + 3 live offers of its 10
     assert availability(event) == {early.pk: 1, regular.pk: 4}
     assert availability(event) == {ticket.pk: seats_left(event, ticket) for ticket in (early, regular)}
+
+
+def test_sold_out_says_how_many_seats_are_left():
+    error = SoldOut(2)
+    assert (error.seats_left, str(error)) == (2, "2 seats left")
