@@ -101,3 +101,49 @@ def test_availability_counts_seats_taken_and_live_offers_per_ticket_type():
 def test_sold_out_says_how_many_seats_are_left():
     error = SoldOut(2)
     assert (error.seats_left, str(error)) == (2, "2 seats left")
+
+
+def offer(event, ticket, expires_in=dt.timedelta(hours=1)):
+    return WaitlistEntry.objects.create(
+        event=event,
+        ticket_type=ticket,
+        name="W",
+        email="w@example.com",
+        status=WaitlistEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() + expires_in,
+    )
+
+
+@pytest.mark.django_db
+def test_seats_left_counts_only_this_events_seats_and_live_offers():
+    event = make_event("Here", tickets=[("Free", "0")], capacity=3)
+    elsewhere = make_event("Elsewhere", tickets=[("Free", "0")], capacity=3)
+    ticket, other_ticket = event.ticket_types.get(), elsewhere.ticket_types.get()
+    make_registration(elsewhere, status="confirmed")
+    offer(elsewhere, other_ticket)
+    offer(event, ticket, expires_in=-dt.timedelta(minutes=1))  # lapsed: holds nothing
+    assert seats_left(event, ticket) == 3
+    live = offer(event, ticket)
+    make_registration(event, status="held")
+    assert seats_left(event, ticket) == 1
+    assert seats_left(event, ticket, exclude_offer=live) == 2  # the offer being claimed is not counted against itself
+    assert seats_left(elsewhere, other_ticket) == 1
+
+
+@pytest.mark.django_db
+def test_seats_left_takes_the_tighter_of_the_event_and_ticket_type_limits():
+    event = make_event("Limits", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=5)
+    early, regular = event.ticket_types.get(name="Early bird"), event.ticket_types.get(name="Regular")
+    early.capacity = 2
+    early.save()
+    assert (seats_left(event, early), seats_left(event, regular)) == (2, 5)
+    for _ in range(4):
+        Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=regular)
+    assert (seats_left(event, early), seats_left(event, regular)) == (1, 1)
+    event.capacity = None
+    event.save()
+    assert (seats_left(event, early), seats_left(event, regular)) == (2, None)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    assert seats_left(event, early) == 0  # oversold by hand: never negative
