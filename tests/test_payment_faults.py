@@ -250,3 +250,28 @@ def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emul
         assert order.log_entries.filter(action="refund_failed").exists()
         assert [m for m in mailoutbox if "refund" in m.subject.lower()] == []
         assert order.unrefunded_amount() == 50  # the money was not returned: it can be refunded again
+
+
+def test_a_late_payment_failed_notice_for_a_paid_order_changes_nothing(client, stripe_emulator, event, mailoutbox):
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    mailoutbox.clear()
+    session = stripe_emulator.sessions[order.stripe_checkout_session_id]
+    assert stripe_emulator.send_raw("checkout.session.async_payment_failed", session)["status_code"] == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.registrations.confirmed().count() == 1
+    assert mailoutbox == []
+
+
+def test_a_paid_session_that_is_not_the_orders_own_pays_nothing(client, stripe_emulator, event, mailoutbox):
+    """Only the Checkout Session the order started can pay it, whatever another session's
+    metadata claims."""
+    session_id = checkout_session_id(register(client, event))
+    order = latest_order()
+    Order.objects.filter(pk=order.pk).update(stripe_checkout_session_id="cs_test_the_orders_own")
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 404
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.registrations.confirmed().exists()
+    assert mailoutbox == []
