@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registrations.models import Registration, WaitlistEntry
-from registrations.services.capacity import SoldOut, availability, seats_left
+from registrations.services.capacity import SoldOut, availability, lock_event, seats_left
 from tests.concurrency import at_once
 from tests.factories import make_event, make_registration
 from tests.registration_helpers import attendee_data
@@ -147,3 +147,11 @@ def test_seats_left_takes_the_tighter_of_the_event_and_ticket_type_limits():
     Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
     Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
     assert seats_left(event, early) == 0  # oversold by hand: never negative
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_is_only_locked_inside_a_transaction():
+    """Outside a transaction the lock would be released at once: a programming error, said plainly."""
+    event = make_event("Locked", tickets=[("Free", "0")])
+    with pytest.raises(AssertionError, match="^lock_event needs a transaction$"):
+        lock_event(event.pk)
