@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 import pytest
 from django.core.cache import caches
 
@@ -15,6 +18,17 @@ def empty_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One SQLite test database per process, named when its session starts: processes forked after
+    the settings were read (mutmut runs mutants so, two at a time) must not share their parent's."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"events-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(scope="session")

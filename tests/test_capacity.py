@@ -155,3 +155,18 @@ def test_the_event_is_only_locked_inside_a_transaction():
     event = make_event("Locked", tickets=[("Free", "0")])
     with pytest.raises(AssertionError, match="^lock_event needs a transaction$"):
         lock_event(event.pk)
+
+
+@pytest.mark.django_db
+def test_availability_is_zero_when_full_never_negative_and_none_without_a_limit():
+    event = make_event("Full", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=2)
+    early, regular = event.ticket_types.get(name="Early bird"), event.ticket_types.get(name="Regular")
+    early.capacity = 1
+    early.save()
+    for ticket in (early, early, regular):  # one more than either limit, made by hand
+        Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=ticket)
+    assert availability(event) == {early.pk: 0, regular.pk: 0}
+    assert availability(event) == {ticket.pk: seats_left(event, ticket) for ticket in (early, regular)}
+    unlimited = make_event("Open", tickets=[("Free", "0")])
+    make_registration(unlimited)
+    assert availability(unlimited) == {unlimited.ticket_types.get().pk: None}
