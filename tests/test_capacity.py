@@ -170,3 +170,18 @@ def test_availability_is_zero_when_full_never_negative_and_none_without_a_limit(
     unlimited = make_event("Open", tickets=[("Free", "0")])
     make_registration(unlimited)
     assert availability(unlimited) == {unlimited.ticket_types.get().pk: None}
+
+
+@pytest.mark.django_db
+def test_a_ticket_types_own_limit_is_kept_without_an_event_limit():
+    event = make_event("Typed", tickets=[("Early bird", "0")])  # no event capacity
+    early = event.ticket_types.get()
+    early.capacity = 2
+    early.save()
+    claiming = offer(event, early)
+    assert seats_left(event, early) == 1
+    assert seats_left(event, early, exclude_offer=claiming) == 2  # the claimed offer's own seat
+    for _ in range(3):
+        make_registration(event)
+    assert seats_left(event, early) == 0
+    assert availability(event) == {early.pk: 0}
