@@ -116,6 +116,7 @@ def test_an_expired_session_releases_its_seats(client, stripe_emulator, event, m
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED
     assert set(order.registrations.values_list("status", flat=True)) == {Registration.Status.RELEASED}
+    assert order.log_entries.filter(action="released", detail__reason="checkout session expired").exists()
     assert mailoutbox == []
 
 
@@ -163,6 +164,7 @@ def test_a_failed_delayed_payment_releases_the_seats_and_tells_the_buyer(client,
     assert order.status == Order.Status.EXPIRED
     assert not Registration.objects.taking_seats().exists()
     assert len(mailoutbox) == 1 and order.buyer_email in mailoutbox[0].to
+    assert order.log_entries.filter(action="released", detail__reason="payment failed").exists()
 
 
 def test_a_delayed_payment_keeps_the_seats_held_until_the_money_arrives(client, stripe_emulator, event, mailoutbox):
