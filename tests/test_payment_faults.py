@@ -289,3 +289,16 @@ def test_overdue_holds_that_never_reached_stripe_are_released_and_say_why(client
     for order in Order.objects.all():
         assert order.status == Order.Status.EXPIRED
         assert order.log_entries.filter(action="released", detail__reason="hold overdue, no checkout session").exists()
+
+
+def test_the_sweeper_keeps_a_hold_stripe_cannot_answer_for_and_sweeps_the_rest(client, stripe_emulator):
+    event = make_event("Roomy", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    first, second = (checkout_session_id(register(client, event)) for _ in range(2))
+    now = timezone.now()
+    Order.objects.filter(stripe_checkout_session_id=first).update(hold_deadline=now - dt.timedelta(minutes=2))
+    Order.objects.filter(stripe_checkout_session_id=second).update(hold_deadline=now - dt.timedelta(minutes=1))
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{first}*", "error_500", count=2 * tries)  # expire, then retrieve
+    assert fulfilment.sweep_overdue_holds() == {"released": 1, "fulfilled": 0}
+    assert Order.objects.get(stripe_checkout_session_id=first).status == Order.Status.PENDING  # next sweep
+    assert Order.objects.get(stripe_checkout_session_id=second).status == Order.Status.EXPIRED
