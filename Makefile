@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 12111
 
-.PHONY: install system-deps js-deps lint format test test-sqlite test-postgres demo bench messages clean
+.PHONY: install system-deps js-deps lint format test test-sqlite test-postgres mutation demo bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -66,6 +66,15 @@ test-sqlite: install js-deps
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "postgres or postgres_only"
 
+# Mutation testing of the money and seat rules (docs/mutation.md): too slow for `make test`.
+# Each module in turn (MUTATE=registrations.services.refunds for one); results are cached in
+# mutants/, so a second run only tries what changed. Prints the surviving mutants at the end.
+MUTATE ?= registrations.services.fulfilment registrations.services.capacity registrations.services.refunds
+MUTATION_CHILDREN ?= 2
+mutation: install
+	for module in $(MUTATE); do $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$module.*" || exit 1; done
+	$(BIN)/mutmut results
+
 # Without a real STRIPE_SECRET_KEY, payments go to the Stripe test emulator (tests/stripe_emulator),
 # started beside the site, so a paid registration can be completed offline.
 # Served as production serves it (config/settings/demo.py: DEBUG off, static files by WhiteNoise),
@@ -99,4 +108,4 @@ bench: install
 	BENCH_POSTGRES=$(BENCH_POSTGRES) $(BIN)/python -m bench.run --events $(EVENTS) --db $(BENCH_DB) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 static media
+	rm -rf $(VENV) node_modules db.sqlite3 static media mutants

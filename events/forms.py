@@ -3,7 +3,6 @@
 import datetime as dt
 import zoneinfo
 
-from babel.numbers import get_currency_precision
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.widgets.chooser import BaseChooser
 
+from . import money
 from .protection import protected_removals, removal_message, restore_protected_children
 
 # Which datetime fields a person types, on the page and in each inline formset.
@@ -156,17 +156,13 @@ class EventPageForm(WagtailAdminPageForm):
             setattr(form.instance, name, local)
 
     def _check_prices(self, currency):
+        """Every price must be one Stripe can charge in the event's currency: the editor hears it
+        now, not a buyer at checkout."""
         if not currency:
             return
-        places = get_currency_precision(currency)
         for form in self.formsets["ticket_types"].forms:
-            price = form.cleaned_data.get("price") if form.is_valid() else None
-            if price is not None and price != round(price, places):
-                if places == 0:
-                    message = _("%(currency)s has no minor unit: use a whole number.") % {"currency": currency}
-                else:
-                    message = _("%(currency)s allows %(places)s decimal places.") % {
-                        "currency": currency,
-                        "places": places,
-                    }
-                form.add_error("price", message)
+            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+                continue
+            problem = money.price_problem(form.cleaned_data.get("price"), currency)
+            if problem:
+                form.add_error("price", problem)

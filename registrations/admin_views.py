@@ -35,6 +35,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
+from events import money as money_rules
 from events.inputs import IdModelChoiceField
 from events.models import EventPage, TicketType, soonest_first
 
@@ -407,8 +408,7 @@ class RefundForm(ReasonForm):
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
-        exact = stripe_gateway.from_minor_units(stripe_gateway.minor_units(amount, self.currency), self.currency)
-        if exact != amount:
+        if not money_rules.is_exact(amount, self.currency):
             raise forms.ValidationError(
                 _("%(currency)s amounts cannot be that precise.") % {"currency": self.currency}, code="precision"
             )

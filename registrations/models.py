@@ -217,6 +217,10 @@ class Refund(StateMachine):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Failed calls to Stripe so far; a retry's idempotency key is refund-<order>-<n>-<attempts>.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

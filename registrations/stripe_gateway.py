@@ -1,51 +1,18 @@
 """The only module that talks to Stripe: the client, amounts in minor units, and the calls we make.
 
-Idempotency keys are deterministic (`checkout-<order>-<attempt>`, `refund-<order>-<n>`), so a
-retried call after a lost response finds the object the first call made instead of a second one.
+Idempotency keys are deterministic (`checkout-<order>-<attempt>`, `refund-<order>-<n>[-<attempt>]`),
+so the stripe library's retry after a lost response finds the object the first call made instead of
+making a second one. Stripe replays the first answer to a key, errors included: a call that failed
+is tried again under a new key (see services/refunds.py).
 """
-
-from decimal import Decimal
 
 import stripe
 
+from events.money import from_minor_units, minor_units  # noqa: F401  (the boundary's conversions)
+
 from . import conf
 
-# Stripe's zero-decimal currencies (amounts are whole units, not cents).
-ZERO_DECIMAL = {
-    "BIF",
-    "CLP",
-    "DJF",
-    "GNF",
-    "JPY",
-    "KMF",
-    "KRW",
-    "MGA",
-    "PYG",
-    "RWF",
-    "UGX",
-    "VND",
-    "VUV",
-    "XAF",
-    "XOF",
-    "XPF",
-}
-# Three-decimal currencies: Stripe takes thousandths, the last digit zero.
-THREE_DECIMAL = {"BHD", "JOD", "KWD", "OMR", "TND"}
-
 StripeError = stripe.StripeError
-
-
-def minor_units(amount: Decimal, currency: str) -> int:
-    """`amount` in the currency's smallest unit, as Stripe wants it (JPY 1500 -> 1500, USD 12.5 -> 1250)."""
-    currency = currency.upper()
-    exponent = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
-    return int((Decimal(amount) * 10**exponent).to_integral_value())
-
-
-def from_minor_units(amount: int, currency: str) -> Decimal:
-    currency = currency.upper()
-    exponent = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
-    return Decimal(amount) / 10**exponent
 
 
 def as_dict(obj):
@@ -107,7 +74,21 @@ def create_refund(order, refund):
         "amount": minor_units(refund.amount, order.currency),
         "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)},
     }
-    return client().v1.refunds.create(params=params, options={"idempotency_key": f"refund-{order.pk}-{refund.number}"})
+    key = f"refund-{order.pk}-{refund.number}" + (f"-{refund.attempts}" if refund.attempts else "")
+    return client().v1.refunds.create(params=params, options={"idempotency_key": key})
+
+
+def find_refund(order, refund):
+    """The Stripe refund an earlier, failed-looking call made for `refund` after all, or None."""
+    listed = client().v1.refunds.list(params={"payment_intent": order.stripe_payment_intent_id, "limit": 100})
+    for stripe_refund in listed.auto_paging_iter():
+        if as_dict(stripe_refund.metadata).get("refund_number") == str(refund.number):
+            return stripe_refund
+    return None
+
+
+def retrieve_refund(refund_id):
+    return client().v1.refunds.retrieve(refund_id)
 
 
 def construct_event(payload: bytes, signature: str):

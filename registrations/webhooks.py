@@ -24,11 +24,8 @@ def handle(event):
             fulfilment.payment_failed(stripe_gateway.retrieve_session(obj.id))
         case "checkout.session.expired":
             fulfilment.session_expired(stripe_gateway.retrieve_session(obj.id))
-        case "refund.created" | "refund.updated" | "refund.failed":
-            refunds.reconcile_from_webhook(obj)
-        case "charge.refunded":
-            for refund in obj.refunds.data if "refunds" in obj else []:
-                refunds.reconcile_from_webhook(refund)
+        case "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated":
+            refunds.reconcile_from_webhook(stripe_gateway.retrieve_refund(obj.id))  # re-fetched, as above
 
 
 @csrf_exempt

@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 import pytest
 from django.core.cache import caches
 
@@ -18,6 +21,17 @@ def empty_cache():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One SQLite test database per process, named when its session starts: processes forked after
+    the settings were read (mutmut runs mutants so, two at a time) must not share their parent's."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"events-test-{os.getpid()}.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def emulator_server():
     emulator = StripeEmulator(webhook_secret=WEBHOOK_SECRET, retry_delays=(0.1, 0.2)).start()
     yield emulator
@@ -26,7 +40,10 @@ def emulator_server():
 
 @pytest.fixture
 def stripe_emulator(emulator_server, live_server, settings):
-    """The Stripe emulator, with webhooks going to this test's live server and the app pointed at it."""
+    """The Stripe emulator, with webhooks going to this test's live server and the app pointed at it.
+
+    The stripe client keeps production's retries and timeout (registrations.conf): the suite then
+    proves that retried calls are safe (idempotency keys), as they must be in production."""
     emulator_server.reset()
     emulator_server.set_webhook_mode("normal")
     emulator_server.webhook_url = live_server.url + "/stripe/webhook/"
@@ -34,7 +51,5 @@ def stripe_emulator(emulator_server, live_server, settings):
     settings.STRIPE_API_BASE = emulator_server.base_url
     settings.STRIPE_SECRET_KEY = "sk_test_emulator"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_MAX_RETRIES = 0
-    settings.STRIPE_TIMEOUT = 2
     yield emulator_server
     emulator_server.drain(timeout=5)

@@ -283,6 +283,7 @@ def refunds_for(stripe_emulator, order):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_admin_refunds_part_of_a_paid_order_after_confirming(client, admin_client, admin_user, stripe_emulator, event):
     order = paid_order(client, stripe_emulator, event)
     confirm = admin_client.get(f"{ORDERS}{order.pk}/refund/")
@@ -302,6 +303,7 @@ def test_admin_refunds_part_of_a_paid_order_after_confirming(client, admin_clien
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_refunding_more_than_was_paid_is_a_form_error_and_changes_nothing(client, admin_client, stripe_emulator, event):
     order = paid_order(client, stripe_emulator, event)
     log_before = OrderLogEntry.objects.count()
@@ -313,6 +315,7 @@ def test_refunding_more_than_was_paid_is_a_form_error_and_changes_nothing(client
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_a_refund_stripe_fails_is_shown_with_its_error_and_can_be_retried(client, admin_client, stripe_emulator, event):
     order = paid_order(client, stripe_emulator, event)
     stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
@@ -338,6 +341,7 @@ def test_a_refund_stripe_fails_is_shown_with_its_error_and_can_be_retried(client
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_cancelling_an_order_cancels_its_seats_refunds_in_full_and_frees_the_seats(
     client, admin_client, stripe_emulator, event, mailoutbox
 ):
@@ -361,6 +365,7 @@ def test_cancelling_an_order_cancels_its_seats_refunds_in_full_and_frees_the_sea
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_cancel_and_refund_one_registration_keeps_the_rest_of_the_order(client, admin_client, stripe_emulator, event):
     order = paid_order(client, stripe_emulator, event, quantity=2)
     first, second = order.registrations.order_by("pk")
@@ -377,6 +382,7 @@ def test_cancel_and_refund_one_registration_keeps_the_rest_of_the_order(client, 
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_cancelling_an_event_publishes_the_cancellation_and_refunds_every_paid_order(
     client, admin_client, stripe_emulator, event
 ):

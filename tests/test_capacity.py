@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registrations.models import Registration, WaitlistEntry
-from registrations.services.capacity import availability, seats_left
+from registrations.services.capacity import SoldOut, availability, lock_event, seats_left
 from tests.concurrency import at_once
 from tests.factories import make_event, make_registration
 from tests.registration_helpers import attendee_data
@@ -96,3 +96,92 @@ def test_availability_counts_seats_taken_and_live_offers_per_ticket_type():
     # early: 2 seats + 1 live offer of its 4; the event: 3 seats + 3 live offers of its 10
     assert availability(event) == {early.pk: 1, regular.pk: 4}
     assert availability(event) == {ticket.pk: seats_left(event, ticket) for ticket in (early, regular)}
+
+
+def test_sold_out_says_how_many_seats_are_left():
+    error = SoldOut(2)
+    assert (error.seats_left, str(error)) == (2, "2 seats left")
+
+
+def offer(event, ticket, expires_in=dt.timedelta(hours=1)):
+    return WaitlistEntry.objects.create(
+        event=event,
+        ticket_type=ticket,
+        name="W",
+        email="w@example.com",
+        status=WaitlistEntry.Status.OFFERED,
+        offer_expires_at=timezone.now() + expires_in,
+    )
+
+
+@pytest.mark.django_db
+def test_seats_left_counts_only_this_events_seats_and_live_offers():
+    event = make_event("Here", tickets=[("Free", "0")], capacity=3)
+    elsewhere = make_event("Elsewhere", tickets=[("Free", "0")], capacity=3)
+    ticket, other_ticket = event.ticket_types.get(), elsewhere.ticket_types.get()
+    make_registration(elsewhere, status="confirmed")
+    offer(elsewhere, other_ticket)
+    offer(event, ticket, expires_in=-dt.timedelta(minutes=1))  # lapsed: holds nothing
+    assert seats_left(event, ticket) == 3
+    live = offer(event, ticket)
+    make_registration(event, status="held")
+    assert seats_left(event, ticket) == 1
+    assert seats_left(event, ticket, exclude_offer=live) == 2  # the offer being claimed is not counted against itself
+    assert seats_left(elsewhere, other_ticket) == 1
+
+
+@pytest.mark.django_db
+def test_seats_left_takes_the_tighter_of_the_event_and_ticket_type_limits():
+    event = make_event("Limits", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=5)
+    early, regular = event.ticket_types.get(name="Early bird"), event.ticket_types.get(name="Regular")
+    early.capacity = 2
+    early.save()
+    assert (seats_left(event, early), seats_left(event, regular)) == (2, 5)
+    for _ in range(4):
+        Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=regular)
+    assert (seats_left(event, early), seats_left(event, regular)) == (1, 1)
+    event.capacity = None
+    event.save()
+    assert (seats_left(event, early), seats_left(event, regular)) == (2, None)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=early)
+    assert seats_left(event, early) == 0  # oversold by hand: never negative
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_is_only_locked_inside_a_transaction():
+    """Outside a transaction the lock would be released at once: a programming error, said plainly."""
+    event = make_event("Locked", tickets=[("Free", "0")])
+    with pytest.raises(AssertionError, match="^lock_event needs a transaction$"):
+        lock_event(event.pk)
+
+
+@pytest.mark.django_db
+def test_availability_is_zero_when_full_never_negative_and_none_without_a_limit():
+    event = make_event("Full", tickets=[("Early bird", "0"), ("Regular", "0")], capacity=2)
+    early, regular = event.ticket_types.get(name="Early bird"), event.ticket_types.get(name="Regular")
+    early.capacity = 1
+    early.save()
+    for ticket in (early, early, regular):  # one more than either limit, made by hand
+        Registration.objects.filter(pk=make_registration(event).pk).update(ticket_type=ticket)
+    assert availability(event) == {early.pk: 0, regular.pk: 0}
+    assert availability(event) == {ticket.pk: seats_left(event, ticket) for ticket in (early, regular)}
+    unlimited = make_event("Open", tickets=[("Free", "0")])
+    make_registration(unlimited)
+    assert availability(unlimited) == {unlimited.ticket_types.get().pk: None}
+
+
+@pytest.mark.django_db
+def test_a_ticket_types_own_limit_is_kept_without_an_event_limit():
+    event = make_event("Typed", tickets=[("Early bird", "0")])  # no event capacity
+    early = event.ticket_types.get()
+    early.capacity = 2
+    early.save()
+    claiming = offer(event, early)
+    assert seats_left(event, early) == 1
+    assert seats_left(event, early, exclude_offer=claiming) == 2  # the claimed offer's own seat
+    for _ in range(3):
+        make_registration(event)
+    assert seats_left(event, early) == 0
+    assert availability(event) == {early.pk: 0}

@@ -108,6 +108,9 @@ def test_editor_saves_a_draft_and_previews_it(editor):
         ({"sessions-0-start": "not a date"}, "start", "Enter a valid date/time."),
         ({"ticket_types-0-price": "-5"}, "price", "Ensure this value is greater than or equal to 0."),
         ({"currency": "JPY", "ticket_types-0-price": "95.50"}, "price", "JPY has no minor unit: use a whole number."),
+        ({"currency": "USD", "ticket_types-0-price": "0.25"}, "price", "smallest charge in USD is 0.50"),
+        ({"currency": "JPY", "ticket_types-0-price": "30"}, "price", "smallest charge in JPY is 50"),
+        ({"currency": "VES", "ticket_types-0-price": "10"}, "price", "Stripe cannot take payments in VES"),
     ],
 )
 def test_invalid_sessions_and_tickets_get_clear_messages_and_nothing_is_saved(editor, changes, field, message):

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from events.models import EventPage
+from registrations import conf, stripe_gateway
 from registrations.models import Order, Refund, Registration
 from registrations.services import cancellation, fulfilment, refunds
 from tests.factories import make_event
@@ -23,8 +25,9 @@ def event():
 def test_stripe_failing_to_start_checkout_releases_the_hold_and_the_buyer_can_retry(
     client, stripe_emulator, event, mode, settings
 ):
-    settings.STRIPE_TIMEOUT = 0.5
-    stripe_emulator.add_fault("/v1/checkout/sessions", mode, method="POST", seconds=1.5)
+    settings.STRIPE_TIMEOUT = 0.5  # production's retries, a shorter wait: the test stays quick
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault("/v1/checkout/sessions", mode, method="POST", seconds=1.5, count=tries)
     response = register(client, event)
     assert response.status_code == 503
     assert "could not reach the payment service" in response.content.decode()
@@ -163,3 +166,139 @@ def test_a_repeated_notice_of_money_for_a_gone_seat_refunds_once(client, stripe_
         assert client.get(f"/checkout/success/?session_id={late_session}").status_code in (200, 302)
     assert late.refunds.count() == 1
     assert late.log_entries.filter(action="paid_without_seat").count() == 1
+
+
+@pytest.mark.parametrize("status", [EventPage.Status.CANCELLED, EventPage.Status.POSTPONED])
+def test_money_for_a_cancelled_or_postponed_event_is_refunded_not_seated(client, stripe_emulator, status, mailoutbox):
+    """The buyer is on Stripe's page when the organizer cancels or postpones the event: the payment
+    that then arrives is refunded in full and no seat is confirmed."""
+    event = make_event("Unsure workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    order = latest_order()
+    page = EventPage.objects.get(pk=event.pk)
+    if status == EventPage.Status.CANCELLED:
+        cancellation.cancel_event(page)
+    else:
+        page.status = status
+        page.save_revision().publish()
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert not order.registrations.taking_seats().exists()
+    assert list(order.refunds.values_list("amount", "status")) == [(100, Refund.Status.SUCCEEDED)]
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [10000]
+    assert not [m for m in mailoutbox if "confirm" in m.subject.lower()]
+
+
+def paid(client, stripe_emulator, event):
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id)
+    client.get(f"/checkout/success/?session_id={session_id}")
+    order = latest_order()
+    assert order.status == Order.Status.PAID
+    return order
+
+
+def test_the_suite_talks_to_stripe_with_productions_retries(client, stripe_emulator, event):
+    """The tests' stripe client retries as production's does, so they prove retries are safe."""
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET", count=10)
+    with pytest.raises(stripe_gateway.StripeError):
+        fulfilment.fulfil(session_id)
+    (fault,) = stripe_emulator._faults
+    assert 10 - fault["count"] == 1 + conf.DEFAULTS["STRIPE_MAX_RETRIES"] == 3
+
+
+def test_a_refund_whose_answer_was_lost_is_found_not_made_twice(client, stripe_emulator, event, settings):
+    """Stripe made the refund but every answer was lost: the retry finds it instead of refunding again."""
+    order = paid(client, stripe_emulator, event)
+    stripe_emulator.set_webhook_mode("drop")  # no refund.created to tell us either
+    settings.STRIPE_TIMEOUT = 0.5  # production's retries, a shorter wait
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault("/v1/refunds", "timeout_after_success", method="POST", count=tries, seconds=1)
+    failed = refunds.refund(order, 20)
+    assert failed.status == Refund.Status.FAILED
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
+
+    (retried,) = refunds.retry_failed_refunds()
+    assert retried.status == Refund.Status.SUCCEEDED
+    assert retried.stripe_refund_id == next(iter(stripe_emulator.refunds))
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
+
+
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emulator, event, mailoutbox, succeeded):
+    """Stripe accepts the refund as pending, and says later (webhooks, in any order) how it went."""
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    mailoutbox.clear()
+    stripe_emulator.set_refund_mode("pending")
+    stripe_emulator.set_webhook_mode("hold")
+    refund = refunds.refund(order, 20)
+    assert refund.status == Refund.Status.PENDING and mailoutbox == []
+    stripe_emulator.settle_refund(refund.stripe_refund_id, succeeded=succeeded)
+    stripe_emulator.flush_webhooks(order="reverse")  # the news first, "created: pending" last
+    assert stripe_emulator.drain(timeout=10)
+    refund.refresh_from_db()
+    if succeeded:
+        assert (refund.status, refund.error) == (Refund.Status.SUCCEEDED, "")
+        assert len([m for m in mailoutbox if "refund" in m.subject.lower()]) == 1
+    else:
+        assert (refund.status, refund.error) == (Refund.Status.FAILED, "expired_or_canceled_card")
+        assert order.log_entries.filter(action="refund_failed").exists()
+        assert [m for m in mailoutbox if "refund" in m.subject.lower()] == []
+        assert order.unrefunded_amount() == 50  # the money was not returned: it can be refunded again
+
+
+def test_a_late_payment_failed_notice_for_a_paid_order_changes_nothing(client, stripe_emulator, event, mailoutbox):
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    mailoutbox.clear()
+    session = stripe_emulator.sessions[order.stripe_checkout_session_id]
+    assert stripe_emulator.send_raw("checkout.session.async_payment_failed", session)["status_code"] == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.registrations.confirmed().count() == 1
+    assert mailoutbox == []
+
+
+def test_a_paid_session_that_is_not_the_orders_own_pays_nothing(client, stripe_emulator, event, mailoutbox):
+    """Only the Checkout Session the order started can pay it, whatever another session's
+    metadata claims."""
+    session_id = checkout_session_id(register(client, event))
+    order = latest_order()
+    Order.objects.filter(pk=order.pk).update(stripe_checkout_session_id="cs_test_the_orders_own")
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 404
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.registrations.confirmed().exists()
+    assert mailoutbox == []
+
+
+def test_overdue_holds_that_never_reached_stripe_are_released_and_say_why(client, stripe_emulator):
+    event = make_event("Roomy", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    for _ in range(2):
+        checkout_session_id(register(client, event))
+    Order.objects.update(
+        stripe_checkout_session_id=None, hold_deadline=timezone.now() - dt.timedelta(minutes=1)
+    )  # as when Stripe failed before answering
+    assert fulfilment.sweep_overdue_holds() == {"released": 2, "fulfilled": 0}
+    assert not Registration.objects.taking_seats().exists()
+    for order in Order.objects.all():
+        assert order.status == Order.Status.EXPIRED
+        assert order.log_entries.filter(action="released", detail__reason="hold overdue, no checkout session").exists()
+
+
+def test_the_sweeper_keeps_a_hold_stripe_cannot_answer_for_and_sweeps_the_rest(client, stripe_emulator):
+    event = make_event("Roomy", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    first, second = (checkout_session_id(register(client, event)) for _ in range(2))
+    now = timezone.now()
+    Order.objects.filter(stripe_checkout_session_id=first).update(hold_deadline=now - dt.timedelta(minutes=2))
+    Order.objects.filter(stripe_checkout_session_id=second).update(hold_deadline=now - dt.timedelta(minutes=1))
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{first}*", "error_500", count=2 * tries)  # expire, then retrieve
+    assert fulfilment.sweep_overdue_holds() == {"released": 1, "fulfilled": 0}
+    assert Order.objects.get(stripe_checkout_session_id=first).status == Order.Status.PENDING  # next sweep
+    assert Order.objects.get(stripe_checkout_session_id=second).status == Order.Status.EXPIRED

@@ -1,12 +1,17 @@
 """A paid registration through Stripe Checkout (the emulator, over HTTP, with signed webhooks):
 however the webhooks arrive, each payment ends as exactly one paid order and one email each."""
 
+import datetime as dt
 import time
 
 import pytest
+import requests
 import stripe
+from django.utils import timezone
 
+from registrations import conf
 from registrations.models import Order, Registration, StripeEvent
+from registrations.services import fulfilment
 from tests.factories import make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
 
@@ -111,6 +116,7 @@ def test_an_expired_session_releases_its_seats(client, stripe_emulator, event, m
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED
     assert set(order.registrations.values_list("status", flat=True)) == {Registration.Status.RELEASED}
+    assert order.log_entries.filter(action="released", detail__reason="checkout session expired").exists()
     assert mailoutbox == []
 
 
@@ -139,7 +145,9 @@ def test_webhook_answers_503_while_stripe_is_unreachable_and_the_retry_fulfils(
     client, stripe_emulator, event, mailoutbox
 ):
     session_id = checkout_session_id(register(client, event))
-    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET")
+    # Down for every try the stripe library makes (production's retries), then back.
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault(f"/v1/checkout/sessions/{session_id}", "error_500", method="GET", count=tries)
     stripe_emulator.pay(session_id)
     assert stripe_emulator.drain(timeout=10)
     attempts = [d["status_code"] for d in stripe_emulator.deliveries() if d["type"] == "checkout.session.completed"]
@@ -156,6 +164,7 @@ def test_a_failed_delayed_payment_releases_the_seats_and_tells_the_buyer(client,
     assert order.status == Order.Status.EXPIRED
     assert not Registration.objects.taking_seats().exists()
     assert len(mailoutbox) == 1 and order.buyer_email in mailoutbox[0].to
+    assert order.log_entries.filter(action="released", detail__reason="payment failed").exists()
 
 
 def test_cancelling_on_stripes_page_says_nothing_was_charged_and_keeps_what_was_typed(client, stripe_emulator, event):
@@ -183,3 +192,57 @@ def test_cancelling_on_stripes_page_says_nothing_was_charged_and_keeps_what_was_
         assert f'value="{typed}"' in html
     # Once: a later visit starts blank.
     assert 'value="Bo Li"' not in client.get(response["Location"]).content.decode()
+
+
+def test_a_delayed_payment_keeps_the_seats_held_until_the_money_arrives(client, stripe_emulator, event, mailoutbox):
+    """A bank debit completes the Checkout Session unpaid: nothing is confirmed (not by the webhook,
+    not by the success page, not by the sweeper) until Stripe says the money arrived."""
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    order = latest_order()
+    stripe_emulator.pay(session_id, method="delayed")
+    assert stripe_emulator.sessions[session_id]["payment_status"] == "unpaid"
+    assert stripe_emulator.drain(timeout=10)
+    assert any(d["type"] == "checkout.session.completed" and d["ok"] for d in stripe_emulator.deliveries())
+    assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 302
+    Order.objects.filter(pk=order.pk).update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 0}
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and order.paid_at is None
+    assert set(order.registrations.values_list("status", flat=True)) == {Registration.Status.HELD}
+    assert mailoutbox == []
+
+    stripe_emulator.settle(session_id, succeeded=True)
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(order, mailoutbox, seats=2)
+
+
+def test_a_delayed_payment_that_fails_releases_the_held_seats(client, stripe_emulator, event, mailoutbox):
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id, method="delayed")
+    stripe_emulator.settle(session_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    order.refresh_from_db()
+    assert order.status == Order.Status.EXPIRED and order.paid_at is None
+    assert not Registration.objects.taking_seats().exists()
+    assert [m.to for m in mailoutbox] == [[order.buyer_email]]
+
+
+def test_a_declined_card_pays_nothing_and_the_page_stays_open(client, stripe_emulator, event, mailoutbox):
+    session_id = checkout_session_id(register(client, event))
+    page = requests.post(
+        f"{stripe_emulator.base_url}/pay/{session_id}", data={"card": "4000 0000 0000 0002"}, timeout=5
+    )
+    assert page.status_code == 402 and "Your card was declined." in page.text
+    assert stripe_emulator.sessions[session_id]["status"] == "open" and not stripe_emulator.charges
+    assert latest_order().status == Order.Status.PENDING and mailoutbox == []
+    # Another card then pays.
+    paid = requests.post(
+        f"{stripe_emulator.base_url}/pay/{session_id}",
+        data={"card": "4242424242424242"},
+        timeout=5,
+        allow_redirects=False,
+    )
+    assert paid.status_code == 303
+    assert stripe_emulator.drain(timeout=10)
+    assert_paid_once(latest_order(), mailoutbox)

@@ -33,7 +33,7 @@ PAYMENT_DOWN = "could not reach the payment service"
 
 def buy(event, buyers, first=0):
     """`buyers` threads post the registration form at the same moment; a buyer told that the
-    payment service is down tries once more. Returns {"won": [(client, session id, order token)],
+    payment service is down tries again (twice at most). Returns {"won": [(client, session id, order token)],
     "sold out": n, "statuses": Counter}."""
     lock = threading.Lock()
     outcome = {"won": [], "sold out": 0, "statuses": Counter()}
@@ -43,7 +43,7 @@ def buy(event, buyers, first=0):
         client = Client()
         data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
         data["attendee-0-email"] = f"buyer{first + i}@example.com"
-        for _attempt in range(2):
+        for _attempt in range(3):
             response = client.post(f"/events/{event.slug}/register/", data)
             html = response.content.decode() if response.status_code != 303 else ""
             with lock:
@@ -75,27 +75,31 @@ def return_to_success_page(client, session_id):
 
 
 def test_a_rush_through_stripe_faults_leaves_the_books_balanced(stripe_emulator, settings, mailoutbox):
-    settings.STRIPE_TIMEOUT = 0.5
+    settings.STRIPE_TIMEOUT = 0.5  # production's retries (registrations.conf), a shorter wait
     event = make_event("Rush hour", tickets=[("Standard", "30.00")], currency="EUR", capacity=SEATS)
     stripe_emulator.set_webhook_mode("hold")  # every webhook of the rush arrives late
     create = "/v1/checkout/sessions"
-    stripe_emulator.add_fault(create, "error_500", method="POST", count=3)
-    stripe_emulator.add_fault(create, "timeout", method="POST", count=2, seconds=1)
-    stripe_emulator.add_fault(create, "timeout_after_success", method="POST", count=1, seconds=1)
+    # The stripe library retries each call under its idempotency key, so which buyer meets which
+    # fault, and whether a retry heals it, depends on the race: the books must balance anyway.
+    stripe_emulator.add_fault(create, "timeout_after_success", method="POST", count=3, seconds=1)
+    stripe_emulator.add_fault(create, "error_500", method="POST", count=3)  # replayed to each retry
+    stripe_emulator.add_fault(create, "timeout", method="POST", count=3, seconds=1)
 
     # The rush: never more seats held than there are, and nobody sees a server error.
     rush = buy(event, BUYERS)
     won = rush["won"]
     assert set(rush["statuses"]) <= {200, 303, 503}, rush["statuses"]
-    assert rush["statuses"][503] == 6  # each injected fault told its buyer to try again
+    assert rush["statuses"][503] >= 1  # at least the buyers whose 500 was replayed were told to try again
     assert len(won) + rush["sold out"] == BUYERS and 5 <= len(won) <= SEATS
     assert Registration.objects.taking_seats().count() == len(won)
-    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 6  # no orphan hold
+    # Each buyer told to try again left a cancelled order, and no orphan hold.
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == rush["statuses"][503]
 
-    # A session whose creation "failed" (the answer was lost) exists at Stripe: someone pays it.
+    # A session whose creation "failed" (every answer was lost) exists at Stripe: someone pays it.
     cancelled = {str(pk) for pk in Order.objects.filter(status=Order.Status.CANCELLED).values_list("pk", flat=True)}
-    (lost_session,) = [s["id"] for s in stripe_emulator.sessions.values() if s["metadata"]["order_id"] in cancelled]
-    stripe_emulator.pay(lost_session)
+    lost_sessions = [s["id"] for s in stripe_emulator.sessions.values() if s["metadata"]["order_id"] in cancelled]
+    for lost_session in lost_sessions:
+        stripe_emulator.pay(lost_session)
 
     # Payments: some buyers come back to the success page, some never do; one leaves the page;
     # the rest let their hold lapse.
@@ -148,7 +152,7 @@ def test_a_rush_through_stripe_faults_leaves_the_books_balanced(stripe_emulator,
     stripe_refunds = Counter(
         r["payment_intent"] for r in stripe_emulator.refunds.values() if r["status"] == "succeeded"
     )
-    assert len(payments) == SEATS + 1  # every seat, and the lost session's payment
+    assert len(payments) == SEATS + len(lost_sessions)  # every seat, and the lost sessions' payments
     for payment_intent, payment in payments.items():
         order = Order.objects.get(stripe_payment_intent_id=payment_intent)
         assert payment["amount"] == minor_units(order.total, order.currency)
@@ -160,15 +164,15 @@ def test_a_rush_through_stripe_faults_leaves_the_books_balanced(stripe_emulator,
             assert (refund.status, refund.amount) == (Refund.Status.SUCCEEDED, order.total)
             assert stripe_refunds[payment_intent] == 1
             assert stripe_emulator.refunds[refund.stripe_refund_id]["payment_intent"] == payment_intent
-    assert sum(stripe_refunds.values()) == 1
+    assert sum(stripe_refunds.values()) == len(lost_sessions)
 
     # Every webhook was answered without a server error, and handled once.
     deliveries = stripe_emulator.deliveries()
     assert all(d["status_code"] == 200 for d in deliveries), [d for d in deliveries if d["status_code"] != 200]
     assert StripeEvent.objects.count() == len({d["event_id"] for d in deliveries})
 
-    # One confirmation per seat, one explanation of the refund.
+    # One confirmation per seat, one explanation per refund.
     confirmations = Counter(m.to[0] for m in mailoutbox if m.subject.startswith("You're registered"))
     assert sorted(confirmations) == sorted(confirmed.values_list("email", flat=True))
     assert set(confirmations.values()) == {1}
-    assert len([m for m in mailoutbox if "refund" in m.subject.lower()]) == 1
+    assert len([m for m in mailoutbox if "refund" in m.subject.lower()]) == len(lost_sessions)

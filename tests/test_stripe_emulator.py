@@ -160,9 +160,77 @@ def test_unknown_parameter_is_rejected(client, emulator):
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.checkout.sessions.create(params=session_params(colour="red"))
 
-    assert error.value.param == "colour"
+    assert (error.value.param, error.value.code) == ("colour", "parameter_unknown")
     assert "Received unknown parameter: colour" in str(error.value)
     assert emulator.sessions == {}
+
+
+@pytest.mark.parametrize(
+    ("call", "param"),
+    [
+        (
+            lambda c, _: c.v1.checkout.sessions.create(
+                params=session_params(line_items=[{**line_item()[0], "colour": "red"}])
+            ),
+            "line_items[0][colour]",
+        ),
+        (
+            lambda c, _: c.v1.checkout.sessions.create(
+                params=session_params(
+                    line_items=[{"price_data": {**line_item()[0]["price_data"], "amount": 5}, "quantity": 1}]
+                )
+            ),
+            "line_items[0][price_data][amount]",
+        ),
+        (
+            lambda c, _: c.v1.checkout.sessions.create(params=session_params(payment_intent_data={"colour": "red"})),
+            "payment_intent_data[colour]",
+        ),
+        (lambda c, s: c.v1.checkout.sessions.retrieve(s, params={"colour": "red"}), "colour"),
+        (lambda c, s: c.v1.checkout.sessions.list(params={"payment_intnt": "pi_1"}), "payment_intnt"),
+        (lambda c, s: c.v1.refunds.list(params={"order": "1"}), "order"),
+    ],
+)
+def test_unknown_nested_and_query_parameters_are_rejected(client, emulator, call, param):
+    session = client.v1.checkout.sessions.create(params=session_params())
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        call(client, session.id)
+    assert (error.value.http_status, error.value.code, error.value.param) == (400, "parameter_unknown", param)
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "code"),
+    [
+        ("usd", 50, None),
+        ("usd", 49, "amount_too_small"),
+        ("eur", 49, "amount_too_small"),
+        ("gbp", 30, None),
+        ("gbp", 29, "amount_too_small"),
+        ("jpy", 50, None),
+        ("jpy", 49, "amount_too_small"),
+        ("kwd", 1230, None),
+        ("kwd", 1235, "invalid_amount"),  # three decimals, the last one zero
+        ("isk", 150000, None),
+        ("isk", 150050, "invalid_amount"),  # whole krónur in two decimals
+        ("usd", 100_000_000, "amount_too_large"),
+        ("xts", 500, None),  # not a currency Stripe takes
+        ("ves", 500, None),
+    ],
+)
+def test_currencies_and_amounts_stripe_refuses_are_refused(client, emulator, currency, unit_amount, code):
+    params = session_params(line_items=line_item(currency=currency, unit_amount=unit_amount))
+    if code is None and currency in ("xts", "ves"):
+        with pytest.raises(stripe.InvalidRequestError) as error:
+            client.v1.checkout.sessions.create(params=params)
+        assert error.value.param == "line_items[0][price_data][currency]"
+        assert "Invalid currency" in str(error.value)
+    elif code is None:
+        assert client.v1.checkout.sessions.create(params=params).amount_total == unit_amount
+    else:
+        with pytest.raises(stripe.InvalidRequestError) as error:
+            client.v1.checkout.sessions.create(params=params)
+        assert error.value.code == code
+    assert len(emulator.sessions) == (1 if code is None and currency not in ("xts", "ves") else 0)
 
 
 def line_item(currency="usd", unit_amount=500, quantity=1):
@@ -177,6 +245,7 @@ def line_item(currency="usd", unit_amount=500, quantity=1):
         ({"expires_at": int(time.time()) + 600}, "expires_at"),
         ({"expires_at": int(time.time()) + 2 * 86400}, "expires_at"),
         ({"line_items": line_item(currency="USD")}, "line_items[0][price_data][currency]"),
+        ({"line_items": line_item(currency="xts")}, "line_items[0][price_data][currency]"),
         ({"line_items": line_item(unit_amount=-1)}, "line_items[0][price_data][unit_amount]"),
         ({"line_items": line_item(quantity=0)}, "line_items[0][quantity]"),
         ({"line_items": line_item(quantity=1000)}, "line_items[0][quantity]"),
@@ -298,16 +367,38 @@ def test_dashboard_refund_sends_the_same_webhooks(client, emulator, receiver):
     assert status == 400
 
 
-def test_injected_500_fails_once_then_the_retry_succeeds(client, emulator):
+def test_an_injected_500_is_replayed_under_its_key_and_a_new_key_goes_through(client, emulator):
+    """As at Stripe: the first answer to an idempotency key is replayed, errors included."""
     fault = {"path": "/v1/checkout/sessions", "method": "POST", "mode": "error_500"}
     assert control(emulator, "/_emulator/faults", fault)[0] == 200
-    options = {"idempotency_key": "checkout-12-1"}
     params = session_params()
 
     with pytest.raises(stripe.APIError):
-        client.v1.checkout.sessions.create(params=params, options=options)
-    session = client.v1.checkout.sessions.create(params=params, options=options)
+        client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "checkout-12-1"})
+    with pytest.raises(stripe.APIError) as replayed:
+        client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "checkout-12-1"})
+    assert replayed.value.headers["Idempotent-Replayed"] == "true"
+    assert emulator.sessions == {}
+    session = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": "checkout-12-2"})
 
+    assert list(emulator.sessions) == [session.id]
+
+
+def test_a_refused_refund_is_replayed_under_its_key(client, emulator):
+    intent_id = paid_session(client, emulator)["payment_intent"]
+    client.v1.refunds.create(params={"payment_intent": intent_id})
+    for _ in range(2):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.refunds.create(params={"payment_intent": intent_id}, options={"idempotency_key": "refund-12-2"})
+        assert refused.value.code == "charge_already_refunded"
+    assert refused.value.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_request_refused_by_validation_saves_nothing_under_its_key(client, emulator):
+    options = {"idempotency_key": "checkout-12-1"}
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.create(params=session_params(colour="red"), options=options)
+    session = client.v1.checkout.sessions.create(params=session_params(), options=options)
     assert list(emulator.sessions) == [session.id]
 
 
@@ -506,3 +597,74 @@ def test_reset_forgets_everything(client, emulator):
 
     assert emulator.sessions == {} and emulator.payment_intents == {}
     assert client.v1.checkout.sessions.create(params=session_params()).status == "open"
+
+
+def test_charges_carry_their_refunds_only_when_asked(client, emulator):
+    intent_id = paid_session(client, emulator)["payment_intent"]
+    refund = client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 500})
+
+    charge = client.v1.charges.retrieve(refund.charge)
+    assert "refunds" not in charge and charge.amount_refunded == 500
+    expanded = client.v1.charges.retrieve(refund.charge, params={"expand": ["refunds"]})
+    assert [r.id for r in expanded.refunds.data] == [refund.id]
+
+
+def test_a_declined_card_pays_nothing(client, emulator, receiver):
+    session = client.v1.checkout.sessions.create(params=session_params())
+
+    status, body = control(emulator, f"/_emulator/pay/{session.id}", {"card": "4000000000000002"})
+
+    assert status == 402
+    assert (body["error"]["type"], body["error"]["code"]) == ("card_error", "card_declined")
+    assert body["error"]["decline_code"] == "generic_decline"
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert emulator.charges == {} and emulator.payment_intents == {}
+    status, html = emulator.checkout_page(session.id)
+    assert status == 200 and "4000000000000002 is declined" in html
+
+
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_a_delayed_payment_completes_unpaid_then_settles(client, emulator, receiver, succeeded):
+    session = client.v1.checkout.sessions.create(params=session_params())
+    status, completed = control(emulator, f"/_emulator/pay/{session.id}", {"method": "delayed"})
+    assert status == 200
+    assert (completed["status"], completed["payment_status"]) == ("complete", "unpaid")
+    intent = client.v1.payment_intents.retrieve(completed["payment_intent"])
+    assert (intent.status, intent.amount_received) == ("processing", 0)
+    with pytest.raises(stripe.InvalidRequestError) as early:
+        client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert early.value.code == "charge_not_refundable"
+
+    status, settled = control(emulator, f"/_emulator/settle/{session.id}", {"succeeded": succeeded})
+
+    assert status == 200
+    assert settled["payment_status"] == ("paid" if succeeded else "unpaid")
+    intent = client.v1.payment_intents.retrieve(intent.id)
+    assert intent.status == ("succeeded" if succeeded else "requires_payment_method")
+    receiver.wait_for(2)
+    assert [e["type"] for e in receiver.events()] == [
+        "checkout.session.completed",
+        f"checkout.session.async_payment_{'succeeded' if succeeded else 'failed'}",
+    ]
+    assert control(emulator, f"/_emulator/settle/{session.id}", {})[0] == 400  # only once
+
+
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_a_pending_refund_succeeds_or_fails_later_with_its_events(client, emulator, receiver, succeeded):
+    intent_id = paid_session(client, emulator)["payment_intent"]
+    assert control(emulator, "/_emulator/refunds/mode", {"mode": "pending"})[0] == 200
+    refund = client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1000})
+    assert refund.status == "pending"
+    assert client.v1.charges.retrieve(refund.charge).amount_refunded == 1000
+
+    status, settled = control(emulator, f"/_emulator/refunds/settle/{refund.id}", {"succeeded": succeeded})
+
+    assert status == 200
+    refund = client.v1.refunds.retrieve(refund.id)
+    assert refund.status == ("succeeded" if succeeded else "failed")
+    assert refund.failure_reason == (None if succeeded else "expired_or_canceled_card")
+    assert client.v1.charges.retrieve(refund.charge).amount_refunded == (1000 if succeeded else 0)
+    expected = ["refund.updated", "charge.refund.updated"] + ([] if succeeded else ["refund.failed"])
+    receiver.wait_for(3 + len(expected))
+    assert [e["type"] for e in receiver.events()][3:] == expected
+    assert control(emulator, f"/_emulator/refunds/settle/{refund.id}", {})[0] == 400

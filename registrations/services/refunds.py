@@ -1,8 +1,11 @@
 """Refunds: requested under the order's lock, sent to Stripe after commit, reconciled from webhooks.
 
 A refund is first recorded as pending with the next number n (the idempotency key is
-`refund-<order>-<n>`), so a retry after a timeout can never refund twice. Refunds made in the
-Stripe dashboard arrive as webhooks and are recorded the same way.
+`refund-<order>-<n>`), so the stripe library's own retries after a timeout can never refund twice.
+Stripe replays the first answer to a key, errors included, so a refund that failed is retried
+under a new key (`refund-<order>-<n>-<attempt>`), and only after asking Stripe whether the failed
+call made the refund after all (its metadata carries n). Refunds made in the Stripe dashboard
+arrive as webhooks and are recorded the same way; webhooks are re-fetched, never trusted as sent.
 """
 
 import logging
@@ -50,14 +53,19 @@ def process_refund(refund):
     """Send a pending or failed refund to Stripe. A failure is recorded, shown, and can be retried."""
     order = refund.order
     try:
-        stripe_refund = stripe_gateway.create_refund(order, refund)
+        stripe_refund = stripe_gateway.find_refund(order, refund) if refund.attempts else None
+        if stripe_refund is None:
+            stripe_refund = stripe_gateway.create_refund(order, refund)
     except stripe_gateway.StripeError as error:
         with transaction.atomic():
             refund = Refund.objects.select_for_update().get(pk=refund.pk)
+            if refund.stripe_refund_id:
+                return refund  # a webhook told us meanwhile that Stripe made it: the answer was lost
             if refund.status == Refund.Status.PENDING:
                 refund.transition(Refund.Status.FAILED)
+            refund.attempts += 1  # the next try needs a key of its own: Stripe would replay this failure
             refund.error = getattr(error, "user_message", None) or str(error) or type(error).__name__
-            refund.save(update_fields=["status", "error"])
+            refund.save(update_fields=["status", "error", "attempts"])
             order.log("refund_failed", number=refund.number, error=refund.error)
         return refund
     return record(order, stripe_refund, refund)
@@ -90,10 +98,14 @@ def record(order, stripe_refund, refund=None):
             order.log("refund_recorded", amount=str(amount), stripe_refund=stripe_refund.id)
         was = refund.status
         refund.stripe_refund_id = stripe_refund.id
-        refund.error = ""
+        refund.error = (
+            (getattr(stripe_refund, "failure_reason", None) or "failed") if status == Refund.Status.FAILED else ""
+        )
         if status != refund.status and status in Refund.TRANSITIONS.get(refund.status, ()):
             refund.transition(status)
         refund.save()
+        if was != Refund.Status.FAILED and refund.status == Refund.Status.FAILED:
+            order.log("refund_failed", number=refund.number, error=refund.error, stripe_refund=stripe_refund.id)
         if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
             order.log("refunded", amount=str(refund.amount), number=refund.number)
             # Money that came for a seat that was gone gets its own explanation.
@@ -127,6 +139,7 @@ def retry_failed_refunds():
 
 
 def reconcile_from_webhook(stripe_refund):
+    """Record a refund a webhook told of (pass it re-fetched: events can arrive late and out of order)."""
     order = Order.objects.filter(stripe_payment_intent_id=stripe_refund.payment_intent).first()
     if order is None:
         log.warning("Refund %s matches no order", stripe_refund.id)

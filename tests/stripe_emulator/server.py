@@ -91,13 +91,86 @@ SESSION_PARAMS = frozenset(
     shipping_address_collection shipping_options submit_type subscription_data
     success_url tax_id_collection ui_mode wallet_options""".split()
 )
-REFUND_PARAMS = frozenset("amount charge expand instructions_email metadata origin payment_intent reason".split())
+REFUND_MODES = frozenset(("succeeded", "pending"))
 REFUND_REASONS = frozenset(("duplicate", "fraudulent", "requested_by_customer"))
 FAULT_MODES = frozenset(("error_500", "rate_limit_429", "timeout", "timeout_after_success"))
 WEBHOOK_MODES = frozenset(("normal", "duplicate", "hold", "drop"))
+# From docs.stripe.com/currencies: presentment currencies, zero- and three-decimal ones (three-decimal
+# amounts must end in 0), ISK (two decimals in the API, always 00), the minimum charge per currency
+# (minor units; elsewhere one minor unit here, the equivalent of USD 0.50 at Stripe) and the maximum.
+STRIPE_CURRENCIES = frozenset(
+    """usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bif bmd bnd bob brl bsd bwp byn
+    bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf
+    gtq gyd hkd hnl htg huf idr ils inr isk jmd jpy kes kgs khr kmf krw kyd kzt lak lbp lkr lrd lsl
+    mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd pab pen pgk php pkr
+    pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs top try ttd twd
+    tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar zmw bhd jod kwd omr tnd""".split()
+)
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500,
+    "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000,
+    "myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}  # fmt: skip
+MAXIMUM_CHARGE = {"idr": 999_999_999_999}
+MAXIMUM_CHARGE_DEFAULT = 99_999_999
+
+# The parameters each request accepts, nested as Stripe nests them: a dict is an object (or, for
+# a list of objects, each item) whose keys are checked; ANY is a value not looked into (metadata,
+# or parts of Stripe's API the app never sends). Anything else → 400 parameter_unknown.
+ANY = None
+RETRIEVE = {"expand": ANY}
+PAGE = {"ending_before": ANY, "expand": ANY, "limit": ANY, "starting_after": ANY, "created": ANY}
+LINE_ITEM = {
+    "adjustable_quantity": ANY,
+    "dynamic_tax_rates": ANY,
+    "price": ANY,
+    "price_data": {
+        "currency": ANY,
+        "product": ANY,
+        "product_data": {
+            "name": ANY,
+            "description": ANY,
+            "images": ANY,
+            "metadata": ANY,
+            "tax_code": ANY,
+            "unit_label": ANY,
+        },
+        "recurring": ANY,
+        "tax_behavior": ANY,
+        "unit_amount": ANY,
+        "unit_amount_decimal": ANY,
+    },
+    "quantity": ANY,
+    "tax_rates": ANY,
+}
+PAYMENT_INTENT_DATA = dict.fromkeys(
+    """application_fee_amount capture_method description metadata on_behalf_of receipt_email
+    setup_future_usage shipping statement_descriptor statement_descriptor_suffix transfer_data
+    transfer_group""".split()
+)
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
+# Stripe's test cards (docs.stripe.com/testing): one that pays, and some that are declined.
+SUCCEEDING_CARD = "4242424242424242"
+DECLINING_CARDS = {
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+    "4000000000000069": "expired_card",
+}
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+}
+SESSION_SCHEMA = {**dict.fromkeys(SESSION_PARAMS), "line_items": LINE_ITEM, "payment_intent_data": PAYMENT_INTENT_DATA}
+REFUND_PARAMS = frozenset("amount charge expand instructions_email metadata origin payment_intent reason".split())
+REFUND_SCHEMA = dict.fromkeys(REFUND_PARAMS)
+LIST_SESSIONS_SCHEMA = {
+    **PAGE,
+    **dict.fromkeys("customer customer_details payment_intent payment_link status subscription".split()),
+}
+LIST_REFUNDS_SCHEMA = {**PAGE, "charge": ANY, "payment_intent": ANY}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -105,10 +178,20 @@ class StripeError(Exception):
     """An error answered in Stripe's ``{"error": {...}}`` shape, which the client maps
     to its exception classes by HTTP status and ``type``."""
 
-    def __init__(self, message, param=None, code=None, status=400, type="invalid_request_error"):
+    def __init__(
+        self,
+        message,
+        param=None,
+        code=None,
+        status=400,
+        type="invalid_request_error",
+        decline_code=None,
+        executed=False,
+    ):
         super().__init__(message)
         self.status = status
-        self.error = {"type": type, "message": message, "param": param, "code": code}
+        self.executed = executed  # refused while running, not by validation: saved under the idempotency key
+        self.error = {"type": type, "message": message, "param": param, "code": code, "decline_code": decline_code}
 
     def body(self):
         return {"error": {k: v for k, v in self.error.items() if v is not None}}
@@ -154,6 +237,29 @@ def _listify(node, parent=None):
     if parent != "metadata" and node and all(k.isdigit() for k in node):
         return [node[k] for k in sorted(node, key=int)]
     return node
+
+
+def _check_known(params, schema, path=""):
+    """Refuse a parameter Stripe does not know, at any depth, as Stripe does."""
+    if schema is ANY:
+        return
+    items = params if isinstance(params, list) else [params]
+    for index, item in enumerate(items):
+        here = f"{path}[{index}]" if isinstance(params, list) else path
+        if not isinstance(item, dict):
+            continue  # a malformed value: the handler says what is wrong with it
+        for key, value in item.items():
+            name = f"{here}[{key}]" if here else key
+            if key not in schema:
+                raise StripeError(f"Received unknown parameter: {name}", name, "parameter_unknown")
+            _check_known(value, schema[key], name)
+
+
+def _expand(params):
+    value = params.get("expand") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise StripeError("Invalid array: expand", "expand")
+    return value
 
 
 def _int(value, param, low=None, high=None):
@@ -211,23 +317,56 @@ def _line_items(raw):
             raise StripeError(f"No such price: '{item['price']}'", f"{p}[price]", "resource_missing")
         data = _dict(item.get("price_data"), f"{p}[price_data]")
         currency = data.get("currency")
-        if not isinstance(currency, str) or not re.fullmatch(r"[a-z]{3}", currency):
-            raise StripeError(f"Invalid currency: {currency}", f"{p}[price_data][currency]")
+        if not isinstance(currency, str) or currency not in STRIPE_CURRENCIES:
+            raise StripeError(
+                f"Invalid currency: {currency}. Stripe currently supports these currencies: "
+                + ", ".join(sorted(STRIPE_CURRENCIES)),
+                f"{p}[price_data][currency]",
+            )
         name = _dict(data.get("product_data"), f"{p}[price_data][product_data]").get("name")
         if not name:
             param = f"{p}[price_data][product_data][name]"
             raise StripeError(f"Missing required param: {param}.", param)
+        unit_amount = _int(data.get("unit_amount"), f"{p}[price_data][unit_amount]", 0)
+        _check_amount_digits(unit_amount, currency, f"{p}[price_data][unit_amount]")
         items.append(
             {
                 "name": name,
                 "currency": currency,
-                "unit_amount": _int(data.get("unit_amount"), f"{p}[price_data][unit_amount]", 0),
+                "unit_amount": unit_amount,
                 "quantity": _int(item.get("quantity"), f"{p}[quantity]", 1, 999),
             }
         )
     if len({item["currency"] for item in items}) > 1:
         raise StripeError("All line items must use the same currency.", "line_items")
     return items
+
+
+def _check_amount_digits(amount, currency, param):
+    """Three-decimal amounts end in 0; ISK amounts are whole krónur (two decimals, always 00)."""
+    step = 10 if currency in THREE_DECIMAL else 100 if currency == "isk" else 1
+    if amount % step:
+        raise StripeError(
+            f"Invalid {currency.upper()} amount: {amount} must be a multiple of {step}.", param, "invalid_amount"
+        )
+
+
+def _check_charge(amount, currency, param):
+    """Stripe's smallest and largest charge in the currency (minor units)."""
+    low = MINIMUM_CHARGE.get(currency, 1)
+    if amount < low:
+        raise StripeError(
+            f"The Checkout Session's total amount due must add up to at least {format_amount(low, currency)}.",
+            param,
+            "amount_too_small",
+        )
+    high = MAXIMUM_CHARGE.get(currency, MAXIMUM_CHARGE_DEFAULT)
+    if amount > high:
+        raise StripeError(
+            f"The Checkout Session's total amount due must be at most {format_amount(high, currency)}.",
+            param,
+            "amount_too_large",
+        )
 
 
 class StripeEmulator:
@@ -260,6 +399,7 @@ class StripeEmulator:
         self._checkout = {}  # session id -> line items and payment_intent_data
         self._idempotency, self._faults, self._held, self._deliveries = {}, [], [], []
         self._webhook_mode = ("normal", 1)
+        self._refund_mode = "succeeded"
         self._queue = queue.Queue()
         self._pending = 0
         self._idle = threading.Condition()
@@ -302,35 +442,42 @@ class StripeEmulator:
             self._held.clear()
             self._deliveries.clear()
             self._webhook_mode = ("normal", 1)
+            self._refund_mode = "succeeded"
 
     # -- API ---------------------------------------------------------------------------
 
-    def call_api(self, method, path, params, api_key, idempotency_key, request_id):
+    def call_api(self, method, path, params, api_key, idempotency_key, request_id, fault=None):
         """Run one /v1 request; returns (status, body, replayed).
 
-        Like Stripe, a POST with a known Idempotency-Key replays the saved response,
-        or fails if the parameters differ. Only successes are saved here, so a
-        request that failed (e.g. by an injected 500) can be retried with its key.
+        Like Stripe, a POST with a known Idempotency-Key replays the first response, errors
+        included (an injected error_500, a refused refund), or fails with an idempotency_error if
+        the parameters differ. As at Stripe, a request refused before it ran (an unknown or invalid
+        parameter) saves nothing, so it can be corrected and sent again with the same key.
         """
         routes = [
-            ("POST", r"/v1/checkout/sessions", self._create_session),
-            ("GET", r"/v1/checkout/sessions", self._list_sessions),
-            ("GET", r"/v1/checkout/sessions/([^/]+)", self._retrieve_session),
-            ("POST", r"/v1/checkout/sessions/([^/]+)/expire", self._expire_session),
-            ("GET", r"/v1/payment_intents/([^/]+)", self._get(self.payment_intents, "payment_intent")),
-            ("GET", r"/v1/charges/([^/]+)", self._get(self.charges, "charge")),
-            ("POST", r"/v1/refunds", self._create_refund),
-            ("GET", r"/v1/refunds", self._list_refunds),
-            ("GET", r"/v1/refunds/([^/]+)", self._get(self.refunds, "refund")),
+            ("POST", r"/v1/checkout/sessions", self._create_session, SESSION_SCHEMA),
+            ("GET", r"/v1/checkout/sessions", self._list_sessions, LIST_SESSIONS_SCHEMA),
+            ("GET", r"/v1/checkout/sessions/([^/]+)", self._retrieve_session, RETRIEVE),
+            ("POST", r"/v1/checkout/sessions/([^/]+)/expire", self._expire_session, RETRIEVE),
+            (
+                "GET",
+                r"/v1/payment_intents/([^/]+)",
+                self._get(self.payment_intents, "payment_intent"),
+                {**RETRIEVE, "client_secret": ANY},
+            ),
+            ("GET", r"/v1/charges/([^/]+)", self._retrieve_charge, RETRIEVE),
+            ("POST", r"/v1/refunds", self._create_refund, REFUND_SCHEMA),
+            ("GET", r"/v1/refunds", self._list_refunds, LIST_REFUNDS_SCHEMA),
+            ("GET", r"/v1/refunds/([^/]+)", self._get(self.refunds, "refund"), RETRIEVE),
         ]
         found = [
-            (handler, match)
-            for verb, pattern, handler in routes
+            (handler, schema, match)
+            for verb, pattern, handler, schema in routes
             if verb == method and (match := re.fullmatch(pattern, path))
         ]
         if not found:
             raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
-        handler, match = found[0]
+        handler, schema, match = found[0]
         key = (api_key, idempotency_key) if method == "POST" and idempotency_key else None
         with self.lock:
             saved = self._idempotency.get(key)
@@ -342,17 +489,22 @@ class StripeEmulator:
                     type="idempotency_error",
                 )
             if saved:
-                return 200, saved["body"], True
+                return saved["status"], copy.deepcopy(saved["body"]), True
+            _check_known(params, schema)
             request = {"id": request_id, "idempotency_key": idempotency_key}
-            body = copy.deepcopy(handler(params, *match.groups(), request=request))
+            try:
+                if fault == "error_500":
+                    raise StripeError("Injected fault: internal error.", status=500, type="api_error", executed=True)
+                status, body = 200, copy.deepcopy(handler(params, *match.groups(), request=request))
+            except StripeError as exc:
+                if not exc.executed:
+                    raise
+                status, body = exc.status, exc.body()
             if key:
-                self._idempotency[key] = {"request": (path, params), "body": body}
-            return 200, body, False
+                self._idempotency[key] = {"request": (path, params), "status": status, "body": body}
+            return status, copy.deepcopy(body), False
 
     def _create_session(self, params, request):
-        unknown = sorted(set(params) - SESSION_PARAMS)
-        if unknown:
-            raise StripeError(f"Received unknown parameter: {unknown[0]}", unknown[0])
         if params.get("mode") != "payment":
             raise StripeError("The emulator supports only mode=payment.", "mode")
         if params.get("ui_mode", "hosted") != "hosted":
@@ -377,6 +529,8 @@ class StripeEmulator:
         intent_data = _dict(params.get("payment_intent_data"), "payment_intent_data")
         intent_metadata = _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]")
         total = sum(item["unit_amount"] * item["quantity"] for item in items)
+        if total > 0:  # a free session needs no payment
+            _check_charge(total, items[0]["currency"], "line_items")
         session_id = new_id("cs_test_", 58)
         session = self._fixture(
             "checkout.session",
@@ -423,7 +577,7 @@ class StripeEmulator:
     def _expire_session(self, params, session_id, request):
         session = self._session(session_id)
         if session["status"] != "open":
-            raise StripeError('Only Checkout Sessions with a status in ["open"] can be expired.')
+            raise StripeError('Only Checkout Sessions with a status in ["open"] can be expired.', executed=True)
         self._expire(session, request)
         return session
 
@@ -441,6 +595,20 @@ class StripeEmulator:
 
         return retrieve
 
+    def _retrieve_charge(self, params, charge_id, request):
+        """A charge; its refunds only when asked for (expand[]=refunds), as since API version 2022-11-15."""
+        charge = copy.deepcopy(self._get(self.charges, "charge")(params, charge_id, request))
+        if "refunds" in _expand(params):
+            data = [r for r in self.refunds.values() if r["charge"] == charge_id]
+            data.sort(key=lambda r: r["created"], reverse=True)
+            charge["refunds"] = {
+                "object": "list",
+                "data": data,
+                "has_more": False,
+                "url": f"/v1/charges/{charge_id}/refunds",
+            }
+        return charge
+
     def _list(self, url, store, params, **filters):
         limit = _int(params.get("limit", 10), "limit", 1, 100)
         data = [
@@ -452,9 +620,6 @@ class StripeEmulator:
         return {"object": "list", "data": data[:limit], "has_more": len(data) > limit, "url": url}
 
     def _create_refund(self, params, request):
-        unknown = sorted(set(params) - REFUND_PARAMS)
-        if unknown:
-            raise StripeError(f"Received unknown parameter: {unknown[0]}", unknown[0])
         return self._refund(params, request)
 
     def _list_refunds(self, params, request):
@@ -474,17 +639,22 @@ class StripeEmulator:
                 raise StripeError(f"No such charge: '{params['charge']}'", "charge", "resource_missing")
         else:
             raise StripeError("One of `payment_intent` or `charge` is required.", "payment_intent")
+        if charge["status"] != "succeeded":
+            message = f"Charge {charge['id']} is {charge['status']}: only a succeeded charge can be refunded."
+            raise StripeError(message, "payment_intent", "charge_not_refundable", executed=True)
         remaining = charge["amount"] - charge["amount_refunded"]
         if remaining == 0:
             message = f"Charge {charge['id']} has already been refunded."
-            raise StripeError(message, "amount", "charge_already_refunded")
+            raise StripeError(message, "amount", "charge_already_refunded", executed=True)
         amount = remaining if params.get("amount") is None else _int(params["amount"], "amount", 1)
+        _check_amount_digits(amount, charge["currency"], "amount")
         if amount > remaining:
             raise StripeError(
                 f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than "
                 f"unrefunded amount on charge ({format_amount(remaining, charge['currency'])})",
                 "amount",
                 "amount_too_large",
+                executed=True,
             )
         reason = params.get("reason")
         if reason is not None and reason not in REFUND_REASONS:
@@ -497,26 +667,59 @@ class StripeEmulator:
             charge=charge["id"],
             created=int(time.time()),
             currency=charge["currency"],
+            failure_reason=None,
             metadata=_metadata(params.get("metadata")),
             payment_intent=charge["payment_intent"],
             reason=reason,
-            status="succeeded",
+            status=self._refund_mode,
         )
         self.refunds[refund["id"]] = refund
-        charge["amount_refunded"] += amount
+        charge["amount_refunded"] += amount  # a pending refund counts, as at Stripe
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        charge["refunds"]["data"].insert(0, copy.deepcopy(refund))
         self._emit("charge.refunded", charge, request)
         self._emit("refund.created", refund, request)
         return refund
+
+    def settle_refund(self, refund_id, succeeded=True):
+        """A pending refund succeeds, or fails (the card was closed: the money stays with the
+        merchant); sends refund.updated and charge.refund.updated, and refund.failed on failure."""
+        with self.lock:
+            refund = self.refunds.get(refund_id)
+            if refund is None or refund["status"] != "pending":
+                raise StripeError(f"Refund {refund_id} is not pending.", "refund")
+            if succeeded:
+                refund["status"] = "succeeded"
+            else:
+                refund.update(status="failed", failure_reason="expired_or_canceled_card")
+                charge = self.charges[refund["charge"]]
+                charge["amount_refunded"] -= refund["amount"]
+                charge["refunded"] = False
+            self._emit("refund.updated", refund)
+            self._emit("charge.refund.updated", refund)
+            if not succeeded:
+                self._emit("refund.failed", refund)
+            return copy.deepcopy(refund)
+
+    def set_refund_mode(self, mode):
+        """New refunds are created "succeeded" (cards, usually) or "pending" until settle_refund."""
+        if mode not in REFUND_MODES:
+            raise StripeError(f"Refund mode must be one of {sorted(REFUND_MODES)}.", "mode")
+        with self.lock:
+            self._refund_mode = mode
 
     def _fixture(self, kind, **fields):
         return {**copy.deepcopy(FIXTURES[kind]), **copy.deepcopy(_CLEAN[kind]), **fields}
 
     # -- helpers for tests (also behind the /_emulator/ control endpoints) -------------
 
-    def pay(self, session_id):
-        """Pay an open session as the hosted page's Pay button does; returns the session."""
+    def pay(self, session_id, method="card", card=SUCCEEDING_CARD):
+        """Pay an open session as the hosted page does; returns the session.
+
+        method "card": `card` is a Stripe test card number; DECLINING_CARDS are refused with a
+        402 card_error (the session stays open, nothing is charged, no webhook). method "delayed"
+        (a bank debit): the session completes with payment_status "unpaid" and its PaymentIntent
+        is processing until `settle` says whether the money arrived.
+        """
         with self.lock:
             session = self._session(session_id)
             if session["status"] != "open":
@@ -524,13 +727,26 @@ class StripeEmulator:
                     f"Checkout Session {session_id} is {session['status']}; it cannot be paid.",
                     code="checkout_session_not_open",
                 )
+            if method not in ("card", "delayed"):
+                raise StripeError(f"Unknown payment method: {method}", "method")
+            card = re.sub(r"\D", "", str(card))
+            if method == "card" and card in DECLINING_CARDS:
+                code = DECLINING_CARDS[card]
+                raise StripeError(
+                    DECLINE_MESSAGES[code],
+                    code="card_declined" if code != "incorrect_number" else code,
+                    status=402,
+                    type="card_error",
+                    decline_code=code if code != "incorrect_number" else None,
+                )
             email = session["customer_email"] or "customer@example.com"
             details = copy.deepcopy(FIXTURES["checkout.session"]["customer_details"])
             details.update(email=email, name="Test Customer")
-            intent_id = self._charge(session, email) if session["amount_total"] > 0 else None
+            delayed = method == "delayed"
+            intent_id = self._charge(session, email, delayed) if session["amount_total"] > 0 else None
             session.update(
                 status="complete",
-                payment_status="paid" if intent_id else "no_payment_required",
+                payment_status=("unpaid" if delayed else "paid") if intent_id else "no_payment_required",
                 payment_intent=intent_id,
                 customer_details=details,
                 url=None,
@@ -538,8 +754,31 @@ class StripeEmulator:
             self._emit("checkout.session.completed", session)
             return copy.deepcopy(session)
 
-    def _charge(self, session, email):
-        """Create the succeeded PaymentIntent and Charge of a paid session."""
+    def settle(self, session_id, succeeded=True):
+        """The delayed payment of a completed, unpaid session arrives (or fails); returns the session.
+
+        Sends checkout.session.async_payment_succeeded or ..._failed, as Stripe does days later.
+        """
+        with self.lock:
+            session = self._session(session_id)
+            intent = self.payment_intents.get(session["payment_intent"] or "")
+            if session["status"] != "complete" or intent is None or intent["status"] != "processing":
+                raise StripeError(f"Checkout Session {session_id} has no delayed payment to settle.", "session")
+            charge = self.charges[intent["latest_charge"]]
+            if succeeded:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                charge.update(status="succeeded", paid=True, captured=True, amount_captured=charge["amount"])
+                session["payment_status"] = "paid"
+                self._emit("checkout.session.async_payment_succeeded", session)
+            else:
+                error = {"type": "card_error", "code": "payment_intent_payment_attempt_failed"}
+                intent.update(status="requires_payment_method", last_payment_error=error)
+                charge.update(status="failed", paid=False, failure_code="debit_not_authorized")
+                self._emit("checkout.session.async_payment_failed", session)
+            return copy.deepcopy(session)
+
+    def _charge(self, session, email, delayed=False):
+        """Create the PaymentIntent and Charge of a paid session (processing and pending if delayed)."""
         now, total, currency = int(time.time()), session["amount_total"], session["currency"]
         intent_id, charge_id, method = new_id("pi_"), new_id("ch_"), new_id("pm_")
         metadata = self._checkout[session["id"]]["intent_metadata"]
@@ -547,34 +786,34 @@ class StripeEmulator:
             "charge",
             id=charge_id,
             amount=total,
-            amount_captured=total,
+            amount_captured=0 if delayed else total,
             amount_refunded=0,
             balance_transaction=new_id("txn_"),
-            captured=True,
+            captured=not delayed,
             created=now,
             currency=currency,
             metadata=dict(metadata),
-            paid=True,
+            paid=not delayed,
             payment_intent=intent_id,
             payment_method=method,
             refunded=False,
-            refunds={"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{charge_id}/refunds"},
-            status="succeeded",
+            status="pending" if delayed else "succeeded",
         )
+        del charge["refunds"]  # expandable: only there when a request asks for it (expand[]=refunds)
         charge["billing_details"].update(email=email, name="Test Customer")
         self.charges[charge_id] = charge
         self.payment_intents[intent_id] = self._fixture(
             "payment_intent",
             id=intent_id,
             amount=total,
-            amount_received=total,
+            amount_received=0 if delayed else total,
             client_secret=f"{intent_id}_secret_{new_id('', 25)}",
             created=now,
             currency=currency,
             latest_charge=charge_id,
             metadata=dict(metadata),
             payment_method=method,
-            status="succeeded",
+            status="processing" if delayed else "succeeded",
         )
         return intent_id
 
@@ -699,7 +938,17 @@ class StripeEmulator:
             case "webhooks/drain":
                 return {"drained": self.drain(body.get("timeout", 5.0))}
             case str() if action.startswith("pay/"):
-                return self.pay(action.removeprefix("pay/"))
+                return self.pay(
+                    action.removeprefix("pay/"), body.get("method", "card"), body.get("card", SUCCEEDING_CARD)
+                )
+            case "refunds/mode":
+                self.set_refund_mode(body.get("mode"))
+            case str() if action.startswith("refunds/settle/"):
+                return self.settle_refund(
+                    action.removeprefix("refunds/settle/"), body.get("succeeded", True) is not False
+                )
+            case str() if action.startswith("settle/"):
+                return self.settle(action.removeprefix("settle/"), body.get("succeeded", True) is not False)
             case _:
                 raise StripeError(f"Unknown control endpoint ({method}: {path}).", status=404)
         return {"ok": True}
@@ -802,8 +1051,8 @@ class StripeEmulator:
                     return fault
         return None
 
-    def checkout_page(self, session_id):
-        """(status, html) of the hosted checkout page."""
+    def checkout_page(self, session_id, error=None):
+        """(status, html) of the hosted checkout page (with a card's decline message, if any)."""
         with self.lock:
             if session_id not in self.sessions:
                 return 404, _page("Not found", "<p>There is no such checkout session.</p>")
@@ -824,14 +1073,19 @@ class StripeEmulator:
         total = format_amount(session["amount_total"], currency)
         cancel = session["cancel_url"]
         cancel_link = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
-        body = f"""
+        alert = f'<p role="alert" class="notice">{html.escape(error)} No payment was made.</p>' if error else ""
+        body = f"""{alert}
 <table><caption>Your order</caption>
 <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th>
 <th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
 <tbody>{rows}</tbody>
 <tfoot><tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
 <form method="post" action="/pay/{html.escape(session_id)}">
-<button type="submit">Pay {total}</button></form>
+<p><label for="card">Card number</label><br>
+<input id="card" name="card" inputmode="numeric" autocomplete="cc-number" value="{SUCCEEDING_CARD}">
+<br><small>Test cards: {SUCCEEDING_CARD} pays; 4000000000000002 is declined.</small></p>
+<button type="submit" name="method" value="card">Pay {total}</button>
+<button type="submit" name="method" value="delayed">Pay by bank debit (settles later)</button></form>
 {cancel_link}"""
         return 200, _page("Checkout", body)
 
@@ -887,7 +1141,7 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/v1/"):
                 self._api(method, url, body)
             elif url.path.startswith("/pay/"):
-                self._hosted_page(method, url.path.removeprefix("/pay/"))
+                self._hosted_page(method, url.path.removeprefix("/pay/"), dict(parse_qsl(body.decode())))
             elif url.path.startswith("/_emulator/"):
                 try:
                     data = json.loads(body or b"{}")
@@ -918,30 +1172,35 @@ class _Handler(BaseHTTPRequestHandler):
         fault = emulator._take_fault(method, url.path)
         if fault and fault["mode"] == "rate_limit_429":
             raise StripeError("Injected fault: too many requests.", code="rate_limit", status=429)
-        if fault and fault["mode"] in ("timeout", "error_500"):
-            if fault["mode"] == "timeout":
-                emulator._stopping.wait(fault["seconds"])
+        if fault and fault["mode"] == "timeout":  # the request never ran: nothing is saved under its key
+            emulator._stopping.wait(fault["seconds"])
             raise StripeError("Injected fault: internal error.", status=500, type="api_error")
         query = body.decode() if method == "POST" else url.query
         params = decode_form(parse_qsl(query, keep_blank_values=True))
         request_id = new_id("req_", 14)
         idempotency_key = self.headers.get("Idempotency-Key")
-        status, payload, replayed = emulator.call_api(method, url.path, params, api_key, idempotency_key, request_id)
-        if fault:  # timeout_after_success: the work is done, the answer comes too late
+        status, payload, replayed = emulator.call_api(
+            method, url.path, params, api_key, idempotency_key, request_id, fault and fault["mode"]
+        )
+        if fault and fault["mode"] == "timeout_after_success":  # the work is done, the answer comes too late
             emulator._stopping.wait(fault["seconds"])
         headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         self._send(status, payload, headers)
 
-    def _hosted_page(self, method, session_id):
+    def _hosted_page(self, method, session_id, form):
         emulator = self.server.emulator
         if method == "GET":
             self._send_html(*emulator.checkout_page(session_id))
             return
         try:
-            session = emulator.pay(session_id)
+            session = emulator.pay(session_id, form.get("method", "card"), form.get("card", SUCCEEDING_CARD))
         except StripeError as exc:
+            if exc.error["type"] == "card_error":  # declined: the page stays open for another card
+                status, page = emulator.checkout_page(session_id, error=exc.error["message"])
+                self._send_html(402, page)
+                return
             text = f"<p>{html.escape(exc.error['message'])} No payment was made.</p>"
             self._send_html(404 if exc.status == 404 else 409, _page("Payment not possible", text))
             return
