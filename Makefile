@@ -51,10 +51,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Three Spanish catalogues: each app's strings in its own locale/ (they ship in the package), the
+# reference site's (config, site, home) in the project's locale/. makemessages files each string
+# into the catalogue of the nearest locale/ folder above its source, so one run updates all three.
 messages: install
 	command -v msgfmt >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q gettext; }
-	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=static
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l es --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=tests --ignore=static --ignore=mutants
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=mutants
 
 # The whole suite on SQLite, then the database-specific tests (and those needing row locks and
 # parallel connections, such as the ticket rush) on PostgreSQL.

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class EventsConfig(AppConfig):
     name = "events"
+    default_auto_field = "django.db.models.BigAutoField"  # what its migrations use, whatever the site's default
     verbose_name = _("Events")
 
     def ready(self):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RegistrationsConfig(AppConfig):
     name = "registrations"
+    default_auto_field = "django.db.models.BigAutoField"  # what its migrations use, whatever the site's default
     verbose_name = _("Registrations")
 
     def ready(self):

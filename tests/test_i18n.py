@@ -1,5 +1,6 @@
 """The Spanish translation: the language switcher changes what the site says, dates follow the
-language, and the committed catalogue (locale/es) is complete and compiled."""
+language, and the committed catalogues are complete and compiled: each app's own (events/locale,
+registrations/locale, shipped in the package) and the reference site's (locale/)."""
 
 import gettext as gnu_gettext
 import re
@@ -7,13 +8,22 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 
 from tests.factories import event_index, local, make_event
 
-LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES"
-PO_FILE = LOCALE_DIR / "django.po"
-MO_FILE = LOCALE_DIR / "django.mo"
+ROOT = Path(settings.BASE_DIR)
+# Each catalogue's folder, and how many entries it holds at least (a truncated file shows).
+CATALOGUES = {"events": 200, "registrations": 350, ".": 20}
+
+
+def catalogue_files(folder):
+    messages = ROOT / folder / "locale" / "es" / "LC_MESSAGES"
+    return messages / "django.po", messages / "django.mo"
+
+
+each_catalogue = pytest.mark.parametrize("folder", CATALOGUES, ids=["events", "registrations", "site"])
 
 LISTING_STRINGS = ["Find events", "From", "Until", "Any country", "Include past events", "Sort by", "Search"]
 EVENT_HEADINGS = ["Learning objectives", "When", "Where", "Tickets", "About"]
@@ -164,32 +174,41 @@ def _unquote(quoted):
     return re.sub(r"\\(.)", lambda match: escapes[match.group(1)], quoted[1:-1])
 
 
-def test_po_has_no_fuzzy_or_empty_entries():
-    entries = read_po(PO_FILE)
-    assert len(entries) > 100
+@each_catalogue
+def test_po_has_no_fuzzy_or_empty_entries(folder):
+    po_file, _ = catalogue_files(folder)
+    entries = read_po(po_file)
+    assert len(entries) > CATALOGUES[folder]
     header = entries[0][2][0]
     assert "Language: es\n" in header
     assert "charset=UTF-8" in header
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header
-    assert "fuzzy" not in PO_FILE.read_text(encoding="utf-8")
+    assert "fuzzy" not in po_file.read_text(encoding="utf-8")
     for flags, msgid, msgstrs in entries[1:]:
         assert "fuzzy" not in flags, msgid
         assert msgstrs and all(msgstrs), f"untranslated: {msgid!r}"
 
 
-def test_compiled_catalogue_is_complete_and_current():
-    with MO_FILE.open("rb") as handle:
+@each_catalogue
+def test_compiled_catalogue_is_complete_and_current(folder):
+    po_file, mo_file = catalogue_files(folder)
+    with mo_file.open("rb") as handle:
         catalogue = gnu_gettext.GNUTranslations(handle)
     assert catalogue.info()["language"] == "es"
     messages = {key: value for key, value in catalogue._catalog.items() if key != ""}
-    assert len(messages) > 100
+    assert len(messages) > CATALOGUES[folder]
     for key, value in messages.items():
         assert value.strip(), f"empty translation for {key!r}"
 
     # The .mo was compiled from the .po as it is now.
-    po_singulars = {msgid: msgstrs[0] for _, msgid, msgstrs in read_po(PO_FILE)[1:] if len(msgstrs) == 1}
+    po_singulars = {msgid: msgstrs[0] for _, msgid, msgstrs in read_po(po_file)[1:] if len(msgstrs) == 1}
     mo_singulars = {key: value for key, value in messages.items() if isinstance(key, str)}
     assert mo_singulars == po_singulars
+
+
+def test_plural_forms_are_compiled():
+    with catalogue_files("events")[1].open("rb") as handle:
+        catalogue = gnu_gettext.GNUTranslations(handle)
     assert catalogue.ngettext("%(counter)s event", "%(counter)s events", 1) == "%(counter)s evento"
     assert catalogue.ngettext("%(counter)s event", "%(counter)s events", 2) == "%(counter)s eventos"
 
@@ -197,8 +216,9 @@ def test_compiled_catalogue_is_complete_and_current():
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{\s*\w+\s*\}\}")
 
 
-def test_translations_keep_placeholders():
-    for _, msgid, msgstrs in read_po(PO_FILE)[1:]:
+@each_catalogue
+def test_translations_keep_placeholders(folder):
+    for _, msgid, msgstrs in read_po(catalogue_files(folder)[0])[1:]:
         expected = sorted(PLACEHOLDER.findall(msgid))
         for msgstr in msgstrs:
             assert sorted(PLACEHOLDER.findall(msgstr)) == expected, (msgid, msgstr)
@@ -210,3 +230,16 @@ def test_the_event_language_is_named_in_the_visitors_language(client):
     assert "<dd>German</dd>" in client.get(event.url).content.decode()
     switch_language(client, "es", event.url)
     assert "<dd>alemán</dd>" in client.get(event.url).content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(LOCALE_PATHS=[])
+def test_the_apps_bring_their_own_spanish(client):
+    """Without the project's catalogue, as in another site, the apps' pages are still in Spanish."""
+    event = workshop()
+    switch_language(client, "es", event.url)
+    content = client.get(event.url).content.decode()
+    for heading in EVENT_HEADINGS:  # events' catalogue
+        assert f"<h2>{spanish(heading)}</h2>" in content
+    assert spanish("Register now") in content  # registrations' catalogue
+    assert ">Register now<" not in content
