@@ -110,3 +110,22 @@ def test_the_check_in_page_keeps_its_stylesheet_script_and_body_class_on_a_stock
     assert '<body class="checkin-page">' in body
     assert script("registrations/checkin.js").search(body)
     assert 'id="checkin-counts"' in body
+
+
+def test_the_site_chrome_includes_add_a_skip_link_language_switcher_and_messages_to_a_stock_base(
+    client, stock_base, tmp_path, event
+):
+    chrome = (
+        '{% include "events/includes/skip_link.html" %}{% include "events/includes/language_switcher.html" %}'
+        '<main id="main">{% include "events/includes/messages.html" %}'
+    )
+    (tmp_path / "base.html").write_text(
+        stock_base.replace("{% wagtailuserbar %}", chrome).replace("</body>", "</main></body>")
+    )
+    registration = make_registration(event)
+    cancel = reverse("registrations:ticket_cancel", args=[registration.ticket_secret])
+    # The event has no cancellation policy: the ticket page says so in a message.
+    head, body = on_stock_base(client.get(cancel, follow=True))
+    assert '<a class="skip-link" href="#main">Skip to content</a>' in body
+    assert f'action="{reverse("set_language")}"' in body and '<option value="es" lang="es"' in body
+    assert '<ul class="messages" role="status"><li class="error">This ticket can no longer be cancelled online' in body
