@@ -1,7 +1,9 @@
 """The Registrations menu in the Wagtail admin: orders and seats, read-only listings whose only way
-to change money or seats is the actions in admin_views.py (which call the services)."""
+to change money or seats is the actions in admin_views.py (which call the services). And the
+Register box that events' page shows through its register_event_page_panel hook."""
 
 from django.contrib.auth.models import Permission
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from events.models import EventPage
 
 from . import admin_views as views
 from .models import Order, Registration
+from .templatetags.registration_tags import registration_box_context
 
 
 class OrderURLFinder(ModelAdminURLFinder):
@@ -171,6 +174,14 @@ def event_page_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def event_page_listing_more_buttons(page, user, next_url=None):
     yield from event_buttons(page, user, next_url=next_url)
+
+
+@hooks.register("register_event_page_panel")
+def registration_panel(request, page):
+    """The Register box in the event page's details column (events renders what this returns)."""
+    return render_to_string(
+        "registrations/includes/registration_box.html", registration_box_context(request, page), request=request
+    )
 
 
 # Further admin screens register their own hooks when imported.

@@ -29,7 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "home",
-    "registrations",  # before events: it fills in the event page's registration box
+    "registrations",
     "events",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

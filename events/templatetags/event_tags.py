@@ -3,9 +3,10 @@ import json
 from babel.numbers import format_currency
 from django import template
 from django.templatetags.cache import CacheNode
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
+from wagtail import hooks
 
 from events.caching import may_cache
 
@@ -37,6 +38,18 @@ def public_cache(parser, token):
         [parser.compile_filter(token) for token in tokens[3:]],
         None,
     )
+
+
+@register.simple_tag(takes_context=True)
+def event_page_panels(context, page):
+    """What other apps show in the event page's details column, in hook order: each function
+    registered for the `register_event_page_panel` Wagtail hook takes the request and the event
+    page and returns HTML (registrations answers with its Register box). A hook, not a template
+    one app overrides for the other's, so that the order of INSTALLED_APPS does not matter and
+    events needs to know nothing of the apps that fill it."""
+    request = context.get("request")
+    panels = (panel(request, page) for panel in hooks.get_hooks("register_event_page_panel"))
+    return mark_safe("".join(conditional_escape(html) for html in panels if html))
 
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}

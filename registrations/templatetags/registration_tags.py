@@ -19,17 +19,24 @@ def any_errors(forms):
     return any(form.errors for form in forms)
 
 
-@register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)
-def registration_box(context, event):
+def registration_box_context(request, event):
+    """What the Register box shows: each ticket with the seats left, whether registration is open."""
     prefetch_related_objects([event], "ticket_types")  # for availability() too
     tickets = list(event.ticket_types.all())
     seats = availability(event) if tickets else {}
     open_now = event.registration_is_open(timezone.now())
     return {
-        "request": context.get("request"),
+        "request": request,
         "event": event,
         "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
         "open": open_now and any(ticket.on_sale() for ticket in tickets),
         "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
         "few_seats_left": conf.get("REGISTRATIONS_FEW_SEATS_LEFT"),
     }
+
+
+@register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)
+def registration_box(context, event):
+    """`{% registration_box event %}`: the Register box, for a template of your own. The event page
+    shows it by itself (the register_event_page_panel hook in wagtail_hooks.py)."""
+    return registration_box_context(context.get("request"), event)
