@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
@@ -115,3 +116,36 @@ def check_urls(app_configs, **kwargs):
             )
         ]
     return []
+
+
+# Hosts no visitor can reach: Wagtail's first Site (localhost) and the documentation domains (RFC 2606).
+PLACEHOLDER_HOSTS = {"localhost", "example.com", "example.net", "example.org"}
+
+
+def placeholder(hostname):
+    host = hostname.lower().rstrip(".")
+    return host in PLACEHOLDER_HOSTS or host.endswith((".example.com", ".example.net", ".example.org"))
+
+
+@register(Tags.database)
+def check_site_addresses(app_configs, databases=None, **kwargs):
+    """Emails link to each event's own Site (EventPage.public_url): a Site left on a placeholder
+    host sends attendees to it. Run by `migrate` and `check --database default`."""
+    if settings.DEBUG or not databases:
+        return []
+    from wagtail.models import Site
+
+    try:
+        sites = [site for site in Site.objects.using(next(iter(databases))) if placeholder(site.hostname)]
+    except DatabaseError:  # not migrated yet
+        return []
+    return [
+        Warning(
+            f"The Wagtail Site {site.site_name or site.hostname!r} is on {site.root_url}: the links in "
+            "its events' emails and calendar invites lead there.",
+            hint="Set the Site's hostname and port to its public address (Settings > Sites).",
+            obj=site,
+            id="events.W006",
+        )
+        for site in sites
+    ]

@@ -71,3 +71,19 @@ def test_apps_the_plugin_needs_are_reported_when_missing(settings, monkeypatch):
 def test_urls_not_included_are_reported():
     with override_settings(**CONFIGURED, ROOT_URLCONF=__name__):
         assert plugin_ids() == {"events.W005", "registrations.W003"}
+
+
+@pytest.mark.django_db
+def test_a_site_left_on_a_placeholder_address_is_reported(settings):
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    with override_settings(**CONFIGURED):
+        assert "events.W006" not in ids()  # database checks only run with a database
+        assert "events.W006" in ids(databases=["default"])  # Wagtail's first Site: localhost
+        Site.objects.filter(pk=site.pk).update(hostname="events.alliance.org", port=443)
+        assert "events.W006" not in ids(databases=["default"])
+        Site.objects.filter(pk=site.pk).update(hostname="www.example.org")
+        assert "events.W006" in ids(databases=["default"])
+    with override_settings(**{**CONFIGURED, "DEBUG": True}):
+        assert "events.W006" not in ids(databases=["default"])
