@@ -4,8 +4,6 @@
   of the Stripe emulator too (the demo's and the tests'), wherever STRIPE_API_BASE points.
 - `PermissionsPolicyMiddleware`: the Permissions-Policy header (Django 5.2 has no setting for it).
 - `client_ip`: the address rate limits count against (django-ratelimit's `RATELIMIT_IP_META_KEY`).
-- `ratelimited`: the answer to a burst (django-ratelimit's `RATELIMIT_VIEW`): 429 with a friendly
-  page, or JSON for the check-in page's script, instead of the library's default 403.
 - `sign_in_locked_out`: the answer to a sign-in while django-axes has paused the username or
   address (its `AXES_LOCKOUT_CALLABLE`): the sign-in page again, saying why, with 429.
 - `DropMessages`: keeps library log records that carry attendee data (the stripe library's
@@ -29,12 +27,9 @@ from urllib.parse import urlsplit
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
 from django.forms.utils import ErrorDict
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-
-from config.middleware import wants_json
 
 STRIPE_API = "https://api.stripe.com"
 
@@ -88,18 +83,6 @@ def client_ip(request):
     return valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
 
 
-def ratelimited(request, exception):
-    """A burst of posts from one address (or one door account): nothing was done; try again soon."""
-    retry_after = getattr(settings, "RATELIMIT_RETRY_AFTER", 60)
-    message = _("Too many attempts in a short time. Nothing was changed: please wait a minute, then try again.")
-    if wants_json(request):
-        response = JsonResponse({"error": message}, status=429)
-    else:
-        response = render(request, "429.html", {"message": message}, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 def sign_in_locked_out(request, original_response=None, credentials=None):
     """Too many failed sign-ins for this username or from this address: the sign-in form again
     (Wagtail's, as the view rendered it) with the reason in place of "wrong password", as a 429.
@@ -116,7 +99,7 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
         form.add_error(None, message)
         response = TemplateResponse(request, original_response.template_name, context, status=429).render()
     else:
-        response = render(request, "429.html", {"message": message}, status=429)
+        response = render(request, "events/429.html", {"message": message}, status=429)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 from wagtail.admin.admin_url_finder import AdminURLFinder
+from wagtail.admin.utils import get_admin_base_url
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import log
@@ -238,7 +239,10 @@ def notify_admins(application, request):
     """Tells the administrators an application arrived: the organization and a link to review it,
     none of the applicant's personal details (those stay in the admin)."""
     url = AdminURLFinder().get_edit_url(application)
-    context = {"application": application, "review_url": request.build_absolute_uri(url) if url else ""}
+    # On the admin's own address (WAGTAILADMIN_BASE_URL), which may differ from the public site's.
+    base = get_admin_base_url()
+    review_url = (base.rstrip("/") + url if base else request.build_absolute_uri(url)) if url else ""
+    context = {"application": application, "review_url": review_url}
     with translation.override(settings.LANGUAGE_CODE):
         subject = one_line(render_to_string("events/applications/email/received_subject.txt", context))
         body = render_to_string("events/applications/email/received.txt", context)

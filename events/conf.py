@@ -31,8 +31,17 @@ DEFAULTS = {
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
     # None: the events app does not know.
     "EVENTS_SEATS_LEFT": None,
+    # The public address (scheme, host, port) of links in emails and calendars for an event page
+    # that is under no Wagtail Site; every other event's links use its own Site's root URL
+    # (Settings > Sites). "": WAGTAILADMIN_BASE_URL, else http://localhost.
+    "EVENTS_BASE_URL": "",
 }
 
 
 def get(name):
     return getattr(settings, name, DEFAULTS[name])
+
+
+def fallback_root_url():
+    """The public address of a page under no Wagtail Site (EVENTS_BASE_URL), without the final slash."""
+    return (get("EVENTS_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://localhost").rstrip("/")

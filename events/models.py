@@ -531,6 +531,20 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     def ce_hours_display(self):
         return self.ce_hours.normalize() if self.ce_hours else None
 
+    def site_root_url(self):
+        """The root URL of the Wagtail Site this event is published on (`http://host:port`, no final
+        slash): emails, calendars and tasks have no request to take an address from. Each Site of
+        the install gives its own events' links; EVENTS_BASE_URL for a page under no Site."""
+        site = self.get_site()
+        return site.root_url if site is not None else conf.fallback_root_url()
+
+    def public_url(self, path=None):
+        """An absolute address on this event's own Site: the page itself, or `path` (from
+        `reverse()`, such as a ticket's address)."""
+        if path is None:
+            return self.get_full_url() or conf.fallback_root_url() + "/"
+        return self.site_root_url() + path
+
     def absolute_url(self, request):
         """The page's address on the host the request came to (the Site's may be a placeholder)."""
         return request.build_absolute_uri(self.get_url(request))

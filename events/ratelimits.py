@@ -6,8 +6,8 @@ Django's cache), so a burst from one address is refused before anything is chang
 Only posts count: reading a form never does. Rates come from the RATELIMITS setting
 ({group: "count/period"}), with the defaults below; RATELIMIT_ENABLE = False turns every limit off
 (the load benchmark and the test suite post hundreds of times from one address). A refused request
-raises django-ratelimit's `Ratelimited` (a PermissionDenied: 403 by default); the project maps it to
-429 through the library's middleware and RATELIMIT_VIEW.
+raises django-ratelimit's `Ratelimited` (a PermissionDenied: 403 by default), which the library's
+middleware hands to RATELIMIT_VIEW = "events.middleware.ratelimited": 429 and Retry-After.
 
 `registrations` uses this module too (it may import `events`, never the other way round).
 """

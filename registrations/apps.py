@@ -12,7 +12,7 @@ class RegistrationsConfig(AppConfig):
 
         from events.models import EventPage
 
-        from . import invites
+        from . import checks, invites  # noqa: F401  (checks: registers the system checks)
         from .services.capacity import refresh_sold_out_after_publish
 
         invites.connect_signals()

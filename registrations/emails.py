@@ -44,12 +44,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
 from events.ical import calendar_facts, fingerprint, location_text
 
-from .invites import changes, event_url, invite_calendar, shows_online_link, site_url
+from .invites import changes, event_url, invite_calendar, shows_online_link
 from .models import Order, Registration, WaitlistEntry
 
 log = logging.getLogger(__name__)
@@ -95,16 +96,19 @@ class Email(EmailMultiAlternatives):
         return message
 
 
+# Links in emails: on the event's own Wagtail Site (EventPage.public_url), there is no request.
+
+
 def ticket_url(registration):
-    return site_url(f"/tickets/{registration.ticket_secret}/")
+    return registration.event.public_url(reverse("registrations:ticket", args=[registration.ticket_secret]))
 
 
 def claim_url(entry):
-    return site_url(f"/waitlist/claim/{entry.token}/")
+    return entry.event.public_url(reverse("registrations:waitlist_claim", args=[entry.token]))
 
 
 def confirm_url(entry):
-    return site_url(f"/waitlist/confirm/{entry.token}/")
+    return entry.event.public_url(reverse("registrations:waitlist_confirm", args=[entry.token]))
 
 
 def send_email(kind, *, registration=None, order=None, waitlist_entry=None, **extra):

@@ -46,18 +46,9 @@ def invite_uid(registration, session):
     return f"{registration.uid}-{session.pk}@{events_conf.get('EVENTS_UID_DOMAIN')}"
 
 
-def site_url(path=""):
-    """An absolute address on the public site (WAGTAILADMIN_BASE_URL); there is no request in a task."""
-    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://localhost"
-    if path.startswith(("http://", "https://")):
-        return path
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
 def event_url(event):
-    """The event page's public address. A relative page URL is joined to WAGTAILADMIN_BASE_URL (the
-    Wagtail Site's own hostname may be a placeholder such as localhost); a full one is kept."""
-    return site_url(event.get_url() or "/")
+    """The event page's public address, on the event's own Wagtail Site (EventPage.public_url)."""
+    return event.public_url()
 
 
 def organizer_address():

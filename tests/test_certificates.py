@@ -128,7 +128,7 @@ def test_certificate_pdf_states_who_attended_what_for_how_long_and_its_code(clie
         "Dr. Jane Roe",
         "Director of Education",
         ana.certificate_code,
-        f"http://testserver/certificates/{ana.certificate_code}/",
+        f"http://localhost/certificates/{ana.certificate_code}/",
     ):
         assert expected in text, expected
     first = timezone.localtime(event.start, event.zone)
@@ -311,9 +311,9 @@ def test_bulk_email_sends_each_eligible_attendee_once_with_the_pdf(
         assert (filename, mimetype) == ("certificate.pdf", "application/pdf")
         text = pdf_text(content)
         assert registration.name in text and registration.certificate_code in text
-        assert f"http://testserver/certificates/{registration.certificate_code}/" in message.body
+        assert f"http://localhost/certificates/{registration.certificate_code}/" in message.body
         html, _ = message.alternatives[0]
-        assert f"http://testserver/tickets/{registration.ticket_secret}/" in html
+        assert f"http://localhost/tickets/{registration.ticket_secret}/" in html
 
     with django_capture_on_commit_callbacks(execute=True):
         assert certificates.email_certificates(event) == 0

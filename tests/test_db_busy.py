@@ -12,8 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
+from events.middleware import DatabaseBusyMiddleware
 from events.models import EventPage
 from registrations.models import CheckIn, Order, Registration
 from tests.factories import make_event, make_registration
@@ -113,3 +114,14 @@ def test_the_check_in_endpoint_answers_busy_as_json(client, short_lock_wait, dja
     retry = client.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
     assert retry.status_code == 200 and retry.json()["result"] == "ok"
     assert CheckIn.objects.count() == 1
+
+
+def test_the_busy_page_comes_from_the_plugin_whatever_the_sites_templates(settings, rf):
+    """events/503.html stands alone: a site with no templates of its own (or whose base template
+    needs the busy database) still answers 503 with the message."""
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": []}]
+    response = DatabaseBusyMiddleware(lambda request: None).process_exception(
+        rf.get("/events/x/", HTTP_ACCEPT="text/html"), OperationalError("database is locked")
+    )
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "We're very busy, please try again in a moment." in response.content.decode()

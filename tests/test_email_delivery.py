@@ -103,7 +103,7 @@ def test_confirmation_mime_structure(event, mailoutbox, django_capture_on_commit
     (vevent,) = calendar.walk("VEVENT")
     assert vevent["SEQUENCE"] == 0 and vevent["ATTENDEE"] == "mailto:ana@example.com"
 
-    ticket_link = f"http://testserver/tickets/{registration.ticket_secret}/"
+    ticket_link = f"http://localhost/tickets/{registration.ticket_secret}/"
     text, (html, _) = message.body, message.alternatives[0]
     assert ticket_link in text and f'href="{ticket_link}"' in html
     assert ONLINE_URL in text and ONLINE_URL in html  # confirmed: the join link
@@ -186,14 +186,14 @@ def objects_for(kind, event, language):
             status=WaitlistEntry.Status.OFFERED if offered else WaitlistEntry.Status.UNCONFIRMED,
             offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC) if offered else None,  # 1 p.m. in London
         )
-        link = f"http://testserver/waitlist/{'claim' if offered else 'confirm'}/{entry.token}/"
+        link = f"http://localhost/waitlist/{'claim' if offered else 'confirm'}/{entry.token}/"
         return {"waitlist_entry": entry}, "wen@example.com", link
     status = Registration.Status.CANCELLED if kind == "cancellation" else Registration.Status.CONFIRMED
     registration = register(event, status=status, language=language)
     if kind == "event_cancelled":
         EventPage.objects.filter(pk=event.pk).update(status=EventPage.Status.CANCELLED)
     if kind in INVITE_KINDS:
-        link = f"http://testserver/tickets/{registration.ticket_secret}/" if INVITE_KINDS[kind] == "REQUEST" else None
+        link = f"http://localhost/tickets/{registration.ticket_secret}/" if INVITE_KINDS[kind] == "REQUEST" else None
         return {"registration": registration}, "ana@example.com", link
     extra = {"amount": "45.50"} if kind == "refund" else {}
     return {"order": registration.order, **extra}, "buyer@example.com", None
@@ -219,7 +219,7 @@ def test_each_kind_renders_in_the_readers_language(
     assert f'<html lang="{language}">' in html
     for body in (text, html):
         assert "{{" not in body and "{%" not in body
-        assert f"http://testserver{event.url}" in body
+        assert f"http://localhost{event.url}" in body
         if link:
             assert link in body
     assert "&amp;" not in text and "Alliance &amp; rupture workshop" in html
@@ -292,7 +292,7 @@ def test_real_smtp_delivery(event, smtp_server, django_capture_on_commit_callbac
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["UID"]).startswith(str(registration.uid))
     text = received.get_payload()[0].get_payload()[0].get_payload(decode=True).decode()
-    assert f"http://testserver/tickets/{registration.ticket_secret}/" in text
+    assert f"http://localhost/tickets/{registration.ticket_secret}/" in text
 
 
 def test_failed_delivery_is_retried_later(event, settings, mailoutbox):

@@ -440,3 +440,11 @@ def test_a_team_member_picks_venues_in_the_editor(team_member):
     VenueFactory(name="Hall of Science")
     chooser = member.get("/admin/snippets/choose/events/venue/")
     assert chooser.status_code == 200 and "Hall of Science" in chooser.content.decode()
+
+
+def test_the_admins_review_link_is_on_the_admins_own_address(client, mailoutbox, settings):
+    settings.WAGTAILADMIN_BASE_URL = "https://admin.example.org"
+    client.post(APPLY, VALID)  # on the public site (testserver)
+    [mail] = mailoutbox
+    application = OrganizerApplication.objects.get()
+    assert f"https://admin.example.org{APPLICATIONS}edit/{application.pk}/" in mail.body

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_ratelimit.exceptions import Ratelimited
 
+from events.middleware import ratelimited
 from events.models import OrganizerApplication
 from events.ratelimits import DEFAULT_RATES
 from registrations.models import CheckIn, Order, WaitlistEntry
@@ -244,3 +246,16 @@ def test_one_address_asking_for_new_feed_or_api_variants_fast_gets_429(client, e
     assert client.get(f"{base}?country=GB&junk=1").status_code == 200  # the same entry
     other = Client(REMOTE_ADDR="203.0.113.9")
     assert other.get(f"{base}?country=FR").status_code == 200
+
+
+def test_the_429_page_comes_from_the_plugin_inside_any_sites_base_template(settings, rf, tmp_path):
+    """A site that has only a stock Wagtail base template (blocks title and content) and no 429 page
+    of its own still answers a burst with the plugin's page inside that base."""
+    (tmp_path / "base.html").write_text(
+        "<html><title>{% block title %}{% endblock %}</title><body>{% block content %}{% endblock %}</body></html>"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    response = ratelimited(rf.post("/events/x/register/", HTTP_ACCEPT="text/html"), Ratelimited())
+    assert response.status_code == 429 and response["Retry-After"] == "60"
+    text = response.content.decode()
+    assert "<title>Too many attempts</title>" in text and "Nothing was changed" in text

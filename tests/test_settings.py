@@ -19,6 +19,10 @@ def test_production_settings_pass_check_deploy():
         "SECRET_KEY": "a-long-random-production-secret-key-for-the-deploy-check-0123456789",
         "ALLOWED_HOSTS": "events.example.org",
         "DATABASE_URL": "sqlite:///:memory:",
+        # What a production deployment provides (the plugin's deploy checks ask for them).
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "STRIPE_SECRET_KEY": "sk_live_for_the_deploy_check",
+        "STRIPE_WEBHOOK_SECRET": "whsec_for_the_deploy_check",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "events.routing.CachedSiteMiddleware",  # the request's Wagtail Site from the cache
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a refused burst: RATELIMIT_VIEW (429)
-    "config.middleware.DatabaseBusyMiddleware",  # a lock wait over the limit: 503 and Retry-After
+    "events.middleware.DatabaseBusyMiddleware",  # a lock wait over the limit: 503 and Retry-After
     "axes.middleware.AxesMiddleware",  # a locked-out sign-in: AXES_LOCKOUT_CALLABLE (429)
 ]
 
@@ -111,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 # PostgreSQL: a request waits at most DB_LOCK_TIMEOUT_MS for a row lock (the event's, while a rush
-# takes seats), then answers 503 "try again" (config/middleware.py) instead of piling up.
+# takes seats), then answers 503 "try again" (events/middleware.py) instead of piling up.
 # DB_STATEMENT_TIMEOUT_MS bounds any one query (0: no limit).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
@@ -184,7 +184,7 @@ CONTENT_SECURITY_POLICY = {
 # config/security.py), or every visitor shares the proxy's limit.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "config.security.ratelimited"
+RATELIMIT_VIEW = "events.middleware.ratelimited"
 RATELIMIT_IP_META_KEY = "config.security.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 RATELIMITS = {}  # {group: "count/period"} to change a default of events/ratelimits.py

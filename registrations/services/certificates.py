@@ -17,7 +17,6 @@ import secrets
 from decimal import Decimal
 
 from babel.dates import format_date
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -125,9 +124,9 @@ def issued_at(registration):
     return at or registration.event.end
 
 
-def verification_url(code):
-    base = (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://localhost").rstrip("/")
-    return base + reverse("registrations:certificate_verify", args=[code])
+def verification_url(event, code):
+    """Where anyone checks the certificate: on the event's own Wagtail Site."""
+    return event.public_url(reverse("registrations:certificate_verify", args=[code]))
 
 
 # What a certificate says (the PDF, the verification page and the email share it)
@@ -182,7 +181,7 @@ def details(registration):
         "organizer": organizer,
         "issued_at": long_date(timezone.localtime(issued, event.zone).date()) if issued else "",
         "code": code,
-        "verification_url": verification_url(code) if code else "",
+        "verification_url": verification_url(registration.event, code) if code else "",
     }
 
 

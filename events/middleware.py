@@ -1,9 +1,20 @@
-"""Middleware of the project itself (not of an app)."""
+"""The answers the apps give when they cannot serve a request right now, whichever site they are in.
+
+- `DatabaseBusyMiddleware`: a lock wait over the limit answers 503 with Retry-After (never 500).
+- `ratelimited`: django-ratelimit's RATELIMIT_VIEW, a refused burst answers 429 with Retry-After.
+
+Both answer JSON to scripts and API callers, and a page to people: `events/503.html` (standalone,
+since the database may be what is busy) and `events/429.html` (extends the site's base template).
+A site overrides either by its own template of the same name. The system checks (checks.py) say
+when the settings leave them out.
+"""
 
 import logging
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -55,7 +66,20 @@ class DatabaseBusyMiddleware:
         if wants_json(request):
             response = JsonResponse({"error": message, "retry_after": RETRY_AFTER_SECONDS}, status=503)
         else:
-            response = HttpResponse(render_to_string("503.html", request=request), status=503)
+            response = HttpResponse(render_to_string("events/503.html", request=request), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+def ratelimited(request, exception):
+    """A burst of posts from one address (or one door account): nothing was done; try again soon.
+    django-ratelimit's RATELIMIT_VIEW (its default answer is a bare 403)."""
+    retry_after = getattr(settings, "RATELIMIT_RETRY_AFTER", 60)
+    message = _("Too many attempts in a short time. Nothing was changed: please wait a minute, then try again.")
+    if wants_json(request):
+        response = JsonResponse({"error": message}, status=429)
+    else:
+        response = render(request, "events/429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -1,0 +1,153 @@
+"""System checks (`manage.py check`): what a site must set up for the events app to work, said at
+start-up instead of failing silently later. Registered in apps.py; silence one with
+SILENCED_SYSTEM_CHECKS. The list, with each setting: docs/install.md, "Settings and checks"."""
+
+from django.conf import settings
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+# Apps the events app needs next to it, beyond Wagtail's own stock list.
+REQUIRED_APPS = (
+    "wagtail",
+    "wagtail.contrib.routable_page",
+    "wagtail.snippets",
+    "wagtail.images",
+    "wagtail.search",
+    "modelcluster",
+    "django_filters",
+    "django_countries",
+)
+BUSY_MIDDLEWARE = "events.middleware.DatabaseBusyMiddleware"
+RATELIMIT_MIDDLEWARE = "django_ratelimit.middleware.RatelimitMiddleware"
+RATELIMIT_VIEW = "events.middleware.ratelimited"
+
+
+def missing_apps(required):
+    return [app for app in required if app not in settings.INSTALLED_APPS]
+
+
+@register()
+def check_installed_apps(app_configs, **kwargs):
+    return [
+        Error(
+            f"The events app needs {app!r} in INSTALLED_APPS.",
+            hint=f"Add {app!r} to INSTALLED_APPS (see docs/install.md).",
+            id="events.E001",
+        )
+        for app in missing_apps(REQUIRED_APPS)
+    ]
+
+
+@register()
+def check_middleware(app_configs, **kwargs):
+    """The 503 "very busy" and 429 "too many attempts" answers need their middleware and view."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    found = []
+    if BUSY_MIDDLEWARE not in middleware:
+        found.append(
+            Warning(
+                "A database lock wait over the limit will answer 500 instead of 503 with Retry-After.",
+                hint=f"Add {BUSY_MIDDLEWARE!r} to MIDDLEWARE.",
+                id="events.W001",
+            )
+        )
+    if getattr(settings, "RATELIMIT_ENABLE", True):
+        if RATELIMIT_MIDDLEWARE not in middleware:
+            found.append(
+                Warning(
+                    "A refused burst of posts (rate limits) will answer 403 instead of 429 with Retry-After.",
+                    hint=f"Add {RATELIMIT_MIDDLEWARE!r} to MIDDLEWARE.",
+                    id="events.W002",
+                )
+            )
+        if not getattr(settings, "RATELIMIT_VIEW", None):
+            found.append(
+                Warning(
+                    "RATELIMIT_VIEW is not set: a refused burst of posts answers a bare 403.",
+                    hint=f"Set RATELIMIT_VIEW = {RATELIMIT_VIEW!r}.",
+                    id="events.W003",
+                )
+            )
+    return found
+
+
+def per_process(alias):
+    """True when the cache `alias` is not shared between processes (each keeps its own, or none)."""
+    backend = getattr(settings, "CACHES", {}).get(alias, {}).get("BACKEND", "")
+    try:
+        cls = import_string(backend)
+    except ImportError:
+        return False
+    return issubclass(cls, (LocMemCache, DummyCache))
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    """Rate limits and the content version (caching.py) must be counted once for all processes."""
+    if settings.DEBUG:
+        return []
+    aliases = {"default", getattr(settings, "RATELIMIT_USE_CACHE", "default")}
+    return [
+        Warning(
+            f"The cache {alias!r} is kept in each process's own memory: rate limits are counted per "
+            "process, and an edit may leave other processes serving cached pages until they expire.",
+            hint=f"Point CACHES[{alias!r}] at a cache all processes share (Redis, Memcached, the database).",
+            id="events.W004",
+        )
+        for alias in sorted(aliases)
+        if per_process(alias)
+    ]
+
+
+@register(Tags.urls)
+def check_urls(app_configs, **kwargs):
+    if not getattr(settings, "ROOT_URLCONF", None):  # as Django's own URL checks: nothing to look in
+        return []
+    try:
+        reverse("events:organizer_apply")
+    except NoReverseMatch:
+        return [
+            Warning(
+                "The events app's URLs are not included: organizer applications answer 404.",
+                hint='Add path("", include("events.urls")) to the URLconf, before Wagtail\'s own.',
+                id="events.W005",
+            )
+        ]
+    return []
+
+
+# Hosts no visitor can reach: Wagtail's first Site (localhost) and the documentation domains (RFC 2606).
+PLACEHOLDER_HOSTS = {"localhost", "example.com", "example.net", "example.org"}
+
+
+def placeholder(hostname):
+    host = hostname.lower().rstrip(".")
+    return host in PLACEHOLDER_HOSTS or host.endswith((".example.com", ".example.net", ".example.org"))
+
+
+@register(Tags.database)
+def check_site_addresses(app_configs, databases=None, **kwargs):
+    """Emails link to each event's own Site (EventPage.public_url): a Site left on a placeholder
+    host sends attendees to it. Run by `migrate` and `check --database default`."""
+    if settings.DEBUG or not databases:
+        return []
+    from wagtail.models import Site
+
+    try:
+        sites = [site for site in Site.objects.using(next(iter(databases))) if placeholder(site.hostname)]
+    except DatabaseError:  # not migrated yet
+        return []
+    return [
+        Warning(
+            f"The Wagtail Site {site.site_name or site.hostname!r} is on {site.root_url}: the links in "
+            "its events' emails and calendar invites lead there.",
+            hint="Set the Site's hostname and port to its public address (Settings > Sites).",
+            obj=site,
+            id="events.W006",
+        )
+        for site in sites
+    ]

@@ -1,0 +1,89 @@
+"""The apps' system checks tell an integrator what is missing (docs/install.md, "Settings and
+checks"), and the reference site's own settings pass them."""
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+from django.urls import include, path
+
+CONFIGURED = {
+    "DEBUG": False,
+    "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}},
+}
+
+# A URLconf without the apps' URLs: only Wagtail's pages.
+urlpatterns = [path("", include("wagtail.urls"))]
+
+
+def ids(**kwargs):
+    return {message.id for message in run_checks(include_deployment_checks=True, **kwargs)}
+
+
+def plugin_ids(**kwargs):
+    return {found for found in ids(**kwargs) if found.startswith(("events.", "registrations."))}
+
+
+def test_the_reference_sites_settings_pass_every_check():
+    with override_settings(**CONFIGURED):
+        assert plugin_ids() == set()
+
+
+@pytest.mark.parametrize("setting", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_missing_stripe_keys_are_reported_outside_debug(setting):
+    expected = {"STRIPE_SECRET_KEY": "registrations.W001", "STRIPE_WEBHOOK_SECRET": "registrations.W002"}[setting]
+    with override_settings(**{**CONFIGURED, setting: ""}):
+        assert plugin_ids() == {expected}
+        assert expected not in {m.id for m in run_checks()}  # a deploy check: `check --deploy`
+    with override_settings(**{**CONFIGURED, setting: "", "DEBUG": True}):
+        assert plugin_ids() == set()
+
+
+def test_a_cache_in_each_processs_memory_is_reported_outside_debug():
+    locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(**{**CONFIGURED, "CACHES": locmem}):
+        assert plugin_ids() == {"events.W004"}
+    with override_settings(**{**CONFIGURED, "CACHES": locmem, "DEBUG": True}):
+        assert plugin_ids() == set()
+
+
+def test_missing_middleware_for_the_503_and_429_answers_is_reported(settings):
+    middleware = [m for m in settings.MIDDLEWARE if not m.startswith(("events.middleware", "django_ratelimit"))]
+    with override_settings(**CONFIGURED, MIDDLEWARE=middleware, RATELIMIT_ENABLE=True, RATELIMIT_VIEW=None):
+        assert plugin_ids() == {"events.W001", "events.W002", "events.W003"}
+    with override_settings(**CONFIGURED, MIDDLEWARE=middleware, RATELIMIT_ENABLE=False):
+        assert plugin_ids() == {"events.W001"}  # no rate limits: nothing to answer 429 for
+
+
+def test_apps_the_plugin_needs_are_reported_when_missing(settings, monkeypatch):
+    apps = [app for app in settings.INSTALLED_APPS if app not in ("wagtail.contrib.routable_page", "django_tasks")]
+    # The setting only, not the app registry (override_settings would reload every app).
+    monkeypatch.setattr(settings._wrapped, "INSTALLED_APPS", apps)
+    with override_settings(**CONFIGURED):
+        found = run_checks(include_deployment_checks=True)
+    messages = {m.id: m.msg for m in found if m.id.startswith(("events.", "registrations."))}
+    assert set(messages) == {"events.E001", "registrations.E001"}
+    assert "wagtail.contrib.routable_page" in messages["events.E001"]
+    assert "django_tasks" in messages["registrations.E001"]
+
+
+def test_urls_not_included_are_reported():
+    with override_settings(**CONFIGURED, ROOT_URLCONF=__name__):
+        assert plugin_ids() == {"events.W005", "registrations.W003"}
+
+
+@pytest.mark.django_db
+def test_a_site_left_on_a_placeholder_address_is_reported(settings):
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    with override_settings(**CONFIGURED):
+        assert "events.W006" not in ids()  # database checks only run with a database
+        assert "events.W006" in ids(databases=["default"])  # Wagtail's first Site: localhost
+        Site.objects.filter(pk=site.pk).update(hostname="events.alliance.org", port=443)
+        assert "events.W006" not in ids(databases=["default"])
+        Site.objects.filter(pk=site.pk).update(hostname="www.example.org")
+        assert "events.W006" in ids(databases=["default"])
+    with override_settings(**{**CONFIGURED, "DEBUG": True}):
+        assert "events.W006" not in ids(databases=["default"])
