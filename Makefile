@@ -79,7 +79,7 @@ mutation: install
 	for module in $(MUTATE); do $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) "$$module.*" || exit 1; done
 	$(BIN)/mutmut results
 
-# Without a real STRIPE_SECRET_KEY, payments go to the Stripe test emulator (tests/stripe_emulator),
+# Without a real STRIPE_SECRET_KEY, payments go to the Stripe test emulator (registrations/stripe_emulator),
 # started beside the site, so a paid registration can be completed offline.
 # Served as production serves it (config/settings/demo.py: DEBUG off, static files by WhiteNoise),
 # with links in pages and emails on http://$(HOST):$(PORT)/. Django's debug pages: make demo DEBUG=1
@@ -91,7 +91,7 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
 		echo "No STRIPE_SECRET_KEY: payments go to the Stripe test emulator at http://127.0.0.1:$(EMULATOR_PORT)"; \
-		$(BIN)/python -m tests.stripe_emulator --port $(EMULATOR_PORT) \
+		$(BIN)/python -m registrations.stripe_emulator --port $(EMULATOR_PORT) \
 			--webhook-url http://$(HOST):$(PORT)/stripe/webhook/ --webhook-secret whsec_demo_emulator & \
 		trap "kill $$! 2>/dev/null" EXIT; \
 		export STRIPE_SECRET_KEY=sk_test_demo_emulator STRIPE_WEBHOOK_SECRET=whsec_demo_emulator \

@@ -465,7 +465,7 @@ def main():
     ensure_free(args.emulator_port)
     try:
         emulator = start(
-            [PYTHON, "-m", "tests.stripe_emulator", "--port", str(args.emulator_port),
+            [PYTHON, "-m", "registrations.stripe_emulator", "--port", str(args.emulator_port),
              "--webhook-url", f"http://127.0.0.1:{args.port}/stripe/webhook/", "--webhook-secret", WEBHOOK_SECRET],
             env, "the Stripe emulator",
         )  # fmt: skip

@@ -8,7 +8,7 @@ Transcribed from Stripe's "Supported currencies" page (docs.stripe.com/currencie
 currencies for card payments, zero- and three-decimal currencies, special cases, and the table of
 minimum charge amounts. For a currency missing from that table Stripe's minimum is the equivalent
 of USD 0.50 at the day's rate, which cannot be checked offline: only one minor unit is required
-here. The emulator (tests/stripe_emulator) keeps its own transcription, and
+here. The emulator (registrations/stripe_emulator) keeps its own transcription, and
 tests/test_money.py holds the two equal.
 """
 

@@ -4,7 +4,7 @@ import tempfile
 import pytest
 from django.core.cache import caches
 
-from tests.stripe_emulator import StripeEmulator
+from registrations.stripe_emulator import StripeEmulator
 
 WEBHOOK_SECRET = "whsec_test_secret"
 

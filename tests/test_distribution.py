@@ -1,7 +1,8 @@
 """The plugin as one installable distribution: `python -m build` makes a wheel and an sdist that hold
 `events` and `registrations` with their templates, static files, migrations and translations, and
 nothing of the reference site; installed alone, the apps set up, check, migrate and translate in a
-site of their own (docs/install.md, "Installing the package")."""
+site of their own (docs/install.md, "Installing the package"), and the Stripe test emulator ships
+beside them for integrators' offline tests without the app ever importing it."""
 
 import ast
 import importlib.metadata
@@ -66,6 +67,32 @@ def test_the_wheel_holds_both_apps_with_their_templates_static_files_migrations_
         assert shipped_files(app) <= names, sorted(shipped_files(app) - names)
         for needed in ("templates/", "static/", "migrations/0001_initial.py", "locale/es/LC_MESSAGES/django.mo"):
             assert any(name.startswith(f"{app}/{needed}") for name in names), f"{app}/{needed}"
+
+
+def test_the_wheel_holds_the_stripe_emulator_with_its_fixtures(dist):
+    wheel, _ = dist
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("__init__.py", "__main__.py", "server.py", "fixtures.json", "README.md"):
+        assert f"registrations/stripe_emulator/{needed}" in names, needed
+
+
+def test_the_apps_never_import_the_stripe_emulator():
+    """The emulator is a developer tool shipped beside the app: only tests and demos import it."""
+    importers = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "stripe_emulator" in path.relative_to(ROOT).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                if any("stripe_emulator" in name for name in names):
+                    importers.add(path.relative_to(ROOT).as_posix())
+    assert not importers, importers
 
 
 def test_the_wheel_holds_nothing_of_the_reference_site(dist):
@@ -223,6 +250,24 @@ for asset in ("events/listing-filters.js", "registrations/checkin.js", "registra
 with translation.override("es"):
     assert translation.gettext("Learning objectives") != "Learning objectives"  # events' catalogue
     assert translation.gettext("Register now") != "Register now"  # registrations' catalogue
+assert "registrations.stripe_emulator" not in sys.modules, "the app imported the Stripe test emulator"
+
+import stripe
+from registrations.stripe_emulator import StripeEmulator
+
+with StripeEmulator() as emulator:
+    assert Path(sys.modules["registrations.stripe_emulator"].__file__).resolve().is_relative_to(lib)
+    client = stripe.StripeClient("sk_test_wheel", base_addresses={"api": emulator.base_url}, max_network_retries=0)
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "http://localhost/done",
+            "line_items": [
+                {"quantity": 1, "price_data": {"currency": "usd", "unit_amount": 500, "product_data": {"name": "Seat"}}}
+            ],
+        }
+    )
+    assert session.amount_total == 500 and session.url.startswith(emulator.base_url)
 print("installed apps work")
 """
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from events import money
+from registrations.stripe_emulator import server as emulator
 from registrations.stripe_gateway import from_minor_units, minor_units
-from tests.stripe_emulator import server as emulator
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The Stripe emulator (tests/stripe_emulator), driven by the real stripe client.
+"""The Stripe emulator (registrations/stripe_emulator), driven by the real stripe client.
 
 If these pass, the app's payment tests can trust what the emulator answers and
 the webhooks it signs.
@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from tests.stripe_emulator import StripeEmulator
+from registrations.stripe_emulator import StripeEmulator
 
 SECRET = "whsec_emulator_tests"
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -1,11 +1,11 @@
-"""Run the emulator standalone: python -m tests.stripe_emulator --port 12111 ..."""
+"""Run the emulator standalone: python -m registrations.stripe_emulator --port 12111 ..."""
 
 import argparse
 import threading
 
 from .server import StripeEmulator
 
-parser = argparse.ArgumentParser(prog="python -m tests.stripe_emulator", description=__doc__)
+parser = argparse.ArgumentParser(prog="python -m registrations.stripe_emulator", description=__doc__)
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=12111)
 parser.add_argument("--webhook-url", help="where to POST signed webhook events")
