@@ -103,21 +103,26 @@ def check_shared_cache(app_configs, **kwargs):
     ]
 
 
-@register(Tags.urls)
-def check_urls(app_configs, **kwargs):
+def urls_included(url_name, app, what_fails, check_id):
+    """A warning unless `url_name` reverses: the app's URLs are not in the site's URLconf."""
     if not getattr(settings, "ROOT_URLCONF", None):  # as Django's own URL checks: nothing to look in
         return []
     try:
-        reverse("events:organizer_apply")
+        reverse(url_name)
     except NoReverseMatch:
         return [
             Warning(
-                "The events app's URLs are not included: organizer applications answer 404.",
-                hint='Add path("", include("events.urls")) to the URLconf, before Wagtail\'s own.',
-                id="events.W005",
+                f"The {app} app's URLs are not included: {what_fails} answer 404.",
+                hint=f'Add path("", include("{app}.urls")) to the URLconf, before Wagtail\'s own.',
+                id=check_id,
             )
         ]
     return []
+
+
+@register(Tags.urls)
+def check_urls(app_configs, **kwargs):
+    return urls_included("events:organizer_apply", "events", "organizer applications", "events.W005")
 
 
 # Hosts no visitor can reach: Wagtail's first Site (localhost) and the documentation domains (RFC 2606).

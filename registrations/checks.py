@@ -3,9 +3,8 @@ docs/install.md, "Settings and checks"."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
-from django.urls import NoReverseMatch, reverse
 
-from events.checks import missing_apps
+from events.checks import missing_apps, urls_included
 
 from . import conf
 
@@ -52,16 +51,6 @@ def check_stripe_keys(app_configs, **kwargs):
 
 @register(Tags.urls)
 def check_urls(app_configs, **kwargs):
-    if not getattr(settings, "ROOT_URLCONF", None):  # as Django's own URL checks: nothing to look in
-        return []
-    try:
-        reverse("registrations:stripe_webhook")
-    except NoReverseMatch:
-        return [
-            Warning(
-                "The registrations app's URLs are not included: registration, tickets and check-in answer 404.",
-                hint='Add path("", include("registrations.urls")) to the URLconf, before Wagtail\'s own.',
-                id="registrations.W003",
-            )
-        ]
-    return []
+    return urls_included(
+        "registrations:stripe_webhook", "registrations", "registration, tickets and check-in", "registrations.W003"
+    )
