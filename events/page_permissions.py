@@ -18,6 +18,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from .applications import edits_every_event, organizers_for
+from .inputs import parse_int
 from .models import EventPage
 
 
@@ -73,7 +74,7 @@ class ChosenPagesView(ChosenMultipleView):
     user may choose are named."""
 
     def get(self, request):
-        ids = [value for value in request.GET.getlist("id") if value.isascii() and value.isdigit() and len(value) <= 18]
+        ids = [pk for pk in map(parse_int, request.GET.getlist("id")) if pk is not None]
         request.GET = request.GET.copy()
         choosable = choosable_pages(request.user, Page.objects.filter(pk__in=ids))
         request.GET.setlist("id", [str(pk) for pk in choosable.values_list("pk", flat=True)])
