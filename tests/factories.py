@@ -103,6 +103,21 @@ def edited(event, **changes):
     return page
 
 
+def make_waitlist_entry(event, offered):
+    """Wen on the waitlist for the event's first ticket: offered a seat until 1 June 2031 (1 p.m. in
+    London), or signed up and not yet confirmed."""
+    from registrations.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(
+        event=event,
+        ticket_type=event.ticket_types.first(),
+        name="Wen Waiting",
+        email="wen@example.com",
+        status=WaitlistEntry.Status.OFFERED if offered else WaitlistEntry.Status.UNCONFIRMED,
+        offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC) if offered else None,
+    )
+
+
 def delete_all_events():
     """Remove what a module-scoped fixture committed, so other tests start clean."""
     for index in EventIndexPage.objects.all():

@@ -12,10 +12,10 @@ from wagtail.models import Page, Site
 from events.models import EventIndexPage
 from home.models import HomePage
 from registrations.emails import KINDS, send_email
-from registrations.models import CheckIn, Registration, WaitlistEntry
+from registrations.models import CheckIn, Registration
 from registrations.services import certificates
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import ensure_home, event_index, make_event, make_registration
+from tests.factories import ensure_home, event_index, make_event, make_registration, make_waitlist_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +49,7 @@ def objects_for(kind, event):
     """What the `kind` email is about, for `event`."""
     if KINDS[kind].about == "waitlist_entry":
         offered = kind == "waitlist_offer"
-        entry = WaitlistEntry.objects.create(
-            event=event,
-            ticket_type=event.ticket_types.first(),
-            name="Wen Waiting",
-            email="wen@example.com",
-            status=WaitlistEntry.Status.OFFERED if offered else WaitlistEntry.Status.UNCONFIRMED,
-            offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC) if offered else None,
-        )
+        entry = make_waitlist_entry(event, offered)
         return {"waitlist_entry": entry}
     status = Registration.Status.CANCELLED if kind == "cancellation" else Registration.Status.CONFIRMED
     registration = make_registration(event, status=status)

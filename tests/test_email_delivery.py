@@ -13,9 +13,9 @@ from django.db import transaction
 
 from events.models import EventPage
 from registrations.emails import KINDS, deliver_email, send_email
-from registrations.models import Registration, WaitlistEntry
+from registrations.models import Registration
 from tests.calendar_checks import parse_valid_calendar
-from tests.factories import VenueFactory, local, make_event, make_registration
+from tests.factories import VenueFactory, local, make_event, make_registration, make_waitlist_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -178,14 +178,7 @@ def objects_for(kind, event, language):
         # The waitlist has no language of its own: the event's is used.
         EventPage.objects.filter(pk=event.pk).update(language=language)
         offered = kind == "waitlist_offer"
-        entry = WaitlistEntry.objects.create(
-            event=event,
-            ticket_type=event.ticket_types.first(),
-            name="Wen Waiting",
-            email="wen@example.com",
-            status=WaitlistEntry.Status.OFFERED if offered else WaitlistEntry.Status.UNCONFIRMED,
-            offer_expires_at=dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC) if offered else None,  # 1 p.m. in London
-        )
+        entry = make_waitlist_entry(event, offered)
         link = f"http://localhost/waitlist/{'claim' if offered else 'confirm'}/{entry.token}/"
         return {"waitlist_entry": entry}, "wen@example.com", link
     status = Registration.Status.CANCELLED if kind == "cancellation" else Registration.Status.CONFIRMED
