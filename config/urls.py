@@ -7,7 +7,6 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config.sitemaps import RequestHostSitemap
 from config.views import healthz, robots_txt
-from events.views import api_events
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
@@ -15,10 +14,8 @@ urlpatterns = [
     path("admin/", include("events.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("api/events/", api_events, name="api_events"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("registrations.urls")),
-    path("", include("events.urls")),
+    path("", include("registrations.site_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": RequestHostSitemap}}),
     path("robots.txt", robots_txt),
 ]

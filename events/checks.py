@@ -7,7 +7,7 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.module_loading import import_string
 
 # Apps the events app needs next to it, beyond Wagtail's own stock list.
@@ -103,26 +103,45 @@ def check_shared_cache(app_configs, **kwargs):
     ]
 
 
-def urls_included(url_name, app, what_fails, check_id):
-    """A warning unless `url_name` reverses: the app's URLs are not in the site's URLconf."""
-    if not getattr(settings, "ROOT_URLCONF", None):  # as Django's own URL checks: nothing to look in
-        return []
+def reaches(url_name):
+    """Whether the URLconf has `url_name` and its address leads to it (not to a pattern before it,
+    such as Wagtail's catch-all page serving)."""
     try:
-        reverse(url_name)
-    except NoReverseMatch:
-        return [
-            Warning(
-                f"The {app} app's URLs are not included: {what_fails} answer 404.",
-                hint=f'Add path("", include("{app}.urls")) to the URLconf, before Wagtail\'s own.',
-                id=check_id,
-            )
-        ]
-    return []
+        return resolve(reverse(url_name)).view_name == url_name
+    except (NoReverseMatch, Resolver404):
+        return False
+
+
+def urls_included(url_name, app, what_fails, check_id):
+    """A warning unless `url_name` is reached: the plugin's URLs are not in the site's URLconf, or
+    come after Wagtail's own."""
+    if not getattr(settings, "ROOT_URLCONF", None) or reaches(url_name):  # (as Django's URL checks)
+        return []
+    return [
+        Warning(
+            f"The {app} app's URLs are not included, or come after Wagtail's: {what_fails} answer 404.",
+            hint='Add path("", include("registrations.site_urls")) to the URLconf, before Wagtail\'s own pages.',
+            id=check_id,
+        )
+    ]
 
 
 @register(Tags.urls)
 def check_urls(app_configs, **kwargs):
-    return urls_included("events:organizer_apply", "events", "organizer applications", "events.W005")
+    found = urls_included(
+        "events:organizer_apply", "events", "the events API and organizer applications", "events.W005"
+    )
+    if getattr(settings, "ROOT_URLCONF", None) and not reaches("events_chosen_pages"):
+        found.append(
+            Warning(
+                "The events app's admin URLs are not included before Wagtail's admin: a team member "
+                "choosing pages sees the titles of other organizers' drafts.",
+                hint='Add path("admin/", include("events.admin_urls")) just before Wagtail\'s admin URLs, '
+                "at the same prefix.",
+                id="events.W007",
+            )
+        )
+    return found
 
 
 # Hosts no visitor can reach: Wagtail's first Site (localhost) and the documentation domains (RFC 2606).

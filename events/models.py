@@ -564,6 +564,23 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
         return event_calendar(request, self)
 
+    @classmethod
+    def get_subpage_urls(cls):
+        """The page's own addresses (its page, `ical/`) and those other apps add below it through
+        the `register_event_page_routes` Wagtail hook (registrations: `register/`, `waitlist/`): a
+        function returning `django.urls.path()`s whose views take the event page, then the request.
+        So they follow the page wherever it lives, on any Site, whatever its slug shares."""
+        from wagtail import hooks
+
+        contributed = [route for routes in hooks.get_hooks("register_event_page_routes") for route in routes()]
+        return (*super().get_subpage_urls(), *contributed)
+
+    def route_url(self, name, request=None, *args):
+        """The address of one of the page's routes (`register`, `ical`…), as `get_url` gives the
+        page's own: relative on the request's Site, absolute on another."""
+        url = self.get_url(request)
+        return url and url + self.reverse_subpage(name, args=args).lstrip("/")
+
     def get_context(self, request, *args, **kwargs):
         from .caching import content_version
 

@@ -9,8 +9,6 @@ from . import (
 app_name = "registrations"
 
 urlpatterns = [
-    path("events/<slug:slug>/register/", views.register, name="register"),
-    path("events/<slug:slug>/waitlist/", views.waitlist_join, name="waitlist_join"),
     path("waitlist/confirm/<token:token>/", views.waitlist_confirm, name="waitlist_confirm"),
     path("waitlist/claim/<token:token>/", views.waitlist_claim, name="waitlist_claim"),
     path("checkout/success/", views.checkout_success, name="checkout_success"),

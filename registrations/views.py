@@ -6,7 +6,7 @@ import re
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,8 +38,23 @@ def placed_here(request, order):
     return order.token in request.session.get(ORDERS_OF_THIS_BROWSER, [])
 
 
-def live_event(slug):
-    return get_object_or_404(EventPage.objects.live().public().select_related("venue", "organizer"), slug=slug)
+def on_event_page(view):
+    """A view at one of the event page's own addresses (`register/`, `waitlist/`, through the
+    `register_event_page_routes` hook): Wagtail routes there from wherever the page lives, checks
+    its view restrictions, and gives the page; the view gets the event fresh from the database
+    (the routing cache's copy is for showing the page, not for selling its seats)."""
+
+    def route(page, request):
+        return view(request, EventPage.objects.select_related("venue", "organizer").get(pk=page.pk))
+
+    return route
+
+
+def event_routes():
+    return [
+        path("register/", on_event_page(register), name="register"),
+        path("waitlist/", on_event_page(waitlist_join), name="waitlist_join"),
+    ]
 
 
 def parse_quantity(value):
@@ -71,8 +86,7 @@ def typed_again(request, event):
 
 @require_http_methods(["GET", "POST"])
 @limit_posts("register")
-def register(request, slug, waitlist_entry=None):
-    event = live_event(slug)
+def register(request, event, waitlist_entry=None):
     seats = availability(event, exclude_offer=waitlist_entry)
     data = request.POST if request.method == "POST" else None
     initial = {"ticket_type": request.GET.get("ticket"), "quantity": parse_quantity(request.GET.get("quantity", 1))}
@@ -219,7 +233,7 @@ def checkout_cancelled(request, token):
         request,
         _("You cancelled the payment, so nothing was charged. Your details are below if you want to try again."),
     )
-    return redirect("registrations:register", slug=order.event.slug)
+    return redirect(order.event.route_url("register", request))
 
 
 @require_GET
@@ -301,8 +315,7 @@ def ticket_cancel(request, secret):
 
 @require_POST
 @limit_posts("waitlist_join")
-def waitlist_join(request, slug):
-    event = live_event(slug)
+def waitlist_join(request, event):
     form = WaitlistForm(request.POST, event=event)
     context = {"event": event, "form": form}
     if not form.is_valid():
@@ -339,4 +352,4 @@ def waitlist_claim(request, token):
     entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
     if not entry.is_live_offer():
         return render(request, "registrations/waitlist.html", {"event": entry.event, "lapsed": True}, status=410)
-    return register(request, entry.event.slug, waitlist_entry=entry)
+    return register(request, entry.event, waitlist_entry=entry)

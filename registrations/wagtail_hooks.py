@@ -176,6 +176,14 @@ def event_page_listing_more_buttons(page, user, next_url=None):
     yield from event_buttons(page, user, next_url=next_url)
 
 
+@hooks.register("register_event_page_routes")
+def registration_routes():
+    """`register/` and `waitlist/` below each event page's own address."""
+    from .views import event_routes
+
+    return event_routes()
+
+
 @hooks.register("register_event_page_panel")
 def registration_panel(request, page):
     """The Register box in the event page's details column (events renders what this returns)."""

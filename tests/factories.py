@@ -65,9 +65,10 @@ def make_event(
     topics=(),
     venue=None,
     publish=True,
+    parent=None,
     **fields,
 ):
-    """An event page under the listing. `starts_in` is a timedelta from now; or give `start`,
+    """An event page under the listing (or `parent`). `starts_in` is a timedelta from now; or give `start`,
     or `sessions` as (start, end) pairs."""
     fields.setdefault("time_zone", venue.time_zone if venue else "UTC")
     fields.setdefault("format", EventPage.Format.IN_PERSON if venue else EventPage.Format.ONLINE)
@@ -80,7 +81,7 @@ def make_event(
     page.sessions = [EventSession(start=s, end=e) for s, e in sessions]
     page.ticket_types = [TicketType(name=name, price=Decimal(price)) for name, price in tickets]
     page.topics = list(topics)
-    event_index().add_child(instance=page)
+    (parent or event_index()).add_child(instance=page)
     if publish:
         page.save_revision().publish()
     else:

@@ -37,7 +37,7 @@ def test_the_event_page_shows_the_register_button_whatever_the_order_of_installe
     with override_settings(TEMPLATES=templates_in_order(first, second)):
         html = client.get(event.url).content.decode()
     assert 'class="registration-box"' in html and "Register now" in html
-    assert reverse("registrations:register", args=[event.slug]) in html
+    assert event.route_url("register") in html
 
 
 def test_a_panel_registered_by_another_app_shows_on_the_event_page_and_plain_text_is_escaped(client):

@@ -228,6 +228,33 @@ def test_a_refund_whose_answer_was_lost_is_found_not_made_twice(client, stripe_e
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
 
 
+def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same_refund(
+    client, stripe_emulator, event, settings
+):
+    """Stripe made the second refund but the answer was lost; its webhook then finds that refund by
+    the number in its metadata (the id was never heard), instead of recording a second one."""
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    first = refunds.refund(order, 10)
+    assert first.status == Refund.Status.SUCCEEDED and stripe_emulator.drain(timeout=10)
+    stripe_emulator.set_webhook_mode("hold")
+    settings.STRIPE_TIMEOUT = 0.5
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault("/v1/refunds", "timeout_after_success", method="POST", count=tries, seconds=1)
+    second = refunds.refund(order, 20)
+    assert (second.number, second.status, second.stripe_refund_id) == (2, Refund.Status.FAILED, None)
+
+    stripe_emulator.flush_webhooks()
+    assert stripe_emulator.drain(timeout=10)
+    made = [refund_id for refund_id in stripe_emulator.refunds if refund_id != first.stripe_refund_id]
+    assert [(r.number, r.stripe_refund_id, r.status) for r in order.refunds.order_by("number")] == [
+        (1, first.stripe_refund_id, Refund.Status.SUCCEEDED),
+        (2, made[0], Refund.Status.SUCCEEDED),
+    ]
+    assert order.unrefunded_amount() == 20  # 50 paid, 10 and 20 returned, once each
+    assert refunds.retry_failed_refunds() == []  # nothing left to send again
+
+
 @pytest.mark.parametrize("succeeded", [True, False])
 def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emulator, event, mailoutbox, succeeded):
     """Stripe accepts the refund as pending, and says later (webhooks, in any order) how it went."""

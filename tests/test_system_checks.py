@@ -1,6 +1,9 @@
 """The apps' system checks tell an integrator what is missing (docs/install.md, "Settings and
 checks"), and the reference site's own settings pass them."""
 
+import sys
+import types
+
 import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
@@ -15,6 +18,25 @@ CONFIGURED = {
 
 # A URLconf without the apps' URLs: only Wagtail's pages.
 urlpatterns = [path("", include("wagtail.urls"))]
+
+
+def urlconf(name, patterns):
+    """A URLconf module of `patterns`, for ROOT_URLCONF."""
+    module = types.ModuleType(name)
+    module.urlpatterns = patterns
+    sys.modules[name] = module
+    return name
+
+
+PLUGIN_AFTER_WAGTAIL = urlconf(
+    "tests.urls_plugin_after_wagtail",
+    [
+        path("admin/", include("wagtail.admin.urls")),
+        path("admin/", include("events.admin_urls")),
+        path("", include("wagtail.urls")),
+        path("", include("registrations.site_urls")),
+    ],
+)
 
 
 def ids(**kwargs):
@@ -70,7 +92,14 @@ def test_apps_the_plugin_needs_are_reported_when_missing(settings, monkeypatch):
 
 def test_urls_not_included_are_reported():
     with override_settings(**CONFIGURED, ROOT_URLCONF=__name__):
-        assert plugin_ids() == {"events.W005", "registrations.W003"}
+        assert plugin_ids() == {"events.W005", "events.W007", "registrations.W003"}
+
+
+def test_urls_included_after_wagtails_own_are_reported():
+    """Wagtail's page serving answers every address, and its admin every admin address: the
+    plugin's included after them are never reached."""
+    with override_settings(**CONFIGURED, ROOT_URLCONF=PLUGIN_AFTER_WAGTAIL):
+        assert plugin_ids() == {"events.W005", "events.W007", "registrations.W003"}
 
 
 @pytest.mark.django_db

@@ -24,6 +24,8 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.models import get_page_models
 
 from events.models import OrganizerApplication
 from registrations.models import CheckIn, Refund, WaitlistEntry
@@ -54,6 +56,14 @@ def walk(patterns, prefix="", namespace=None):
             yield prefix + str(pattern.pattern), name or prefix + str(pattern.pattern), view.__module__
 
 
+def every_url():
+    """The URL configuration's patterns, then each routable page type's own, below `<Model>/`."""
+    yield from walk(get_resolver().url_patterns)
+    for model in get_page_models():
+        if issubclass(model, RoutablePageMixin):
+            yield from walk(model.get_subpage_urls(), f"<{model.__name__}>/", model._meta.label_lower)
+
+
 def is_wagtails_own_admin(route, module):
     return route.startswith("admin/") and module.split(".")[0] in ("wagtail", "django", "modelsearch")
 
@@ -73,8 +83,14 @@ ACCESS = {
     "wagtailcore_login": PUBLIC,
     "events:organizer_apply": PUBLIC,  # rate limited; applicants see only their own answers
     "events:organizer_apply_thanks": PUBLIC,
-    "registrations:register": PUBLIC,  # anyone registers; the page shows no one else
-    "registrations:waitlist_join": PUBLIC,
+    # Below an event listing's or event page's own address (RoutablePageMixin routes).
+    "events.eventindexpage:listing": PUBLIC,
+    "events.eventindexpage:ical_feed": PUBLIC,
+    "events.eventindexpage:index_route": PUBLIC,
+    "events.eventpage:index_route": PUBLIC,
+    "events.eventpage:ical": PUBLIC,
+    "events.eventpage:register": PUBLIC,  # anyone registers; the page shows no one else
+    "events.eventpage:waitlist_join": PUBLIC,
     # The attendee's own pages, through their link.
     "registrations:ticket": SECRET,
     "registrations:ticket_invite": SECRET,
@@ -125,7 +141,7 @@ ACCESS = {
 
 def test_every_url_is_classified():
     seen, unclassified = set(), []
-    for route, name, module in walk(get_resolver().url_patterns):
+    for route, name, module in every_url():
         if is_wagtails_own_admin(route, module):
             continue
         seen.add(name)
@@ -137,7 +153,7 @@ def test_every_url_is_classified():
 
 def test_a_new_url_would_fail_the_classification():
     """The walker sees our own admin views even though they live under /admin/."""
-    found = {name: module for route, name, module in walk(get_resolver().url_patterns)}
+    found = {name: module for route, name, module in every_url()}
     assert found["registrations_orders:inspect"].startswith("registrations.")
     assert found["wagtailsnippets_events_organizerapplication:approve"].startswith("events.")
     assert not is_wagtails_own_admin("admin/registrations/orders/", "registrations.admin_views")
