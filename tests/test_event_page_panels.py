@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.test import override_settings
-from django.urls import reverse
 from django.utils.html import format_html
 from wagtail import hooks
 

@@ -3,7 +3,6 @@ number of listings, on several Sites of one install, with the same slugs, and ea
 own event. Registration once looked events up by slug across the whole install (500 with two
 `workshop`s) at an address fixed to /events/<slug>/."""
 
-import datetime as dt
 import re
 
 import pytest
@@ -75,7 +74,7 @@ def test_each_event_has_its_own_address_below_its_own_listing(workshops):
 def test_registering_at_each_address_takes_a_seat_of_that_event_only(
     workshops, mailoutbox, django_capture_on_commit_callbacks
 ):
-    for name, event in workshops.items():
+    for event in workshops.values():
         ticket = event.ticket_types.get()
         data = {"ticket_type": ticket.pk, "quantity": 1, **attendee_data(1)}
         with django_capture_on_commit_callbacks(execute=True):
