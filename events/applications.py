@@ -3,9 +3,10 @@ the rule for which events a team member may edit.
 
 Approving an application makes an Organizer and its team, a Django group with admin access, the
 order and check-in permissions, the snippet permissions the event editor's choosers need, and
-page permissions on the events listing to add and change events, never to publish them. The
-listing gets a moderation workflow ("Organizer review") if it has none of its own, so a team's
-event goes live only when a moderator approves it.
+page permissions on every events listing (of every Site and locale, and on each listing made later)
+to add and change events, never to publish them. Each listing gets a moderation workflow
+("Organizer review") if it has none of its own, so a team's event goes live only when a moderator
+approves it.
 
 Approving creates no user account: the applicant is told an administrator will invite them, and
 an administrator adds their users to the team group. Keeping accounts out of this step means no
@@ -114,11 +115,13 @@ def page_permission(action):
     return Permission.objects.get(content_type__app_label="wagtailcore", codename=f"{action}_page")
 
 
-def events_listing():
-    listing = EventIndexPage.objects.order_by("path").first()
-    if listing is None:
+def events_listings():
+    """Every events listing of the install, on any Site, in any locale: a team's events may live
+    under any of them (may_edit_event keeps each team to its own events)."""
+    listings = list(EventIndexPage.objects.order_by("path"))
+    if not listings:
         raise ApplicationError(_("There is no events listing page yet: create one before approving organizers."))
-    return listing
+    return listings
 
 
 def grant_page_permissions(group, page, actions):
@@ -135,10 +138,11 @@ def unique_group_name(name):
     return candidate
 
 
-def make_team(organizer, listing):
+def make_team(organizer, listings):
     team = Group.objects.create(name=unique_group_name(organizer.name))
     team.permissions.add(*permissions(TEAM_PERMISSIONS))
-    grant_page_permissions(team, listing, TEAM_PAGE_PERMISSIONS)
+    for listing in listings:
+        grant_page_permissions(team, listing, TEAM_PAGE_PERMISSIONS)
     root_collection = Collection.get_first_root_node()
     if root_collection is not None:
         for codename in TEAM_IMAGE_PERMISSIONS:
@@ -176,6 +180,17 @@ def ensure_moderation(listing):
     return workflow
 
 
+def open_to_teams(listing):
+    """A listing made after organizers were approved: their teams may add events under it too,
+    and what they submit there waits for a moderator, as under the others."""
+    teams = Group.objects.filter(organizers__isnull=False).distinct()
+    if not teams.exists():
+        return
+    for team in teams:
+        grant_page_permissions(team, listing, TEAM_PAGE_PERMISSIONS)
+    ensure_moderation(listing)
+
+
 def locked_pending(application):
     application = OrganizerApplication.objects.select_for_update().get(pk=application.pk)
     if application.status != OrganizerApplication.Status.PENDING:
@@ -190,13 +205,14 @@ def approve(application, moderator_user=None) -> Organizer:
     """The applicant's organizer, with its team and the moderation its events go through; the
     applicant is emailed that an administrator will invite them."""
     application = locked_pending(application)
-    listing = events_listing()
+    listings = events_listings()
     organizer = Organizer.objects.create(
         name=application.organization, email=application.email, website=application.website
     )
-    organizer.team = make_team(organizer, listing)
+    organizer.team = make_team(organizer, listings)
     organizer.save(update_fields=["team"])
-    ensure_moderation(listing)
+    for listing in listings:
+        ensure_moderation(listing)
 
     application.status = OrganizerApplication.Status.APPROVED
     application.organizer = organizer

@@ -8,7 +8,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .caching import content_changed
 from .ical import record_calendar_change
-from .models import EventPage, Organizer, Topic, Venue
+from .models import EventIndexPage, EventPage, Organizer, Topic, Venue
 
 
 @receiver(post_save, sender=Venue)
@@ -40,3 +40,13 @@ post_page_move.connect(refresh_cached_pieces)
 @receiver(page_published, sender=EventPage)
 def raise_calendar_sequence(sender, instance, **kwargs):
     record_calendar_change(instance)
+
+
+@receiver(post_save, sender=EventIndexPage)
+def open_new_listing_to_teams(sender, instance, created, raw=False, **kwargs):
+    """Organizer teams may add events under every listing, including one made after they were
+    approved (applications.py)."""
+    if created and not raw:
+        from .applications import open_to_teams
+
+        open_to_teams(instance)

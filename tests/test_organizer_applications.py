@@ -5,10 +5,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, Revision, WorkflowPage, WorkflowState
+from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, Revision, Site, WorkflowPage, WorkflowState
 
 from events.applications import ApplicationError, approve, reject
-from events.models import EventPage, Organizer, OrganizerApplication
+from events.models import EventIndexPage, EventPage, Organizer, OrganizerApplication
+from home.models import HomePage
 from tests.admin_helpers import form_data
 from tests.factories import OrganizerFactory, VenueFactory, event_index, make_event
 
@@ -326,6 +327,45 @@ def test_a_team_member_submits_a_new_event_for_moderation_at_once(team_member, m
     assert task_state and not event.live
     task_state.task.specific.on_action(task_state, moderator, "approve")
     assert EventPage.objects.get(pk=event.pk).live
+
+
+def second_sites_listing():
+    """A listing on a second Site of the install."""
+    home = Page.get_first_root_node().add_child(instance=HomePage(title="Courses site", slug="courses-site"))
+    Site.objects.create(hostname="courses.example", port=80, root_page=home, site_name="Courses")
+    listing = home.add_child(instance=EventIndexPage(title="Courses", slug="courses"))
+    listing.save_revision().publish()
+    return listing
+
+
+@pytest.mark.parametrize("made", ["before approval", "after approval"])
+def test_a_team_adds_events_under_every_listing_of_every_site_each_moderated(django_user_model, made):
+    """Rights on every listing, including one made after the team was approved, and the same
+    moderation there: the team submits, a moderator publishes, and other teams' events under it
+    stay out of reach (may_edit_event)."""
+    event_index()
+    listing = second_sites_listing() if made == "before approval" else None
+    organizer = approve(pending())
+    listing = listing or second_sites_listing()
+    user = django_user_model.objects.create_user("maria", "maria@alliance.example", "pw")
+    user.groups.add(organizer.team)
+    member = logged_in(user)
+    moderator = django_user_model.objects.create_user("moderator", "moderator@example.com", "pw")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    other_team_event = make_event("Other team's", parent=listing, organizer=OrganizerFactory())
+
+    response = member.post(
+        f"/admin/pages/add/events/eventpage/{listing.pk}/",
+        add_form(member, listing, organizer, **{"action-submit": "1"}),
+    )
+    assert response.status_code == 302, response.content[:2000]
+    event = EventPage.objects.get(slug="the-therapeutic-alliance")
+    assert event.get_parent().pk == listing.pk and not event.live
+    assert event.current_workflow_state.workflow.name == "Organizer review"
+    task_state = event.current_workflow_task_state
+    task_state.task.specific.on_action(task_state, moderator, "approve")
+    assert EventPage.objects.get(pk=event.pk).live
+    assert member.get(f"/admin/pages/{other_team_event.pk}/edit/").status_code in (302, 403)
 
 
 def test_a_team_member_has_their_own_organizer_chosen_and_offered_no_other(team_member):
