@@ -9,6 +9,7 @@ import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -562,7 +563,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     def ical(self, request):
         from .views import event_calendar
 
-        return event_calendar(request, self)
+        return event_calendar(request, self.canonical)
 
     @classmethod
     def get_subpage_urls(cls):
@@ -574,6 +575,18 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
         contributed = [route for routes in hooks.get_hooks("register_event_page_routes") for route in routes()]
         return (*super().get_subpage_urls(), *contributed)
+
+    @cached_property
+    def canonical(self):
+        """The event itself, whichever translation of its page this is (Wagtail's internationalisation:
+        a translated page is a copy in another locale, with the same `translation_key`). The
+        translations of an event are one event: its seats, ticket types, registrations, check-in and
+        calendar UIDs are those of the first page made, the one the others were translated from;
+        each translation shows its own text."""
+        if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            return self
+        first = EventPage.objects.filter(translation_key=self.translation_key).order_by("pk").first()
+        return self if first is None or first.pk == self.pk else first
 
     def route_url(self, name, request=None, *args):
         """The address of one of the page's routes (`register`, `ical`…), as `get_url` gives the

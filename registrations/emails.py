@@ -234,13 +234,14 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
 
     language = supported_language(language)
     with translation.override(language):
+        shown = event.localized  # its page in the reader's language, where the event has one
         context = {
             **extra,
             "kind": kind,
             "language": language,
             "name": name,
-            "event": event,
-            "event_url": event_url(event),
+            "event": shown,
+            "event_url": event_url(shown),
             "sessions": event.ordered_sessions,
             "location": location_text(event),
             "organizer": event.organizer if event.organizer_id else None,

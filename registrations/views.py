@@ -42,10 +42,13 @@ def on_event_page(view):
     """A view at one of the event page's own addresses (`register/`, `waitlist/`, through the
     `register_event_page_routes` hook): Wagtail routes there from wherever the page lives, checks
     its view restrictions, and gives the page; the view gets the event fresh from the database
-    (the routing cache's copy is for showing the page, not for selling its seats)."""
+    (the routing cache's copy is for showing the page, not for selling its seats), and of a
+    translated page the event itself (`EventPage.canonical`), with the page it was asked from as
+    `shown` for its title and links."""
 
     def route(page, request):
-        return view(request, EventPage.objects.select_related("venue", "organizer").get(pk=page.pk))
+        event = EventPage.objects.select_related("venue", "organizer").get(pk=page.canonical.pk)
+        return view(request, event, shown=page)
 
     return route
 
@@ -86,7 +89,7 @@ def typed_again(request, event):
 
 @require_http_methods(["GET", "POST"])
 @limit_posts("register")
-def register(request, event, waitlist_entry=None):
+def register(request, event, waitlist_entry=None, shown=None):
     seats = availability(event, exclude_offer=waitlist_entry)
     data = request.POST if request.method == "POST" else None
     initial = {"ticket_type": request.GET.get("ticket"), "quantity": parse_quantity(request.GET.get("quantity", 1))}
@@ -111,6 +114,7 @@ def register(request, event, waitlist_entry=None):
     few = conf.get("REGISTRATIONS_FEW_SEATS_LEFT")
     context = {
         "event": event,
+        "event_page": shown or event,
         "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
         "few_seats_left": few,
         "ticket_form": ticket_form,
@@ -315,9 +319,9 @@ def ticket_cancel(request, secret):
 
 @require_POST
 @limit_posts("waitlist_join")
-def waitlist_join(request, event):
+def waitlist_join(request, event, shown=None):
     form = WaitlistForm(request.POST, event=event)
-    context = {"event": event, "form": form}
+    context = {"event": event, "event_page": shown or event, "form": form}
     if not form.is_valid():
         return render(request, "registrations/waitlist.html", context, status=200)
     ticket_type = event.ticket_types.get(pk=form.cleaned_data["ticket_type"])
@@ -351,5 +355,10 @@ def waitlist_confirm(request, token):
 def waitlist_claim(request, token):
     entry = get_object_or_404(WaitlistEntry.objects.select_related("event", "ticket_type"), token=token)
     if not entry.is_live_offer():
-        return render(request, "registrations/waitlist.html", {"event": entry.event, "lapsed": True}, status=410)
+        return render(
+            request,
+            "registrations/waitlist.html",
+            {"event": entry.event, "event_page": entry.event, "lapsed": True},
+            status=410,
+        )
     return register(request, entry.event, waitlist_entry=entry)

@@ -126,13 +126,14 @@ def refresh_sold_out(event):
     seats = availability(event)
     sold_out = bool(seats) and all(left == 0 for left in seats.values())
     if sold_out != event.sold_out:
-        EventPage.objects.filter(pk=event.pk).update(sold_out=sold_out)
+        EventPage.objects.filter(translation_key=event.translation_key).update(sold_out=sold_out)  # every translation
         event.sold_out = sold_out
         transaction.on_commit(content_changed)
     return sold_out
 
 
 def refresh_sold_out_after_publish(sender, instance, **kwargs):
-    """wagtail's page_published: the editor may have changed capacities or ticket types."""
+    """wagtail's page_published: the editor may have changed capacities or ticket types (of the
+    event itself, when a translation of its page is published: `EventPage.canonical`)."""
     with transaction.atomic():
-        refresh_sold_out(lock_event(instance.pk))
+        refresh_sold_out(lock_event(instance.canonical.pk))

@@ -19,8 +19,10 @@ def any_errors(forms):
     return any(form.errors for form in forms)
 
 
-def registration_box_context(request, event):
-    """What the Register box shows: each ticket with the seats left, whether registration is open."""
+def registration_box_context(request, page):
+    """What the Register box shows: each ticket with the seats left, whether registration is open
+    (of the event itself, for a translated page: `EventPage.canonical`)."""
+    event = page.canonical
     prefetch_related_objects([event], "ticket_types")  # for availability() too
     tickets = list(event.ticket_types.all())
     seats = availability(event) if tickets else {}
@@ -28,6 +30,7 @@ def registration_box_context(request, event):
     return {
         "request": request,
         "event": event,
+        "event_page": page,
         "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
         "open": open_now and any(ticket.on_sale() for ticket in tickets),
         "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
