@@ -237,6 +237,7 @@ def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same
     assert stripe_emulator.drain(timeout=10)
     first = refunds.refund(order, 10)
     assert first.status == Refund.Status.SUCCEEDED and stripe_emulator.drain(timeout=10)
+    assert first.reason == ""  # none was given
     stripe_emulator.set_webhook_mode("hold")
     settings.STRIPE_TIMEOUT = 0.5
     tries = 1 + conf.get("STRIPE_MAX_RETRIES")
@@ -253,6 +254,25 @@ def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same
     ]
     assert order.unrefunded_amount() == 20  # 50 paid, 10 and 20 returned, once each
     assert refunds.retry_failed_refunds() == []  # nothing left to send again
+
+
+def test_the_retry_sweep_sends_again_only_what_stripe_refused_to_make(client, stripe_emulator, event):
+    """Not a refund still on its way to Stripe (its sender is at work), nor one Stripe made that
+    failed later at the bank (the money is back to refund, an organizer decides)."""
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    on_its_way = refunds.request_refund(order, 10)
+    stripe_emulator.set_refund_mode("pending")
+    failed_at_the_bank = refunds.refund(order, 20)
+    stripe_emulator.settle_refund(failed_at_the_bank.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    failed_at_the_bank.refresh_from_db()
+    assert failed_at_the_bank.status == Refund.Status.FAILED and failed_at_the_bank.stripe_refund_id
+
+    assert refunds.retry_failed_refunds() == []
+    assert list(stripe_emulator.refunds) == [failed_at_the_bank.stripe_refund_id]
+    on_its_way.refresh_from_db()
+    assert (on_its_way.status, on_its_way.stripe_refund_id) == (Refund.Status.PENDING, None)
 
 
 @pytest.mark.parametrize("succeeded", [True, False])

@@ -1,9 +1,11 @@
 """What may be refunded: only money that was paid, never more than is left, never nothing.
 Each rule is refused before Stripe is asked (the emulator would record any call)."""
 
+import unittest
 from decimal import Decimal
 
 import pytest
+import stripe
 
 from registrations.models import Order, Refund
 from registrations.services import refunds
@@ -53,3 +55,21 @@ def test_only_paid_or_cancelled_orders_are_refunded_by_hand(order, status):
         refunds.request_refund(order, Decimal("10"))
     # Money that came for a seat that was gone is refunded by fulfilment, which allows it.
     assert refunds.request_refund(order, Decimal("10"), allow_unpaid=True).status == Refund.Status.PENDING
+
+
+def test_a_refund_for_no_payment_of_ours_is_logged_and_recorded_nowhere(order):
+    """A refund made in the Stripe dashboard for a payment this site did not take."""
+    stranger = stripe.Refund.construct_from(
+        {
+            "id": "re_stranger",
+            "object": "refund",
+            "payment_intent": "pi_elsewhere",
+            "amount": 100,
+            "status": "succeeded",
+        },
+        "sk_test",
+    )
+    with unittest.TestCase().assertLogs("registrations.services.refunds", "WARNING") as logged:
+        assert refunds.reconcile_from_webhook(stranger) is None
+    assert logged.output == ["WARNING:registrations.services.refunds:Refund re_stranger matches no order"]
+    assert not Refund.objects.exists()
