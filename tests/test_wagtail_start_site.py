@@ -21,7 +21,6 @@ from django.utils import translation
 
 from tests.test_distribution import ROOT, dist  # noqa: F401  (the wheel, built once per module)
 
-
 DOCS = ROOT / "docs" / "install.md"
 PASSWORD = "a-door-keeper-password"
 
