@@ -118,6 +118,20 @@ def test_a_refund_stripe_refuses_is_recorded_shown_and_retried_once(client, stri
         refunds.refund(order, 31)  # only 30 left
 
 
+def test_each_retry_of_a_refund_has_a_key_of_its_own_however_often_it_failed(client, stripe_emulator, event):
+    """Stripe replays a key's first answer, its failure too: the third try must not reuse the
+    second's key, or a refund that failed twice could never be made."""
+    order = paid(client, stripe_emulator, event)
+    stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
+    refund = refunds.refund(order, 20)
+    stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
+    (refund,) = refunds.retry_failed_refunds()
+    assert (refund.status, refund.attempts) == (Refund.Status.FAILED, 2)
+    (refund,) = refunds.retry_failed_refunds()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
+
+
 def test_sweep_holds_command_releases_and_reports(client, stripe_emulator, event):
     from io import StringIO
 
@@ -244,6 +258,7 @@ def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same
     stripe_emulator.add_fault("/v1/refunds", "timeout_after_success", method="POST", count=tries, seconds=1)
     second = refunds.refund(order, 20)
     assert (second.number, second.status, second.stripe_refund_id) == (2, Refund.Status.FAILED, None)
+    assert second.error.startswith("Unexpected error communicating with Stripe"), second.error  # what went wrong
 
     stripe_emulator.flush_webhooks()
     assert stripe_emulator.drain(timeout=10)
