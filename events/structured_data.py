@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.module_loading import import_string
+from wagtail import hooks
 
 from . import conf
 
@@ -38,9 +39,15 @@ def place(venue):
 
 
 def seats_left(event):
-    """{ticket type pk: seats left or None} from the app that sells seats (EVENTS_SEATS_LEFT), or {}."""
+    """{ticket type pk: seats left or None} from the app that sells seats, or {}: the function the
+    EVENTS_SEATS_LEFT setting names, else the first registered for the `event_seats_left` Wagtail
+    hook (registrations registers its own: this app never imports it)."""
     path = conf.get("EVENTS_SEATS_LEFT")
-    return import_string(path)(event) if path else {}
+    if path:
+        return import_string(path)(event)
+    for function in hooks.get_hooks("event_seats_left"):
+        return function(event)
+    return {}
 
 
 def offers(event, url, now=None):
@@ -48,6 +55,7 @@ def offers(event, url, now=None):
     the event is over, postponed or cancelled (Google would show them as buyable). A ticket with no
     seats left is SoldOut; one not on sale yet carries validFrom, when it goes on sale."""
     now = now or timezone.now()
+    event = event.canonical  # a translated page sells its event's tickets
     closes = event.registration_closes or event.start
     if event.status != event.Status.SCHEDULED or (closes and closes <= now) or (event.end and event.end <= now):
         return []

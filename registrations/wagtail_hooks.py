@@ -184,6 +184,14 @@ def registration_routes():
     return event_routes()
 
 
+@hooks.register("event_seats_left")
+def seats_left(event):
+    """Seats left per ticket type, for the events app's JSON-LD (sold-out tickets are SoldOut)."""
+    from .services.capacity import availability
+
+    return availability(event)
+
+
 @hooks.register("register_event_page_panel")
 def registration_panel(request, page):
     """The Register box in the event page's details column (events renders what this returns)."""

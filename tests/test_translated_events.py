@@ -14,6 +14,7 @@ from registrations.models import Order
 from tests.calendar_checks import parse_valid_calendar
 from tests.factories import event_index, make_event
 from tests.registration_helpers import attendee_data
+from tests.test_structured_data import json_ld
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,10 @@ def test_the_translations_of_an_event_share_one_set_of_seats(translated):
     # Both seats are gone: every translation says so, and neither sells a third.
     assert set(EventPage.objects.filter(pk__in=[english.pk, spanish.pk]).values_list("sold_out", flat=True)) == {True}
     for language, page in (("es", spanish), ("en", english)):
-        assert visitor(language).get(page.url + "register/").context["all_sold_out"]
+        client = visitor(language)
+        assert client.get(page.url + "register/").context["all_sold_out"]
+        [offer] = json_ld(client, page)["offers"]  # what search engines are told
+        assert offer["availability"] == "https://schema.org/SoldOut"
     assert Order.objects.count() == 2
 
 

@@ -215,7 +215,6 @@ AXES_VERBOSE = False  # no start-up banner in every management command
 EVENTS_LISTING_CACHE_SECONDS = int(os.environ.get("EVENTS_LISTING_CACHE_SECONDS", 60))
 EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300))
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
-EVENTS_SEATS_LEFT = "registrations.services.capacity.availability"  # sold-out tickets in search results
 
 # Email: EMAIL_URL such as smtp://user:password@host:587/?tls=1, or console:// for development.
 from config.settings.email import email_settings  # noqa: E402
