@@ -124,9 +124,17 @@ def test_each_retry_of_a_refund_has_a_key_of_its_own_however_often_it_failed(cli
     order = paid(client, stripe_emulator, event)
     stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
     refund = refunds.refund(order, 20)
+    # Stripe's own words for the organizer (not the client's "Request req_…: " wrapping of them)
+    assert (refund.status, refund.attempts, refund.error) == (
+        Refund.Status.FAILED,
+        1,
+        "Injected fault: internal error.",
+    )
     stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
     (refund,) = refunds.retry_failed_refunds()
     assert (refund.status, refund.attempts) == (Refund.Status.FAILED, 2)
+    failures = order.log_entries.filter(action="refund_failed").values_list("detail", flat=True)
+    assert list(failures) == [{"number": 1, "error": "Injected fault: internal error."}] * 2
     (refund,) = refunds.retry_failed_refunds()
     assert refund.status == Refund.Status.SUCCEEDED
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]

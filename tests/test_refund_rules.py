@@ -32,6 +32,7 @@ def test_a_refund_of_nothing_or_of_more_than_is_left_is_refused(order, amount):
 
 def test_what_is_left_to_refund_counts_pending_refunds_but_not_failed_ones(order):
     first = refunds.request_refund(order, Decimal("30"))
+    assert first.reason == ""  # none was given
     with pytest.raises(refunds.RefundRefused, match="Refund between 0 and 20.00 EUR"):
         refunds.request_refund(order, Decimal("20.01"))
     Refund.objects.filter(pk=first.pk).update(status=Refund.Status.FAILED)
