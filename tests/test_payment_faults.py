@@ -4,6 +4,7 @@ that is gone, a refund Stripe refuses. Money and seats are never lost or duplica
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from events.models import EventPage
@@ -140,17 +141,34 @@ def test_each_retry_of_a_refund_has_a_key_of_its_own_however_often_it_failed(cli
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
 
 
-def test_sweep_holds_command_releases_and_reports(client, stripe_emulator, event):
+def test_sweep_holds_command_releases_and_reports(stripe_emulator):
     from io import StringIO
 
     from django.core.management import call_command
 
-    checkout_session_id(register(client, event))
+    roomy = make_event("Roomy workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    for _ in range(2):
+        checkout_session_id(register(Client(), roomy))
     Order.objects.update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
     out = StringIO()
     call_command("sweep_holds", stdout=out)
-    assert "Released 1 holds" in out.getvalue()
-    assert latest_order().status == Order.Status.EXPIRED
+    assert "Released 2 holds" in out.getvalue()
+    for order in Order.objects.all():
+        assert order.status == Order.Status.EXPIRED
+        assert order.log_entries.get(action="released").detail == {
+            "status": "expired",
+            "reason": "hold overdue, checkout session expired",
+        }
+
+
+def test_the_sweeper_counts_every_hold_paid_at_the_last_moment(stripe_emulator):
+    stripe_emulator.set_webhook_mode("drop")
+    roomy = make_event("Roomy workshop", tickets=[("Standard", "50.00")], currency="EUR", capacity=5)
+    for _ in range(2):
+        stripe_emulator.pay(checkout_session_id(register(Client(), roomy)))
+    Order.objects.update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    assert fulfilment.sweep_overdue_holds() == {"released": 0, "fulfilled": 2}
+    assert set(Order.objects.values_list("status", flat=True)) == {Order.Status.PAID}
 
 
 def test_a_payment_notice_after_the_order_was_cancelled_and_refunded_changes_nothing(client, stripe_emulator):
