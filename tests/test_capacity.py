@@ -28,13 +28,19 @@ def rush(event, ticket, buyers=BUYERS):
     return at_once([lambda i=i: buy(i) for i in range(buyers)])
 
 
+def refused_cleanly(results, winners):
+    """Exactly `winners` won; every other buyer was told "sold out", or, when the machine is so
+    loaded that the wait for the event's lock passed DB_LOCK_TIMEOUT_MS, "busy, try again" (503
+    with Retry-After, events/middleware.py): never a 500, never another seat."""
+    return results.count("won") == winners and set(results) <= {"won", "sold out", "503"}
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_for_five_seats_exactly_five_win():
     event = make_event("Rush", tickets=[("Free", "0")], capacity=5)
     results = rush(event, event.ticket_types.get())
-    assert results.count("won") == 5
-    assert results.count("sold out") == BUYERS - 5
+    assert refused_cleanly(results, 5), results
     assert Registration.objects.taking_seats().filter(event=event).count() == 5
 
 
@@ -46,7 +52,7 @@ def test_the_last_seats_of_a_ticket_type_with_its_own_capacity():
     early.capacity = 3
     early.save()
     results = rush(event, early)
-    assert results.count("won") == 3 and results.count("sold out") == BUYERS - 3
+    assert refused_cleanly(results, 3), results
     assert Registration.objects.filter(ticket_type=early).count() == 3
     assert availability(event)[early.pk] == 0
     assert availability(event)[event.ticket_types.get(name="Regular").pk] == 97
