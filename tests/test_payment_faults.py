@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from events.models import EventPage
 from registrations import conf, stripe_gateway
-from registrations.models import Order, Refund, Registration
+from registrations.models import Order, Refund, Registration, WaitlistEntry
 from registrations.services import cancellation, fulfilment, refunds
 from tests.factories import make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
@@ -159,6 +159,22 @@ def test_sweep_holds_command_releases_and_reports(stripe_emulator):
             "status": "expired",
             "reason": "hold overdue, checkout session expired",
         }
+
+
+def test_a_released_hold_offers_its_seat_to_the_waitlist(
+    client, stripe_emulator, event, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The last seat was held by a buyer who never paid; the person waiting is offered it."""
+    checkout_session_id(register(client, event))
+    waiting = WaitlistEntry.objects.create(
+        event=event, ticket_type=event.ticket_types.get(), name="Wen", email="wen@example.com", status="waiting"
+    )
+    Order.objects.update(hold_deadline=timezone.now() - dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fulfilment.sweep_overdue_holds() == {"released": 1, "fulfilled": 0}
+    waiting.refresh_from_db()
+    assert waiting.status == WaitlistEntry.Status.OFFERED
+    assert [m for m in mailoutbox if m.to == ["wen@example.com"]]
 
 
 def test_the_sweeper_counts_every_hold_paid_at_the_last_moment(stripe_emulator):
