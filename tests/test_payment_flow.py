@@ -46,6 +46,12 @@ def test_paying_holds_then_confirms_the_seats_when_the_webhook_arrives(client, s
     stripe_emulator.pay(session_id)
     assert stripe_emulator.drain(timeout=10)
     assert_paid_once(order, mailoutbox, seats=2)
+    # When it was paid, on the order and each seat, and the history says by which payment, on time.
+    before_payment = order.created_at
+    assert before_payment < order.paid_at <= timezone.now()
+    assert set(order.registrations.values_list("confirmed_at", flat=True)) == {order.paid_at}
+    paid = order.log_entries.get(action="paid").detail
+    assert paid == {"payment_intent": order.stripe_payment_intent_id, "late": False} and paid["payment_intent"]
     # The buyer comes back after the webhook: nothing changes.
     response = client.get(f"/checkout/success/?session_id={session_id}")
     assert response.status_code == 302 and response["Location"] == f"/orders/{order.token}/"
