@@ -503,11 +503,16 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         venue = self.venue if self.venue_id else None
         self.city = venue.city if venue else ""
         self.country = venue.country.code if venue else ""
-        prices = [t.price for t in self.ticket_types.all() if t.price is not None]
+        prices = [t.price for t in self.public_ticket_types if t.price is not None]
         self.price_min = min(prices, default=None)
         self.price_max = max(prices, default=None)
 
     # Questions a template or another app asks
+    @property
+    def public_ticket_types(self):
+        """The ticket types anyone may buy: not those sold only with a code."""
+        return [ticket for ticket in self.ticket_types.all() if not ticket.code_only]
+
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
@@ -623,7 +628,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             "lowest_price": price(self.price_min, self.currency) if self.price_min is not None else "",
             "index_url": self.get_parent().get_url(request),
             "topics": list(self.topics.all()),
-            "ticket_types": list(self.ticket_types.all()),
+            "ticket_types": self.public_ticket_types,
             "language_name": language_name(self.language),
         }
 
@@ -687,10 +692,18 @@ class TicketType(Orderable):
         ),
     )
 
+    code_only = models.BooleanField(
+        _("sold only with a code"),
+        default=False,
+        help_text=_(
+            "Hidden from the page and listings; offered to buyers whose code names it (member, staff, partner prices)."
+        ),
+    )
+
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
         FieldPanel("description"),
-        FieldPanel("for_ce_credit"),
+        FieldRowPanel([FieldPanel("for_ce_credit"), FieldPanel("code_only")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
     ]
 

@@ -61,7 +61,7 @@ def offers(event, url, now=None):
         return []
     left = seats_left(event)
     found = []
-    for ticket in event.ticket_types.all():
+    for ticket in event.public_ticket_types:
         if ticket.sales_end and ticket.sales_end <= now:
             continue
         opens = max(filter(None, [event.registration_opens, ticket.sales_start]), default=None)

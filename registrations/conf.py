@@ -26,6 +26,8 @@ DEFAULTS = {
     "REGISTRATIONS_WAITLIST_OFFER_HOURS": 24,
     "REGISTRATIONS_WAITLIST_OFFER_SHARE": 0.25,
     "REGISTRATIONS_WAITLIST_OFFER_MIN_MINUTES": 60,
+    # Wrong codes one client may try on register forms per hour (services/codes.py).
+    "REGISTRATIONS_CODE_ATTEMPTS": 10,
     # A waitlist sign-up not confirmed from its email within this time is dropped.
     "REGISTRATIONS_WAITLIST_CONFIRM_HOURS": 48,
 }

@@ -49,6 +49,12 @@ class AttendeeForm(forms.Form):
 class TicketForm(forms.Form):
     ticket_type = forms.TypedChoiceField(label=_("Ticket"), coerce=int, widget=forms.RadioSelect)
     quantity = forms.IntegerField(label=_("Number of attendees"), min_value=1, initial=1)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_("A discount, member or partner code, if you have one."),
+    )
 
     def __init__(self, *args, event, availability, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,11 +8,12 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import EventPage, TicketType
+from events.models import EventPage, Organizer, TicketType
 
 
 def new_secret():
@@ -132,6 +133,79 @@ class Order(StateMachine):
         OrderLogEntry.objects.create(order=self, action=action, user=user, detail=detail)
 
 
+def normalize_code(text):
+    """How a code is stored and looked up: no spaces, upper case ("early bird" is EARLYBIRD)."""
+    return "".join(str(text).split()).upper()
+
+
+class PromoCode(models.Model):
+    """A code a buyer types on the register form: a discount, or access to tickets sold only with a
+    code (member, staff, partner prices), for one event or every event of its organizer.
+
+    Each ticket bought with it is one use. Uses are counted from the seats themselves (held or
+    confirmed, like capacity: a released or cancelled seat gives its use back), under the event's
+    lock and the code's own row lock (services/codes.py), so a limit of N is never passed.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percent off")
+        AMOUNT = "amount", _("Amount off")
+
+    organizer = models.ForeignKey(
+        Organizer, verbose_name=_("organizer"), on_delete=models.CASCADE, related_name="codes"
+    )
+    event = models.ForeignKey(
+        EventPage, verbose_name=_("event"), null=True, blank=True, on_delete=models.CASCADE, related_name="codes",
+        help_text=_("Blank: valid for every event of the organizer."),
+    )  # fmt: skip
+    code = models.CharField(
+        _("code"), max_length=40,
+        validators=[RegexValidator(r"^[A-Z0-9_-]+$", _("Use only letters, digits, - and _."))],
+        help_text=_("What buyers type; case and spaces do not matter."),
+    )  # fmt: skip
+    kind = models.CharField(_("discount"), max_length=10, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        _("value"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)],
+        help_text=_("Percent, or an amount in the event's currency. 0: no discount, only unlocks the tickets chosen below."),
+    )  # fmt: skip
+    ticket_types = models.ManyToManyField(
+        TicketType, verbose_name=_("ticket types"), blank=True, related_name="codes",
+        help_text=_("Blank: every ticket type on public sale. Tickets sold only with a code must be chosen here."),
+    )  # fmt: skip
+    max_uses = models.PositiveIntegerField(
+        _("uses in all"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Tickets; blank: no limit."),
+    )
+    max_uses_per_buyer = models.PositiveIntegerField(
+        _("uses per buyer"), null=True, blank=True, validators=[MinValueValidator(1)], help_text=_("Blank: no limit.")
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For the team: who it is for."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "code"], name="one_code_per_organizer"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="percent") | models.Q(value__lte=100), name="percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = normalize_code(self.code)
+        super().save(*args, **kwargs)
+
+
 class RegistrationQuerySet(models.QuerySet):
     def taking_seats(self):
         """Seats that count against capacity: held while paying, or confirmed."""
@@ -168,6 +242,10 @@ class Registration(StateMachine):
     licence_number = models.CharField(_("licence number"), max_length=100, blank=True)
     answers = models.JSONField(default=dict, blank=True)
     price = models.DecimalField(_("price paid"), max_digits=10, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)
+    promo_code = models.ForeignKey(
+        PromoCode, verbose_name=_("code"), null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
+    )
     ticket_secret = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     door_code = models.CharField(_("door code"), max_length=DOOR_CODE_LENGTH, default=new_door_code, editable=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable calendar invite UID.")

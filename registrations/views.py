@@ -22,7 +22,7 @@ from .converters import secret_page
 from .forms import TicketForm, WaitlistForm, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, certificates, checkout, fulfilment, waitlist
+from .services import cancellation, certificates, checkout, codes, fulfilment, waitlist
 from .services.capacity import SoldOut, availability
 
 ORDERS_OF_THIS_BROWSER = "registrations_orders"
@@ -60,6 +60,14 @@ def event_routes():
     ]
 
 
+def code_price(code, ticket, event):
+    """A ticket's price with the buyer's code, when the code applies to it and changes it; else None."""
+    if code is None or not codes.opens(code, ticket):
+        return None
+    reduced = codes.price_with(code, ticket.price, event.currency)
+    return reduced if reduced != ticket.price else None
+
+
 def parse_quantity(value):
     """How many attendee blocks to show; the form itself validates the number."""
     quantity = parse_int(value if isinstance(value, int) else str(value), minimum=1)
@@ -87,12 +95,34 @@ def typed_again(request, event):
     return request.session.pop(f"registrations:typed:{event.pk}", None) if hasattr(request, "session") else None
 
 
+def code_typed(request, event, data):
+    """(the code the buyer typed or the link carried, or None; what is wrong with it, or "").
+
+    Each code that is not valid here counts against the client's attempts (services/codes.py);
+    once they are used up, every code is refused."""
+    text = codes.normalize_code((data or request.GET).get("code", ""))[:40]
+    if not text:
+        return None, ""
+    client = client_address(request)
+    if codes.attempts_left(client) <= 0:
+        return None, str(codes.too_many_attempts())
+    try:
+        return codes.find(event, text), ""
+    except codes.CodeRefused as refused:
+        codes.count_failure(client)
+        return None, str(refused)
+
+
 @require_http_methods(["GET", "POST"])
 @limit_posts("register")
 def register(request, event, waitlist_entry=None, shown=None):
     seats = availability(event, exclude_offer=waitlist_entry)
     data = request.POST if request.method == "POST" else None
-    initial = {"ticket_type": request.GET.get("ticket"), "quantity": parse_quantity(request.GET.get("quantity", 1))}
+    initial = {
+        "ticket_type": request.GET.get("ticket"),
+        "quantity": parse_quantity(request.GET.get("quantity", 1)),
+        "code": codes.normalize_code(request.GET.get("code", ""))[:40],
+    }
     typed = None
     if waitlist_entry is not None:  # the offer's seat, for the person on the waitlist
         initial = {"ticket_type": waitlist_entry.ticket_type_id, "quantity": 1}
@@ -102,7 +132,10 @@ def register(request, event, waitlist_entry=None, shown=None):
         for i, attendee in enumerate(again["attendees"]):
             typed.update({f"attendee-{i}-{key}": value for key, value in attendee.items()})
     ticket_form = TicketForm(data, initial=initial, event=event, availability=seats)
-    tickets = list(event.ticket_types.all())
+    code, code_error = (None, "") if waitlist_entry is not None else code_typed(request, event, data)
+    tickets = [
+        ticket for ticket in event.ticket_types.all() if not ticket.code_only or (code and codes.opens(code, ticket))
+    ]
     if waitlist_entry is not None:
         tickets = [ticket for ticket in tickets if ticket.pk == waitlist_entry.ticket_type_id]
         ticket_form.fields["ticket_type"].choices = [(waitlist_entry.ticket_type_id, waitlist_entry.ticket_type.name)]
@@ -115,7 +148,9 @@ def register(request, event, waitlist_entry=None, shown=None):
     context = {
         "event": event,
         "event_page": shown or event,
-        "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
+        "tickets": [(ticket, seats.get(ticket.pk), code_price(code, ticket, event)) for ticket in tickets],
+        "code": code,
+        "code_error": code_error,
         "few_seats_left": few,
         "ticket_form": ticket_form,
         "attendee_forms": attendees,
@@ -129,13 +164,15 @@ def register(request, event, waitlist_entry=None, shown=None):
         return render(request, "registrations/register.html", context)
     if request.method == "GET":
         return render(request, "registrations/register.html", context)
-    if "update_quantity" in data:  # only the number of attendees or the ticket changed: keep what was typed
+    if "update_quantity" in data or "apply_code" in data:  # the number, ticket or code changed: keep what was typed
         context["ticket_form"] = TicketForm(
-            initial={"ticket_type": data.get("ticket_type"), "quantity": quantity}, event=event, availability=seats
+            initial={"ticket_type": data.get("ticket_type"), "quantity": quantity, "code": data.get("code", "")},
+            event=event,
+            availability=seats,
         )
         context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data)
         return render(request, "registrations/register.html", context)
-    if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)):
+    if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)) or code_error:
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
             context["attendee_forms"] = attendee_forms(None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data)
         return render(request, "registrations/register.html", context, status=200)
@@ -150,6 +187,7 @@ def register(request, event, waitlist_entry=None, shown=None):
         order = checkout.place_order(
             event, ticket_form.cleaned_data["ticket_type"], people, buyer_name=people[0].name, buyer_email=people[0].email,
             language=get_language() or "en", waitlist_entry=waitlist_entry, client=client_address(request),
+            code=code.code if code else "",
         )  # fmt: skip
     except SoldOut as sold_out:
         context["sold_out"] = sold_out.seats_left
@@ -161,6 +199,9 @@ def register(request, event, waitlist_entry=None, shown=None):
             },
             event=event,
         )
+        return render(request, "registrations/register.html", context)
+    except codes.CodeRefused as refused:
+        context["code_error"] = str(refused)
         return render(request, "registrations/register.html", context)
     except (checkout.RegistrationClosed, checkout.TooManyHeld) as refused:
         context["error"] = str(refused)
@@ -244,7 +285,7 @@ def checkout_cancelled(request, token):
 @secret_page
 def order_detail(request, token):
     order = get_object_or_404(Order.objects.select_related("event"), token=token)
-    registrations = order.registrations.select_related("ticket_type")
+    registrations = order.registrations.select_related("ticket_type", "promo_code")
     return render(
         request, "registrations/order.html", {"order": order, "event": order.event, "registrations": registrations}
     )

@@ -18,6 +18,7 @@ from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage
 
 from . import admin_views as views
+from .admin_codes import PromoCodeViewSet
 from .models import Order, Registration
 from .templatetags.registration_tags import registration_box_context
 
@@ -136,7 +137,7 @@ class RegistrationsGroup(ViewSetGroup):
     menu_label = _("Registrations")
     menu_icon = "group"
     menu_order = 250
-    items = (OrderViewSet, RegistrationViewSet)
+    items = (OrderViewSet, RegistrationViewSet, PromoCodeViewSet)
 
 
 @hooks.register("register_admin_viewset")

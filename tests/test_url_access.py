@@ -28,7 +28,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
 from events.models import OrganizerApplication
-from registrations.models import CheckIn, Refund, WaitlistEntry
+from registrations.models import CheckIn, PromoCode, Refund, WaitlistEntry
 from registrations.services import certificates
 from tests.factories import event_index, make_event, make_registration
 from tests.test_organizer_permissions import approved_organizer, client_for
@@ -42,6 +42,7 @@ ONLY_SUPERUSER = {"superuser"}
 
 EMAIL = "ana.confidential@example.com"
 NAME = "Ana Confidential"
+CODE = "ALLIANCEPARTNER"  # a code of the event's organizer: its team's to see
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -116,6 +117,10 @@ ACCESS = {
     "registrations_event_mark_attended": STAFF,
     "registrations_email_certificates": STAFF,
     "registrations_cancel_event": STAFF,
+    "registrations_codes:index": STAFF,
+    "registrations_codes:index_results": STAFF,
+    "registrations_codes:edit": STAFF,
+    "registrations_codes:delete": STAFF,
     "registrations_orders:index": STAFF,
     "registrations_orders:index_results": STAFF,
     "registrations_orders:inspect": STAFF,
@@ -187,6 +192,7 @@ def world(django_user_model, settings):
         event=event, ticket_type=event.ticket_types.first(), name=NAME, email=EMAIL, status="offered",
         offer_expires_at=now + dt.timedelta(hours=3),
     )  # fmt: skip
+    PromoCode.objects.create(organizer=own, event=event, code=CODE, value=10)
     application = OrganizerApplication.objects.create(
         name="Applicant Private", email="applicant.private@example.com", organization="Guild", message="Talks."
     )
@@ -216,6 +222,7 @@ def staff_requests(w):
     admin = "/admin/registrations"
     applications = "/admin/snippets/events/organizerapplication"
     check_in = seat.check_ins.get()
+    code = PromoCode.objects.get(code=CODE)
     return {
         "registrations:checkin": [("get", f"/checkin/{event.pk}/", None, "Alliance workshop", TEAM)],
         "registrations:checkin_search": [("post", f"/checkin/{event.pk}/search/", {"q": "ana"}, EMAIL, TEAM)],
@@ -250,6 +257,10 @@ def staff_requests(w):
         "registrations_attendees:index": [("get", f"{admin}/attendees/?event={event.pk}", None, NAME, TEAM)],
         "registrations_attendees:index_results": [("get", f"{admin}/attendees/results/", None, NAME, TEAM)],
         "registrations_attendees:cancel": [("get", f"{admin}/attendees/{seat.pk}/cancel/", None, EMAIL, TEAM)],
+        "registrations_codes:index": [("get", f"{admin}/codes/", None, CODE, TEAM)],
+        "registrations_codes:index_results": [("get", f"{admin}/codes/results/", None, CODE, TEAM)],
+        "registrations_codes:edit": [("get", f"{admin}/codes/edit/{code.pk}/", None, CODE, TEAM)],
+        "registrations_codes:delete": [("get", f"{admin}/codes/delete/{code.pk}/", None, CODE, TEAM)],
         "wagtailsnippets_events_organizerapplication:list": [
             ("get", f"{applications}/", None, "Applicant Private", ONLY_SUPERUSER)
         ],

@@ -121,10 +121,11 @@ def availability(event, exclude_offer=None):
 
 
 def refresh_sold_out(event):
-    """Store whether every ticket of `event` is gone (see the module docstring). Call only with
+    """Store whether every ticket of `event` on public sale is gone (see the module docstring). Call only with
     the event locked, `event` as lock_event returned it."""
     seats = availability(event)
-    sold_out = bool(seats) and all(left == 0 for left in seats.values())
+    public = [seats[ticket.pk] for ticket in event.public_ticket_types]
+    sold_out = bool(public) and all(left == 0 for left in public)
     if sold_out != event.sold_out:
         EventPage.objects.filter(translation_key=event.translation_key).update(sold_out=sold_out)  # every translation
         event.sold_out = sold_out

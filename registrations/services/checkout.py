@@ -17,9 +17,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from events.money import minimum_charge
+from events.templatetags.event_tags import price as shown_price
+
 from .. import conf, stripe_gateway
 from ..emails import send_email
 from ..models import Order, Registration, WaitlistEntry, unused_door_codes
+from . import codes
 from .capacity import ensure_seats, lock_event, refresh_sold_out
 
 
@@ -81,18 +85,22 @@ def check_hold_limits(event, buyer_email, client, count):
 
 
 def place_order(
-    event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None, client=""
+    event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None, client="", code=""
 ):
     """Take the seats and create the order: confirmed at once when free, held while paying otherwise.
 
-    `client`: the client's address, for the limit on unpaid holds. Raises RegistrationClosed,
-    TooManyHeld, or capacity.SoldOut when the seats are gone.
+    `client`: the client's address, for the limit on unpaid holds. `code`: what the buyer typed in
+    the code field (services/codes.py). Raises RegistrationClosed, TooManyHeld, codes.CodeRefused,
+    or capacity.SoldOut when the seats are gone.
     """
     now = timezone.now()
     with transaction.atomic():
         event = lock_event(event.pk)
         ticket_type = event.ticket_types.filter(pk=ticket_type_id).first()
-        if ticket_type is None:
+        promo_code = (
+            codes.take(event, ticket_type, code, len(attendees), buyer_email, now) if code and ticket_type else None
+        )
+        if ticket_type is None or (ticket_type.code_only and promo_code is None):
             raise RegistrationClosed(_("That ticket type does not belong to this event."))
         check_on_sale(event, ticket_type, now)
         if waitlist_entry is not None:
@@ -108,7 +116,16 @@ def place_order(
             waitlist_entry.save(update_fields=["status"])
         else:
             ensure_seats(event, ticket_type, len(attendees))
-        total = ticket_type.price * len(attendees)
+        unit_price = codes.price_with(promo_code, ticket_type.price, event.currency)
+        total = unit_price * len(attendees)
+        if 0 < total < minimum_charge(event.currency):
+            raise codes.CodeRefused(
+                _("With this code the total is %(total)s, less than the smallest payment we can take (%(minimum)s).")
+                % {
+                    "total": shown_price(total, event.currency),
+                    "minimum": shown_price(minimum_charge(event.currency), event.currency),
+                }
+            )
         free = total == 0
         if not free:
             check_hold_limits(event, buyer_email, client, len(attendees))
@@ -125,7 +142,9 @@ def place_order(
                 order=order,
                 event=event,
                 ticket_type=ticket_type,
-                price=ticket_type.price,
+                price=unit_price,
+                discount=ticket_type.price - unit_price,
+                promo_code=promo_code,
                 status=status,
                 confirmed_at=now if free else None,
                 name=a.name,
@@ -136,7 +155,10 @@ def place_order(
             )  # fmt: skip
             for a, door_code in zip(attendees, door_codes, strict=True)
         )
-        order.log("placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total))
+        order.log(
+            "placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total),
+            **({"code": promo_code.code} if promo_code else {}),
+        )  # fmt: skip
         refresh_sold_out(event)
         if free:
             order.log("confirmed", free=True)

@@ -24,7 +24,7 @@ def registration_box_context(request, page):
     (of the event itself, for a translated page: `EventPage.canonical`)."""
     event = page.canonical
     prefetch_related_objects([event], "ticket_types")  # for availability() too
-    tickets = list(event.ticket_types.all())
+    tickets = event.public_ticket_types
     seats = availability(event) if tickets else {}
     open_now = event.registration_is_open(timezone.now())
     return {
