@@ -262,6 +262,8 @@ def test_money_for_a_cancelled_or_postponed_event_is_refunded_not_seated(
     assert list(order.refunds.values_list("amount", "status")) == [(total, Refund.Status.SUCCEEDED)]
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [int(total * 100)]
     assert not [m for m in mailoutbox if "confirm" in m.subject.lower()]
+    assert order.refunds.get().reason == refunds.SEAT_GONE
+    assert order.log_entries.get(action="paid_without_seat").detail == {"session": session_id}
     if status == EventPage.Status.POSTPONED:  # the hold was still pending: released, saying why
         released = order.log_entries.get(action="released").detail
         assert released == {"status": "cancelled", "reason": "paid for a cancelled event"}
