@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, re_path, reverse
 from django.utils import timezone
@@ -115,10 +115,19 @@ class SessionFigures:
 
 
 @dataclass
+class CodeFigures:
+    code: str
+    confirmed: int
+    held: int
+    discount: object  # taken off the confirmed tickets
+
+
+@dataclass
 class EventFigures:
     tickets: list
     total: TicketFigures
     revenue: list
+    codes: list
     waiting: int
     offered: int
     checked_in: int
@@ -189,6 +198,19 @@ def event_figures(event, now=None):
         for currency in sorted(set(paid) | set(refunded))
     ]
 
+    codes = [
+        CodeFigures(code=row["code"], confirmed=row["confirmed"], held=row["held"], discount=row["discount"] or 0)
+        for row in Registration.objects.taking_seats()
+        .filter(event=event, promo_code__isnull=False)
+        .values(code=F("promo_code__code"))
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+            held=Count("pk", filter=Q(status=Registration.Status.HELD)),
+            discount=Sum("discount", filter=Q(status=Registration.Status.CONFIRMED)),
+        )
+        .order_by("code")
+    ]
+
     check_ins = CheckIn.objects.active().filter(registration__event=event)
     checked_in = check_ins.aggregate(n=Count("registration", distinct=True))["n"]
     per_session = dict(
@@ -208,6 +230,7 @@ def event_figures(event, now=None):
         tickets=tickets,
         total=total,
         revenue=revenue,
+        codes=codes,
         waiting=waitlist["waiting"],
         offered=waitlist["offered"],
         checked_in=checked_in,

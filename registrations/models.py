@@ -185,6 +185,10 @@ class PromoCode(models.Model):
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For the team: who it is for."))
+    batch = models.CharField(
+        _("batch"), max_length=100, blank=True, db_index=True, editable=False,
+        help_text=_("Codes generated together (for one institution), exported together."),
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -1,12 +1,20 @@
 """Codes in the admin: a team makes codes for its own organizer, events and ticket types only (the
 values the form saves decide), sees no other team's codes, and cannot delete a code that was used."""
 
+import csv
+import io
+import re
+from decimal import Decimal
+
 import pytest
 from django.test import Client
+from django.utils.http import urlencode
 
 from events.models import TicketType
+from registrations.admin_dashboard import event_figures
 from registrations.models import PromoCode
 from tests.factories import event_index, make_event, make_registration
+from tests.registration_helpers import attendee_data
 from tests.test_organizer_permissions import approved_organizer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -26,7 +34,12 @@ def teams(django_user_model):
     member.groups.add(own.team)
     client = Client()
     client.force_login(member)
-    return {"own": own, "other": other, "event": event, "rival_event": rival_event, "client": client}
+    other_member = django_user_model.objects.create_user("other", "other@example.com", "pw")
+    other_member.groups.add(other.team)
+    return {
+        "own": own, "other": other, "event": event, "rival_event": rival_event, "client": client,
+        "other_member": other_member,
+    }  # fmt: skip
 
 
 def code_form(teams, **changes):
@@ -107,3 +120,88 @@ def test_a_used_code_cannot_be_deleted_and_the_page_says_why(teams):
     assert teams["client"].post(f"{CODES}delete/{unused.pk}/").status_code == 302
     assert not PromoCode.objects.filter(pk=unused.pk).exists()
     assert TicketType.objects.filter(page=teams["event"]).count() == 2
+
+
+def generate(teams, **changes):
+    data = code_form(teams, code="stmary", value="100", note="St Mary's Hospital, 20 nurses", count="20")
+    for name in ("max_uses", "max_uses_per_buyer"):
+        data.pop(name)
+    data.update(changes)
+    return teams["client"].post(CODES + "generate/", data)
+
+
+def exported(client, batch):
+    response = client.get(CODES + "export.csv?" + urlencode({"batch": batch}))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_a_batch_of_single_use_codes_is_made_exported_and_each_code_used_once(teams, client):
+    response = generate(teams)
+    assert response.status_code == 302
+    codes = list(PromoCode.objects.order_by("code"))
+    assert len(codes) == 20 and len({code.code for code in codes}) == 20
+    assert all(re.fullmatch(r"STMARY-[A-HJ-NP-Z2-9]{8}", code.code) for code in codes)
+    assert {(code.max_uses, code.event_id, code.batch) for code in codes} == {(1, teams["event"].pk, codes[0].batch)}
+    listing = teams["client"].get(response["Location"]).content.decode()
+    assert "Download this batch (CSV)" in listing and listing.count("STMARY-") >= 20
+
+    rows = exported(teams["client"], codes[0].batch)
+    assert rows[0] == ["Code", "Event", "Valid until", "Used"]
+    assert sorted(row[0] for row in rows[1:]) == [code.code for code in codes]
+    assert {row[3] for row in rows[1:]} == {"0"}
+
+    one = codes[0].code
+    data = {"ticket_type": teams["event"].ticket_types.first().pk, "quantity": 1, **attendee_data(1), "code": one}
+    assert client.post(f"/events/{teams['event'].slug}/register/", data).status_code == 302  # free with the code
+    assert {row[0]: row[3] for row in exported(teams["client"], codes[0].batch)[1:]}[one] == "1"
+    again = client.post(f"/events/{teams['event'].slug}/register/", {**data, "attendee-0-email": "b@example.com"})
+    assert "has been used as often as it can be" in again.content.decode()
+
+    # Another team's batch is not theirs to download.
+    other = Client()
+    other.force_login(teams["other_member"])
+    assert exported(other, codes[0].batch) == [["Code", "Event", "Valid until", "Used"]]
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"count": "0"}, "Ensure this value is greater than or equal to 1."),
+        ({"count": "1001"}, "Ensure this value is less than or equal to 1000."),
+        ({"count": "many"}, "Enter a whole number."),
+        ({"note": ""}, "This field is required."),
+        ({"event": "rival"}, "Select a valid choice."),
+        ({"code": "x" * 31}, "Keep the prefix to 30 characters."),
+    ],
+)
+def test_a_batch_with_bad_values_makes_no_codes(teams, changes, message):
+    if changes.get("event") == "rival":
+        changes["event"] = teams["rival_event"].pk
+    response = generate(teams, **changes)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not PromoCode.objects.exists()
+
+
+def test_the_dashboard_counts_each_codes_tickets_and_what_it_took_off(teams):
+    event = teams["event"]
+    spring = PromoCode.objects.create(organizer=teams["own"], event=event, code="SPRING", value=25)
+    member = PromoCode.objects.create(organizer=teams["own"], event=event, code="MEMBER", value=10)
+    for code, status in [
+        (spring, "confirmed"),
+        (spring, "confirmed"),
+        (spring, "held"),
+        (spring, "cancelled"),
+        (member, "confirmed"),
+    ]:
+        seat = make_registration(event, status=status, price="90.00")
+        seat.promo_code, seat.discount = code, Decimal("30.00")
+        seat.save()
+    make_registration(event)  # no code
+    figures = event_figures(event).codes
+    assert [(row.code, row.confirmed, row.held, row.discount) for row in figures] == [
+        ("MEMBER", 1, 0, Decimal("30.00")),
+        ("SPRING", 2, 1, Decimal("60.00")),
+    ]
+    page = teams["client"].get(f"/admin/registrations/events/{event.pk}/dashboard/").content.decode()
+    assert 'data-code="SPRING"' in page and "Codes used" in page

@@ -195,3 +195,18 @@ def test_a_refund_that_failed_before_the_upgrade_succeeds_on_its_first_retry_aft
     (retried,) = refunds.retry_failed_refunds()
     assert retried.status == Refund.Status.SUCCEEDED
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [2000]
+
+
+def test_teams_approved_before_codes_existed_may_manage_codes_after_the_upgrade():
+    from django.contrib.auth.models import Group
+
+    from tests.factories import OrganizerFactory
+
+    migrate_to([("registrations", "0007_promo_codes")])
+    team = Group.objects.create(name="Organizer: Early Institute")
+    OrganizerFactory(name="Early Institute", team=team)
+    Group.objects.create(name="Someone else")
+    migrate_to(latest())
+    codenames = set(team.permissions.values_list("codename", flat=True))
+    assert {"add_promocode", "change_promocode", "delete_promocode"} <= codenames
+    assert not Group.objects.get(name="Someone else").permissions.exists()

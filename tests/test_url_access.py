@@ -39,6 +39,7 @@ PUBLIC, SECRET, STRIPE, STAFF, WAGTAIL_ADMIN = "public", "secret", "stripe", "st
 ROLES = ["anonymous", "attendee", "other_team", "own_team", "superuser"]
 TEAM = {"own_team", "superuser"}
 ONLY_SUPERUSER = {"superuser"}
+ANY_TEAM = {"own_team", "other_team", "superuser"}  # a form each team uses for its own organizer
 
 EMAIL = "ana.confidential@example.com"
 NAME = "Ana Confidential"
@@ -121,6 +122,8 @@ ACCESS = {
     "registrations_codes:index_results": STAFF,
     "registrations_codes:edit": STAFF,
     "registrations_codes:delete": STAFF,
+    "registrations_codes:generate": STAFF,
+    "registrations_codes:export": STAFF,
     "registrations_orders:index": STAFF,
     "registrations_orders:index_results": STAFF,
     "registrations_orders:inspect": STAFF,
@@ -192,7 +195,7 @@ def world(django_user_model, settings):
         event=event, ticket_type=event.ticket_types.first(), name=NAME, email=EMAIL, status="offered",
         offer_expires_at=now + dt.timedelta(hours=3),
     )  # fmt: skip
-    PromoCode.objects.create(organizer=own, event=event, code=CODE, value=10)
+    PromoCode.objects.create(organizer=own, event=event, code=CODE, value=10, batch="Partners (1a2b3c)")
     application = OrganizerApplication.objects.create(
         name="Applicant Private", email="applicant.private@example.com", organization="Guild", message="Talks."
     )
@@ -261,6 +264,10 @@ def staff_requests(w):
         "registrations_codes:index_results": [("get", f"{admin}/codes/results/", None, CODE, TEAM)],
         "registrations_codes:edit": [("get", f"{admin}/codes/edit/{code.pk}/", None, CODE, TEAM)],
         "registrations_codes:delete": [("get", f"{admin}/codes/delete/{code.pk}/", None, CODE, TEAM)],
+        "registrations_codes:generate": [("get", f"{admin}/codes/generate/", None, "How many codes", ANY_TEAM)],
+        "registrations_codes:export": [
+            ("get", f"{admin}/codes/export.csv?batch=Partners+%281a2b3c%29", None, CODE, TEAM)
+        ],
         "wagtailsnippets_events_organizerapplication:list": [
             ("get", f"{applications}/", None, "Applicant Private", ONLY_SUPERUSER)
         ],
