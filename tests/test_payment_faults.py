@@ -2,6 +2,7 @@
 that is gone, a refund Stripe refuses. Money and seats are never lost or duplicated."""
 
 import datetime as dt
+import unittest
 from decimal import Decimal
 
 import pytest
@@ -396,7 +397,12 @@ def test_a_paid_session_that_is_not_the_orders_own_pays_nothing(client, stripe_e
     Order.objects.filter(pk=order.pk).update(stripe_checkout_session_id="cs_test_the_orders_own")
     stripe_emulator.pay(session_id)
     assert stripe_emulator.drain(timeout=10)
-    assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 404
+    # Logged without the session's id (a key to the order): its last six characters tell it apart.
+    with unittest.TestCase().assertLogs("registrations.services.fulfilment", "WARNING") as logged:
+        assert client.get(f"/checkout/success/?session_id={session_id}").status_code == 404
+    assert logged.output == [
+        f"WARNING:registrations.services.fulfilment:A Checkout Session (…{session_id[-6:]}) matches no order"
+    ]
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING and not order.registrations.confirmed().exists()
     assert mailoutbox == []
