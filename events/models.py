@@ -6,6 +6,7 @@ listings filter and sort in the database and in the search index (see `EventPage
 """
 
 import datetime as dt
+import uuid
 import zoneinfo
 from decimal import Decimal
 
@@ -346,6 +347,10 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         _("registration closes"), null=True, blank=True, help_text=_("Blank: when the event starts.")
     )
     cancellation_policy = RichTextField(_("cancellation policy"), blank=True, features=["bold", "italic", "link", "ul"])
+    terms = models.TextField(
+        _("terms of registration"), blank=True,
+        help_text=_("Buyers must accept these to register; what each accepted is kept with their order."),
+    )  # fmt: skip
     cancellation_deadline_days = models.PositiveSmallIntegerField(
         _("attendees may cancel until (days before)"), null=True, blank=True, default=7,
         help_text=_("Attendees can cancel themselves, with a full refund, up to this many days before the event. Blank: only organizers can cancel."),
@@ -401,9 +406,16 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
                 InlinePanel("ticket_types", label=_("Ticket type")),
                 FieldPanel("cancellation_deadline_days"),
                 FieldPanel("cancellation_policy"),
+                FieldPanel("terms"),
             ],
             heading=_("Registration"),
         ),
+        InlinePanel(
+            "questions",
+            heading=_("Questions for each attendee"),
+            label=_("Question"),
+            help_text=_("Asked on the register form, for each attendee."),
+        ),  # fmt: skip
         FieldPanel("status"),
     ]
 
@@ -631,6 +643,61 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             "ticket_types": self.public_ticket_types,
             "language_name": language_name(self.language),
         }
+
+
+def new_question_key():
+    return uuid.uuid4().hex[:12]
+
+
+class EventQuestion(Orderable):
+    """A question the event asks each attendee. Answers are stored in `Registration.answers` under
+    the question's `key`, which a translation of the page keeps: the answers of every language meet."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        CHOICE = "choice", _("One choice")
+        CHOICES = "choices", _("Several choices")
+        YES_NO = "yes_no", _("Yes or no")
+        DATE = "date", _("Date")
+        COUNTRY = "country", _("Country")
+
+    WITH_CHOICES = (Kind.CHOICE, Kind.CHOICES)
+
+    page = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="questions")
+    key = models.CharField(max_length=12, default=new_question_key, editable=False)
+    label = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(_("answer"), max_length=12, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One per line, for one or several choices."))
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    at_check_in = models.BooleanField(
+        _("shown at check-in"), default=False, help_text=_("Door staff see the answer when they check the attendee in.")
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("label"), FieldPanel("kind")]),
+        FieldPanel("choices"),
+        FieldPanel("help_text"),
+        FieldRowPanel([FieldPanel("required"), FieldPanel("at_check_in")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def choice_list(self):
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self):
+        if self.kind in self.WITH_CHOICES and len(self.choice_list) < 2:
+            raise ValidationError({"choices": _("Give at least two choices, one per line.")})
+        if len(set(self.choice_list)) != len(self.choice_list):
+            raise ValidationError({"choices": _("Each choice must be different.")})
 
 
 class EventSession(Orderable):

@@ -8,6 +8,7 @@ sent by services/messaging.py; the views only call them.
 """
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 from django import forms
@@ -30,14 +31,14 @@ from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import HeaderButton
 
 from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
-from events.models import EventPage
+from events.models import EventPage, EventQuestion
 
 from . import admin_views
 from .emails import build_email
 from .models import CheckIn, Order, Refund, Registration, WaitlistEntry
 from .permissions import managed_events, may_check_in, may_manage
 from .services.capacity import availability
-from .services.exports import COLUMNS, attendance_rows, session_label
+from .services.exports import attendance_rows, columns, session_label
 from .services.messaging import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, email_attendees, recipients
 
 # URL names
@@ -123,11 +124,18 @@ class CodeFigures:
 
 
 @dataclass
+class AnswerFigures:
+    question: str
+    counts: list  # (answer, confirmed attendees who gave it), in the question's order
+
+
+@dataclass
 class EventFigures:
     tickets: list
     total: TicketFigures
     revenue: list
     codes: list
+    answers: list
     waiting: int
     offered: int
     checked_in: int
@@ -211,6 +219,28 @@ def event_figures(event, now=None):
         .order_by("code")
     ]
 
+    counted = [q for q in event.questions.all() if q.kind in (*EventQuestion.WITH_CHOICES, EventQuestion.Kind.YES_NO)]
+    given = Counter()
+    if counted:
+        for answers in Registration.objects.confirmed().filter(event=event).values_list("answers", flat=True):
+            for question in counted:
+                value = answers.get(question.key)
+                given.update((question.key, v) for v in (value if isinstance(value, list) else [value]))
+    answers = [
+        AnswerFigures(
+            question=question.label,
+            counts=[
+                (label, given[(question.key, value)])
+                for value, label in (
+                    [(True, _("Yes")), (False, _("No"))]
+                    if question.kind == EventQuestion.Kind.YES_NO
+                    else [(choice, choice) for choice in question.choice_list]
+                )
+            ],
+        )
+        for question in counted
+    ]
+
     check_ins = CheckIn.objects.active().filter(registration__event=event)
     checked_in = check_ins.aggregate(n=Count("registration", distinct=True))["n"]
     per_session = dict(
@@ -231,6 +261,7 @@ def event_figures(event, now=None):
         total=total,
         revenue=revenue,
         codes=codes,
+        answers=answers,
         waiting=waitlist["waiting"],
         offered=waitlist["offered"],
         checked_in=checked_in,
@@ -366,11 +397,13 @@ class EventExportView(EventAdminMixin, SpreadsheetExportMixin, View):
     The rows come escaped from `attendance_rows`; Wagtail's XLSX writer also stores anything
     openpyxl would take for a formula as text."""
 
-    list_export = list(COLUMNS)
+    @property
+    def list_export(self):
+        return list(columns(self.event))
 
     @property
     def export_headings(self):
-        headings = {key: str(label) for key, label in COLUMNS.items()}
+        headings = {key: str(label) for key, label in columns(self.event).items()}
         for money in ("amount_paid", "refunded", "net_paid"):
             headings[money] = f"{headings[money]} ({self.event.currency})"
         return headings

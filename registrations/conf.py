@@ -26,6 +26,10 @@ DEFAULTS = {
     "REGISTRATIONS_WAITLIST_OFFER_HOURS": 24,
     "REGISTRATIONS_WAITLIST_OFFER_SHARE": 0.25,
     "REGISTRATIONS_WAITLIST_OFFER_MIN_MINUTES": 60,
+    # The privacy notice buyers accept on the register form (a short text; blank: none asked), and
+    # where the full policy is. Each order keeps the version of the notice and terms accepted.
+    "REGISTRATIONS_PRIVACY_NOTICE": "",
+    "REGISTRATIONS_PRIVACY_URL": "",
     # Wrong codes one client may try on register forms per hour (services/codes.py).
     "REGISTRATIONS_CODE_ATTEMPTS": 10,
     # A waitlist sign-up not confirmed from its email within this time is dropped.

@@ -4,8 +4,49 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from events.models import EventQuestion
 
 from . import conf
+
+Kind = EventQuestion.Kind
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def question_field(question, canonical=None):
+    """The form field asking `question` (as the page shown in the reader's language words it).
+    Choices are stored as the event's own page words them (`canonical`, the same question in
+    the event's language, when it has as many choices), so the answers of every language meet."""
+    common = {"label": question.label, "required": question.required, "help_text": question.help_text}
+    if question.kind in EventQuestion.WITH_CHOICES:
+        shown = question.choice_list
+        stored = canonical.choice_list if canonical is not None and len(canonical.choice_list) == len(shown) else shown
+        choices = list(zip(stored, shown, strict=True))
+        if question.kind == Kind.CHOICE:
+            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    if question.kind == Kind.YES_NO:
+        return forms.TypedChoiceField(
+            choices=YES_NO, coerce=lambda value: value == "yes", empty_value=None, widget=forms.RadioSelect, **common
+        )
+    if question.kind == Kind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if question.kind == Kind.COUNTRY:
+        return forms.ChoiceField(choices=[("", "—"), *countries], **common)
+    if question.kind == Kind.LONG_TEXT:
+        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), **common)
+    return forms.CharField(max_length=300, **common)
+
+
+def answer_value(value):
+    """An answer as JSON keeps it (dates as ISO 8601)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def as_typed(answer):
+    """A stored answer as its field takes it back (yes/no as the radio's value)."""
+    return {True: "yes", False: "no"}.get(answer, answer) if isinstance(answer, bool) else answer
 
 
 class AttendeeForm(forms.Form):
@@ -17,11 +58,15 @@ class AttendeeForm(forms.Form):
     licence_number = forms.CharField(label=_("Licence number"), max_length=100, required=False)
 
     CE_FIELDS = ("profession", "licence_number")
+    QUESTION = "q_"  # prefix of the fields asking the event's own questions
 
-    def __init__(self, *args, ce=False, **kwargs):
+    def __init__(self, *args, ce=False, questions=(), **kwargs):
         """`ce`: True asks profession and licence (the chosen ticket is for CE credit), False leaves
-        them out, "ask" shows them as optional (no ticket chosen yet; only some tickets need them)."""
+        them out, "ask" shows them as optional (no ticket chosen yet; only some tickets need them).
+        `questions`: (question as shown, the event's own question or None) pairs."""
         super().__init__(*args, **kwargs)
+        for question, canonical in questions:
+            self.fields[self.QUESTION + question.key] = question_field(question, canonical)
         if ce is True:
             self.fields["profession"].required = True
             self.fields["licence_number"].required = True
@@ -34,7 +79,23 @@ class AttendeeForm(forms.Form):
             del self.fields["profession"], self.fields["licence_number"]
 
     def regular_fields(self):
-        return [field for field in self if field.name not in self.CE_FIELDS]
+        return [
+            field for field in self if field.name not in self.CE_FIELDS and not field.name.startswith(self.QUESTION)
+        ]
+
+    def question_fields(self):
+        return [field for field in self if field.name.startswith(self.QUESTION)]
+
+    def attendee(self):
+        """What `checkout.Attendee` takes: the fields, and the answers by question key (unanswered
+        optional questions left out)."""
+        data = dict(self.cleaned_data)
+        answers = {
+            name.removeprefix(self.QUESTION): answer_value(data.pop(name))
+            for name in list(data)
+            if name.startswith(self.QUESTION)
+        }
+        return {**data, "answers": {key: value for key, value in answers.items() if value not in ("", None, [])}}
 
     def ce_fields(self):
         return [field for field in self if field.name in self.CE_FIELDS]
@@ -48,6 +109,13 @@ class AttendeeForm(forms.Form):
 
 class TicketForm(forms.Form):
     ticket_type = forms.TypedChoiceField(label=_("Ticket"), coerce=int, widget=forms.RadioSelect)
+    accept = forms.BooleanField(
+        label=_("I accept the terms of registration and the privacy notice."),
+        error_messages={"required": _("Registering needs your agreement: tick the box to accept.")},
+    )
+    marketing = forms.BooleanField(
+        label=_("Email me about the organizer's future events (you can stop them with one click)."), required=False
+    )
     quantity = forms.IntegerField(label=_("Number of attendees"), min_value=1, initial=1)
     code = forms.CharField(
         label=_("Code"),
@@ -56,8 +124,16 @@ class TicketForm(forms.Form):
         help_text=_("A discount, member or partner code, if you have one."),
     )
 
-    def __init__(self, *args, event, availability, **kwargs):
+    def __init__(self, *args, event, availability, consent=(False, False), **kwargs):
+        """`consent`: (the event has terms, the site has a privacy notice): what `accept` accepts."""
         super().__init__(*args, **kwargs)
+        terms, notice = consent
+        if terms and not notice:
+            self.fields["accept"].label = _("I accept the terms of registration.")
+        elif notice and not terms:
+            self.fields["accept"].label = _("I accept the privacy notice.")
+        elif not terms:
+            del self.fields["accept"]
         self.fields["quantity"].widget.attrs.update({"min": 1, "max": conf.get("REGISTRATIONS_MAX_QUANTITY")})
         self.fields["ticket_type"].choices = [(t.pk, t.name) for t in event.ticket_types.all()]
         self.availability = availability
@@ -83,12 +159,12 @@ class WaitlistForm(forms.Form):
         ]
 
 
-def attendee_forms(data, quantity, ce, typed=None):
+def attendee_forms(data, quantity, ce, typed=None, questions=()):
     """One form per attendee. `typed`: what was posted so far, shown again unchecked (when only the
     number of attendees changed)."""
     forms_ = []
     for i in range(quantity):
         prefix = f"attendee-{i}-"
         initial = {key.removeprefix(prefix): value for key, value in (typed or {}).items() if key.startswith(prefix)}
-        forms_.append(AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial))
+        forms_.append(AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial, questions=questions))
     return forms_

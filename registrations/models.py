@@ -4,6 +4,7 @@ State machines are written here once (`TRANSITIONS`); `transition()` refuses any
 Business operations live in `services/`; see services/capacity.py for the locking rule.
 """
 
+import hashlib
 import secrets
 import uuid
 
@@ -89,6 +90,10 @@ class Order(StateMachine):
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     # A keyed hash of the client's address (never the address): limits its unpaid holds (checkout.py).
     client_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    consents = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="What the buyer accepted, when: terms and privacy notice (their ConsentText versions), marketing.",
+    )  # fmt: skip
     checkout_attempt = models.PositiveSmallIntegerField(default=0)
     stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -208,6 +213,23 @@ class PromoCode(models.Model):
     def save(self, *args, **kwargs):
         self.code = normalize_code(self.code)
         super().save(*args, **kwargs)
+
+
+class ConsentText(models.Model):
+    """A text someone accepted (an event's terms, the privacy notice), kept once for every order
+    that accepted it: `Order.consents` names it by its version, the SHA-256 of the text."""
+
+    version = models.CharField(max_length=64, unique=True)
+    text = models.TextField()
+    first_accepted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.version[:12]
+
+    @classmethod
+    def kept(cls, text):
+        version = hashlib.sha256(text.encode()).hexdigest()
+        return cls.objects.get_or_create(version=version, defaults={"text": text})[0]
 
 
 class RegistrationQuerySet(models.QuerySet):

@@ -19,7 +19,7 @@ from events.templatetags.event_tags import price
 
 from . import conf, stripe_gateway
 from .converters import secret_page
-from .forms import TicketForm, WaitlistForm, attendee_forms
+from .forms import AttendeeForm, TicketForm, WaitlistForm, as_typed, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
 from .services import cancellation, certificates, checkout, codes, fulfilment, waitlist
@@ -66,6 +66,13 @@ def code_price(code, ticket, event):
         return None
     reduced = codes.price_with(code, ticket.price, event.currency)
     return reduced if reduced != ticket.price else None
+
+
+def questions_of(event, shown):
+    """(question as the page shown words it, the event's own question) pairs: the event's own
+    questions decide what is asked; a translation of the page gives their words where it has them."""
+    translated = {question.key: question for question in shown.questions.all()} if shown is not None else {}
+    return [(translated.get(question.key, question), question) for question in event.questions.all()]
 
 
 def parse_quantity(value):
@@ -131,7 +138,9 @@ def register(request, event, waitlist_entry=None, shown=None):
         initial, typed = {"ticket_type": again["ticket_type"], "quantity": len(again["attendees"])}, {}
         for i, attendee in enumerate(again["attendees"]):
             typed.update({f"attendee-{i}-{key}": value for key, value in attendee.items()})
-    ticket_form = TicketForm(data, initial=initial, event=event, availability=seats)
+    consent = (bool(event.terms), bool(checkout.privacy_notice()))
+    ticket_form = TicketForm(data, initial=initial, event=event, availability=seats, consent=consent)
+    questions = questions_of(event, shown)
     code, code_error = (None, "") if waitlist_entry is not None else code_typed(request, event, data)
     tickets = [
         ticket for ticket in event.ticket_types.all() if not ticket.code_only or (code and codes.opens(code, ticket))
@@ -143,7 +152,7 @@ def register(request, event, waitlist_entry=None, shown=None):
     quantity = parse_quantity((data or {}).get("quantity", initial["quantity"]))
     chosen = (data or {}).get("ticket_type", initial["ticket_type"] or (tickets[0].pk if len(tickets) == 1 else None))
     ce = ce_fields(event, chosen)
-    attendees = attendee_forms(data, quantity, ce=ce, typed=typed)
+    attendees = attendee_forms(data, quantity, ce=ce, typed=typed, questions=questions)
     few = conf.get("REGISTRATIONS_FEW_SEATS_LEFT")
     context = {
         "event": event,
@@ -157,6 +166,8 @@ def register(request, event, waitlist_entry=None, shown=None):
         "seats": seats,
         "waitlist_entry": waitlist_entry,
         "ce_fields": ce,
+        "privacy_notice": checkout.privacy_notice(),
+        "privacy_url": conf.get("REGISTRATIONS_PRIVACY_URL"),
     }
     context["all_sold_out"] = bool(tickets) and all(seats.get(ticket.pk) == 0 for ticket in tickets)
     if context["all_sold_out"]:  # nothing to register for: say so, and offer the waitlist instead of the form
@@ -166,15 +177,19 @@ def register(request, event, waitlist_entry=None, shown=None):
         return render(request, "registrations/register.html", context)
     if "update_quantity" in data or "apply_code" in data:  # the number, ticket or code changed: keep what was typed
         context["ticket_form"] = TicketForm(
-            initial={"ticket_type": data.get("ticket_type"), "quantity": quantity, "code": data.get("code", "")},
-            event=event,
-            availability=seats,
-        )
-        context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data)
+            initial={
+                "ticket_type": data.get("ticket_type"), "quantity": quantity, "code": data.get("code", ""),
+                "accept": bool(data.get("accept")), "marketing": bool(data.get("marketing")),
+            },
+            event=event, availability=seats, consent=consent,
+        )  # fmt: skip
+        context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data, questions=questions)
         return render(request, "registrations/register.html", context)
     if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)) or code_error:
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
-            context["attendee_forms"] = attendee_forms(None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data)
+            context["attendee_forms"] = attendee_forms(
+                None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data, questions=questions
+            )
         return render(request, "registrations/register.html", context, status=200)
     if waitlist_entry is not None and (
         ticket_form.cleaned_data["quantity"] != 1
@@ -182,12 +197,12 @@ def register(request, event, waitlist_entry=None, shown=None):
     ):
         context["error"] = _("This offer is for one “%(ticket)s” seat.") % {"ticket": waitlist_entry.ticket_type.name}
         return render(request, "registrations/register.html", context)
-    people = [checkout.Attendee(**form.cleaned_data) for form in attendees]
+    people = [checkout.Attendee(**form.attendee()) for form in attendees]
     try:
         order = checkout.place_order(
             event, ticket_form.cleaned_data["ticket_type"], people, buyer_name=people[0].name, buyer_email=people[0].email,
             language=get_language() or "en", waitlist_entry=waitlist_entry, client=client_address(request),
-            code=code.code if code else "",
+            code=code.code if code else "", consents=checkout.consents(event, ticket_form.cleaned_data["marketing"]),
         )  # fmt: skip
     except SoldOut as sold_out:
         context["sold_out"] = sold_out.seats_left
@@ -270,7 +285,13 @@ def checkout_cancelled(request, token):
         request.session[f"registrations:typed:{order.event_id}"] = {
             "ticket_type": registrations[0].ticket_type_id,
             "attendees": [
-                {"name": r.name, "email": r.email, "profession": r.profession, "licence_number": r.licence_number}
+                {
+                    "name": r.name,
+                    "email": r.email,
+                    "profession": r.profession,
+                    "licence_number": r.licence_number,
+                    **{AttendeeForm.QUESTION + key: as_typed(value) for key, value in r.answers.items()},
+                }  # fmt: skip
                 for r in registrations
             ],
         }

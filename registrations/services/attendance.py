@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from events.models import EventPage
 
 from ..models import DOOR_CODE_ALPHABET, DOOR_CODE_LENGTH, CheckIn, Registration
+from .exports import answer_text
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,21 @@ def redeem_registration(event, registration_id, session_id, operator, method="se
     return _check_in(event, session, operator, method, Q(pk=registration_id, event=event))
 
 
+def door_notes(registration):
+    """The attendee's answers to the questions the event shows at check-in ("Access needs: ramp")."""
+    return [
+        {"question": question.label, "answer": answer_text(registration.answers[question.key])}
+        for question in registration.event.questions.filter(at_check_in=True)
+        if registration.answers.get(question.key) not in (None, "", [])
+    ]
+
+
 def answer(result, session, registration=None, check_in=None, **extra):
+    shown = registration is not None and result != Result.WRONG_EVENT
     return {
         "result": result,
         "name": registration.name if registration is not None else "",
+        "notes": door_notes(registration) if shown and registration.answers else [],
         "checked_in_at": iso(check_in.at) if check_in is not None else None,
         "session": session.pk,
         **({"check_in": check_in.pk} if check_in is not None else {}),

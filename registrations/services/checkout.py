@@ -10,7 +10,7 @@ more client addresses, each also slowed by the rate limit on posts.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from events.templatetags.event_tags import price as shown_price
 
 from .. import conf, stripe_gateway
 from ..emails import send_email
-from ..models import Order, Registration, WaitlistEntry, unused_door_codes
+from ..models import ConsentText, Order, Registration, WaitlistEntry, unused_door_codes
 from . import codes
 from .capacity import ensure_seats, lock_event, refresh_sold_out
 
@@ -45,6 +45,22 @@ class Attendee:
     email: str
     profession: str = ""
     licence_number: str = ""
+    answers: dict = field(default_factory=dict)  # by EventQuestion.key
+
+
+def privacy_notice():
+    return str(conf.get("REGISTRATIONS_PRIVACY_NOTICE"))
+
+
+def consents(event, marketing, now=None):
+    """What a buyer accepts by registering, as the order keeps it: the versions (ConsentText) of the
+    event's terms and the privacy notice shown, when, and whether they want the organizer's news."""
+    now = now or timezone.now()
+    accepted = {"at": now.isoformat(), "marketing": bool(marketing)}
+    for name, text in (("terms", event.terms), ("privacy_notice", privacy_notice())):
+        if text:
+            accepted[name] = ConsentText.kept(text).version
+    return accepted
 
 
 def check_on_sale(event, ticket_type, now):
@@ -85,7 +101,17 @@ def check_hold_limits(event, buyer_email, client, count):
 
 
 def place_order(
-    event, ticket_type_id, attendees, *, buyer_name, buyer_email, language="en", waitlist_entry=None, client="", code=""
+    event,
+    ticket_type_id,
+    attendees,
+    *,
+    buyer_name,
+    buyer_email,
+    language="en",
+    waitlist_entry=None,
+    client="",
+    code="",
+    consents=None,
 ):
     """Take the seats and create the order: confirmed at once when free, held while paying otherwise.
 
@@ -133,7 +159,7 @@ def place_order(
         order = Order.objects.create(
             event=event, buyer_name=buyer_name, buyer_email=buyer_email, total=total, currency=event.currency, language=language,
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
-            client_key=client_key(client),
+            client_key=client_key(client), consents=consents or {},
         )  # fmt: skip
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
         door_codes = unused_door_codes(event, len(attendees))
@@ -151,6 +177,7 @@ def place_order(
                 email=a.email,
                 profession=a.profession,
                 licence_number=a.licence_number,
+                answers=a.answers,
                 door_code=door_code,
             )  # fmt: skip
             for a, door_code in zip(attendees, door_codes, strict=True)

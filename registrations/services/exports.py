@@ -30,7 +30,24 @@ COLUMNS = {
     "sessions_attended": _("Sessions attended"),
     "hours_attended": _("Hours attended"),
     "check_in_times": _("Check-in times"),
+    "marketing": _("Wants the organizer's news"),
 }
+QUESTION = "question:"  # then the EventQuestion's key: one column per question of the event
+
+
+def columns(event):
+    """COLUMNS, then one per question the event asks (headed by the question as the event words it)."""
+    return {**COLUMNS, **{QUESTION + question.key: question.label for question in event.questions.all()}}
+
+
+def answer_text(answer):
+    """A stored answer as a cell shows it: choices joined, yes/no in words."""
+    if isinstance(answer, bool):
+        return str(_("Yes") if answer else _("No"))
+    if isinstance(answer, list):
+        return SEPARATOR.join(answer)
+    return "" if answer is None else str(answer)
+
 
 # What a spreadsheet takes as the start of a formula (OWASP's list: tab and carriage return too).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -107,9 +124,10 @@ def attendance_registrations(event):
 
 
 def attendance_rows(event):
-    """One dict per registration of `event` (keys: COLUMNS), ready for a spreadsheet: text escaped,
+    """One dict per registration of `event` (keys: `columns(event)`), ready for a spreadsheet: text escaped,
     money and hours as Decimal, times as ISO 8601 in the event's zone."""
     zone = event.zone
+    questions = [question.key for question in event.questions.all()]
     rows = []
     registrations = list(attendance_registrations(event))
     amounts = seat_amounts(registrations)
@@ -132,6 +150,8 @@ def attendance_rows(event):
             "check_in_times": SEPARATOR.join(
                 timezone.localtime(check_in.at, zone).isoformat(timespec="seconds") for check_in in check_ins
             ),
+            "marketing": str(_("Yes") if registration.order.consents.get("marketing") else _("No")),
+            **{QUESTION + key: answer_text(registration.answers.get(key)) for key in questions},
         }
         rows.append({key: escape_formula(value) for key, value in row.items()})
     return rows

@@ -13,6 +13,7 @@
   var panel = document.getElementById("checkin-result");
   var panelTitle = panel.querySelector(".checkin-result-title");
   var panelName = panel.querySelector(".checkin-result-name");
+  var panelNotes = panel.querySelector(".checkin-result-notes");
   var panelDetail = panel.querySelector(".checkin-result-detail");
   var codeForm = document.getElementById("checkin-code-form");
   var codeInput = document.getElementById("checkin-code");
@@ -52,11 +53,17 @@
     return match ? match[1] : text.replace(/\s+/g, "");
   }
 
-  function show(state, title, name, detail) {
+  function show(state, title, name, detail, notes) {
     panel.dataset.result = state;
     panelTitle.textContent = title;
     panelName.textContent = name || "";
     panelDetail.textContent = detail || "";
+    panelNotes.textContent = "";
+    (notes || []).forEach(function (note) {  // the answers the event shows at the door
+      var item = document.createElement("li");
+      item.textContent = note.question + ": " + note.answer;
+      panelNotes.appendChild(item);
+    });
   }
 
   function showResult(data) {
@@ -70,7 +77,7 @@
     } else if (S[data.result + "_detail"]) {
       detail = S[data.result + "_detail"];
     }
-    show(S[data.result] ? data.result : "error", S[data.result] || S.error, data.name, detail);
+    show(S[data.result] ? data.result : "error", S[data.result] || S.error, data.name, detail, data.notes);
   }
 
   function updateCounts(counts) {
