@@ -40,10 +40,11 @@ from events.inputs import IdModelChoiceField
 from events.models import EventPage, TicketType, soonest_first
 
 from . import stripe_gateway
-from .models import Order, Refund, Registration
+from .models import ConsentText, Order, Refund, Registration
 from .permissions import managed_events, may_manage
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
 from .services.refunds import RefundRefused, process_refund, refund
+from .services.exports import answer_text
 
 # URL namespaces and names (the viewsets in wagtail_hooks.py use the same ones).
 ORDERS = "registrations_orders"
@@ -80,6 +81,16 @@ def user_may_act_on_orders(user):
 def user_may_cancel_event(user, event):
     """Cancelling publishes the page, so it also takes the right to publish this page."""
     return user_may_act_on_orders(user) and may_manage(user, event) and event.permissions_for_user(user).can_publish()
+
+
+def consent_lines(order):
+    """What the buyer accepted, as the order page says it: each text with its version and when."""
+    consents = order.consents or {}
+    lines = []
+    for name, label in (("terms", _("Terms of registration")), ("privacy_notice", _("Privacy notice"))):
+        if version := consents.get(name):
+            lines.append((label, ConsentText.objects.filter(version=version).first()))
+    return {"at": consents.get("at"), "texts": lines, "marketing": consents.get("marketing")}
 
 
 def money(amount, currency):
@@ -348,7 +359,19 @@ class OrderInspectView(generic.InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.object
-        context["registrations"] = order.registrations.select_related("ticket_type")
+        questions = list(order.event.questions.all())
+        context["registrations"] = [
+            {
+                "registration": registration,
+                "answers": [
+                    (question.label, answer_text(registration.answers[question.key]))
+                    for question in questions
+                    if registration.answers.get(question.key) not in (None, "", [])
+                ],
+            }
+            for registration in order.registrations.select_related("ticket_type", "promo_code")
+        ]
+        context["consents"] = consent_lines(order)
         context["refunds"] = [
             {
                 "refund": r,

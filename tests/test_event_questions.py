@@ -189,6 +189,10 @@ def test_answers_reach_the_export_the_door_and_the_dashboard(client, event, djan
     assert rows[0]["Topics you want covered"] == "Ruptures; Repair" and rows[0]["First time with us?"] == "Yes"
     assert rows[0]["Wants the organizer's news"] == "No"
 
+    order_page = admin.get(f"/admin/registrations/orders/{Order.objects.order_by('pk').first().pk}/").content.decode()
+    assert "<dt>Licensing board</dt><dd>National college</dd>" in order_page
+    assert "<dt>Topics you want covered</dt><dd>Ruptures; Repair</dd>" in order_page
+
     figures = {summary.question: summary.counts for summary in event_figures(event).answers}
     assert figures["Licensing board"] == [("State board", 1), ("National college", 2), ("Other", 0)]
     assert figures["First time with us?"] == [("Yes", 1), ("No", 2)]
@@ -213,7 +217,7 @@ def test_answers_reach_the_export_the_door_and_the_dashboard(client, event, djan
     ]  # only the questions marked for the door
 
 
-def test_buyers_accept_the_terms_and_notice_and_the_order_keeps_what_they_accepted(client, settings):
+def test_buyers_accept_the_terms_and_notice_and_the_order_keeps_what_they_accepted(client, settings, django_user_model):
     settings.REGISTRATIONS_PRIVACY_NOTICE = "We keep your name and email to run this event."
     event = make_event("With terms", tickets=[("Standard", "0")], capacity=20, terms="No recording of sessions.")
     page = client.get(f"/events/{event.slug}/register/").content.decode()
@@ -243,6 +247,11 @@ def test_buyers_accept_the_terms_and_notice_and_the_order_keeps_what_they_accept
     assert ConsentText.objects.get(version=first.consents["terms"]).text == "No recording of sessions."
     assert second.consents["privacy_notice"] == first.consents["privacy_notice"]  # kept once
     assert ConsentText.objects.count() == 3
+    admin = Client()
+    admin.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    order_page = admin.get(f"/admin/registrations/orders/{first.pk}/").content.decode()
+    assert "No recording of sessions." in order_page and "Sessions may be recorded." not in order_page
+    assert "No news from the organizer" in order_page
 
 
 def test_without_terms_or_a_notice_nothing_needs_accepting(client):

@@ -13,3 +13,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Images editors upload in the demo; a real deployment serves media from its web server or storage.
 SERVE_MEDIA = True
+
+# What the demo's buyers accept on the register form (kept, by version, with each order).
+REGISTRATIONS_PRIVACY_NOTICE = (
+    "This demo keeps the names, emails and answers you give to run the event: the organizer's team sees them, "
+    "for the event and its certificates. Nothing is sent anywhere but this machine."
+)

@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
 
-from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
+from events.models import EventIndexPage, EventPage, EventQuestion, EventSession, Organizer, TicketType, Topic, Venue
 from home.demo import alliance
 from home.models import ensure_home
+from registrations.models import PromoCode
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "demo-admin-password"
+DEMO_CODE = "ALLIANCE20"
 
 TOPICS = [
     "Therapeutic alliance",
@@ -651,6 +653,10 @@ class Command(BaseCommand):
             featured=True,
             capacity=60,
             cancellation_policy="<p>Full refund up to 7 days before the workshop.</p>",
+            terms=(
+                "Sessions are not recorded. A certificate states the hours of the sessions you attended; "
+                "your answers below are seen only by the organizer's team."
+            ),
         )
         day, zone = today + dt.timedelta(days=14), "America/New_York"
         page.sessions = [
@@ -666,9 +672,24 @@ class Command(BaseCommand):
                 for_ce_credit=False,  # not licensed yet: no profession or licence asked
             ),
         ]
+        page.questions = [
+            EventQuestion(
+                label="Licensing board", kind=EventQuestion.Kind.CHOICE,
+                choices="State board of social work\nState board of psychology\nOther", required=False,
+            ),
+            EventQuestion(
+                label="Access needs", kind=EventQuestion.Kind.SHORT_TEXT, at_check_in=True,
+                help_text="Anything that would make the day easier for you: step-free access, a hearing loop, dietary needs.",
+            ),
+        ]  # fmt: skip
         page.topics = [topics["Therapeutic alliance"], topics["Clinician wellbeing"]]
         index.add_child(instance=page)
         page.save_revision().publish()
+        PromoCode.objects.get_or_create(
+            organizer=organizer, code=DEMO_CODE,
+            defaults={"event": page, "value": Decimal(20), "note": "Demo: 20% off the alliance workshop"},
+        )  # fmt: skip
+        self.stdout.write(f"Demo code: {DEMO_CODE} (20% off the alliance workshop)")
         return 1
 
     def ensure_admin(self):
