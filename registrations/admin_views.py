@@ -43,8 +43,8 @@ from . import stripe_gateway
 from .models import ConsentText, Order, Refund, Registration
 from .permissions import managed_events, may_manage
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
-from .services.refunds import RefundRefused, process_refund, refund
 from .services.exports import answer_text
+from .services.refunds import RefundRefused, process_refund, refund
 
 # URL namespaces and names (the viewsets in wagtail_hooks.py use the same ones).
 ORDERS = "registrations_orders"
