@@ -13,7 +13,7 @@ from events.models import EventPage
 from registrations import conf, stripe_gateway
 from registrations.models import Order, Refund, Registration, WaitlistEntry
 from registrations.services import cancellation, fulfilment, refunds
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 from tests.registration_helpers import checkout_session_id, latest_order, register
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -313,6 +313,9 @@ def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same
     the number in its metadata (the id was never heard), instead of recording a second one."""
     order = paid(client, stripe_emulator, event)
     assert stripe_emulator.drain(timeout=10)
+    # Another order has a refund numbered 2 as well (made first): only this order's may match.
+    elsewhere = make_registration(make_event("Elsewhere", tickets=[("Standard", "50.00")], currency="EUR")).order
+    theirs = Refund.objects.create(order=elsewhere, number=2, amount=5, status=Refund.Status.FAILED, error="x")
     first = refunds.refund(order, 10)
     assert first.status == Refund.Status.SUCCEEDED and stripe_emulator.drain(timeout=10)
     assert first.reason == ""  # none was given
@@ -332,6 +335,9 @@ def test_a_refund_whose_answer_was_lost_is_recorded_from_its_webhook_as_the_same
         (2, made[0], Refund.Status.SUCCEEDED),
     ]
     assert order.unrefunded_amount() == 20  # 50 paid, 10 and 20 returned, once each
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.stripe_refund_id) == (Refund.Status.FAILED, None)
+    Refund.objects.filter(pk=theirs.pk).delete()  # (it was never sent: not the retry's business here)
     assert refunds.retry_failed_refunds() == []  # nothing left to send again
 
 
