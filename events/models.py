@@ -347,6 +347,13 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         _("registration closes"), null=True, blank=True, help_text=_("Blank: when the event starts.")
     )
     cancellation_policy = RichTextField(_("cancellation policy"), blank=True, features=["bold", "italic", "link", "ul"])
+    transfer_deadline_days = models.PositiveSmallIntegerField(
+        _("attendees may hand their ticket on until (days before)"), null=True, blank=True,
+        help_text=_(
+            "Attendees can correct the name on their ticket or hand it to a colleague up to this many days "
+            "before the event (0: until it starts). Blank: only organizers can."
+        ),
+    )  # fmt: skip
     terms = models.TextField(
         _("terms of registration"), blank=True,
         help_text=_("Buyers must accept these to register; what each accepted is kept with their order."),
@@ -406,6 +413,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
                 InlinePanel("ticket_types", label=_("Ticket type")),
                 FieldPanel("cancellation_deadline_days"),
                 FieldPanel("cancellation_policy"),
+                FieldPanel("transfer_deadline_days"),
                 FieldPanel("terms"),
             ],
             heading=_("Registration"),

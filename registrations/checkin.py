@@ -169,6 +169,8 @@ def js_strings():
         "unpaid_detail": _("This registration is not paid. Send the person to the registration desk."),
         "cancelled": _("Cancelled"),
         "cancelled_detail": _("This registration was cancelled."),
+        "handed_on": _("Handed on"),
+        "handed_on_detail": _("This ticket was handed on to someone else: ask for the ticket they were sent."),
         "wrong_event": _("Wrong event"),
         "wrong_event_detail": _("This ticket is for “%(event)s”."),
         "unknown": _("Unknown ticket"),

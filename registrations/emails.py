@@ -16,7 +16,7 @@ registration is no longer eligible for one at delivery time):
         text/html
       application/pdf; name="certificate.pdf"  (attachment)
 
-Invite emails (confirmation, event_changed, cancellation, event_cancelled) are:
+Invite emails (confirmation, event_changed, cancellation, handed_on, event_cancelled) are:
 
     multipart/mixed
       multipart/alternative
@@ -25,7 +25,7 @@ Invite emails (confirmation, event_changed, cancellation, event_cancelled) are:
         text/calendar; method=REQUEST|CANCEL; charset="utf-8"
       application/ics; name="invite.ics"  (attachment)
 
-For "event_changed", "cancellation" and "event_cancelled" the caller increments
+For "event_changed", "cancellation", "handed_on" and "event_cancelled" the caller increments
 `registration.invite_sequence` (and saves it) BEFORE calling `send_email`: the invite is built at
 delivery time from the registration as it is then (see invites.py).
 """
@@ -68,6 +68,7 @@ KINDS = {
     "confirmation": Kind("registration", "REQUEST"),
     "event_changed": Kind("registration", "REQUEST"),
     "cancellation": Kind("registration", "CANCEL"),
+    "handed_on": Kind("registration", "CANCEL"),  # the ticket went to someone else (services/transfers.py)
     "event_cancelled": Kind("registration", "CANCEL"),
     "refund": Kind("order"),
     "sold_out_refunded": Kind("order"),

@@ -247,10 +247,11 @@ class Registration(StateMachine):
         CONFIRMED = "confirmed", _("Confirmed")
         RELEASED = "released", _("Released (not paid)")
         CANCELLED = "cancelled", _("Cancelled")
+        HANDED_ON = "handed_on", _("Handed on")
 
     TRANSITIONS = {
         Status.HELD: {Status.CONFIRMED, Status.RELEASED},
-        Status.CONFIRMED: {Status.CANCELLED},
+        Status.CONFIRMED: {Status.CANCELLED, Status.HANDED_ON},
         Status.RELEASED: {Status.CONFIRMED},  # paid late, and a seat was still free
     }
 
@@ -282,6 +283,10 @@ class Registration(StateMachine):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    handed_on_to = models.OneToOneField(
+        "self", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="handed_on_from",
+        help_text="The seat this one became when its attendee handed it on (services/transfers.py).",
+    )  # fmt: skip
 
     objects = RegistrationQuerySet.as_manager()
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tickets/<token:secret>/", views.ticket, name="ticket"),
     path("tickets/<token:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
     path("tickets/<token:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
+    path("tickets/<token:secret>/hand-on/", views.ticket_hand_on, name="ticket_hand_on"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("", include("registrations.checkin_urls")),
     path("", include("registrations.certificate_urls")),

@@ -22,7 +22,7 @@ from .converters import secret_page
 from .forms import AttendeeForm, TicketForm, WaitlistForm, as_typed, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, certificates, checkout, codes, fulfilment, waitlist
+from .services import cancellation, certificates, checkout, codes, fulfilment, transfers, waitlist
 from .services.capacity import SoldOut, availability
 
 ORDERS_OF_THIS_BROWSER = "registrations_orders"
@@ -326,6 +326,8 @@ def ticket(request, secret):
         "registration": registration,
         "event": registration.event,
         "may_cancel": cancellation.attendee_may_cancel(registration),
+        "may_hand_on": transfers.attendee_may_hand_on(registration),
+        "hand_on_until": transfers.deadline(registration.event),
         "certificate_available": certificates.eligible(registration),
     }
     return render(request, "registrations/ticket.html", context)
@@ -335,7 +337,9 @@ def ticket(request, secret):
 @secret_page
 def ticket_invite(request, secret):
     registration = registration_for(secret)
-    if registration.status not in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
+    if registration.status not in (
+        Registration.Status.CONFIRMED, Registration.Status.CANCELLED, Registration.Status.HANDED_ON
+    ):  # fmt: skip
         raise Http404
     method = "REQUEST" if registration.status == Registration.Status.CONFIRMED else "CANCEL"
     response = HttpResponse(
@@ -343,6 +347,33 @@ def ticket_invite(request, secret):
     )
     response["Content-Disposition"] = 'attachment; filename="invite.ics"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@secret_page
+@limit_posts("register")
+def ticket_hand_on(request, secret):
+    """GET: the form for the name (and email) the ticket should carry. POST: hand it on; the new
+    holder is emailed their own ticket, and this page then says where the ticket went."""
+    registration = registration_for(secret)
+    if not transfers.attendee_may_hand_on(registration):
+        if registration.status == Registration.Status.CONFIRMED:
+            messages.error(request, _("This ticket can no longer be handed on online; please contact the organizer."))
+        return redirect("registrations:ticket", secret=secret)
+    ce = bool(registration.event.ce_hours) and registration.ticket_type.for_ce_credit
+    form = AttendeeForm(request.POST if request.method == "POST" else None, prefix="to", ce=ce)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfers.hand_on(registration, **form.cleaned_data)
+        except transfers.TransferRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request, _("Done: the ticket is on its way to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+        return redirect("registrations:ticket", secret=secret)
+    context = {"registration": registration, "event": registration.event, "form": form}
+    return render(request, "registrations/ticket_hand_on.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -97,6 +97,7 @@ ACCESS = {
     "registrations:ticket": SECRET,
     "registrations:ticket_invite": SECRET,
     "registrations:ticket_cancel": SECRET,
+    "registrations:ticket_hand_on": SECRET,
     "registrations:ticket_qr": SECRET,
     "registrations:certificate_download": SECRET,
     "registrations:certificate_verify": SECRET,
@@ -339,6 +340,7 @@ def secret_requests(w):
         "registrations:waitlist_confirm": ("/waitlist/confirm/{}/", waiting.token, 200),
         "registrations:checkout_success": ("/checkout/success/?session_id={}", order.stripe_checkout_session_id, 200),
         "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),  # too late: to the ticket
+        "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
     }
 
 
@@ -352,7 +354,7 @@ def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
     seat, order, waiting = world["seat"], world["order"], world["waiting"]
     guesses = {seat.pk, order.pk, waiting.pk, seat.pk + 1, 1, str(seat.uid), seat.ticket_secret[:-1] + "A"}
     for name, (pattern, secret, status) in secret_requests(world).items():
-        method = client.post if name == "registrations:ticket_cancel" else client.get
+        method = client.post if name in ("registrations:ticket_cancel", "registrations:ticket_hand_on") else client.get
         for guess in guesses - {secret}:
             response = method(pattern.format(guess))
             assert response.status_code == 404, (role, name, guess, response.status_code)

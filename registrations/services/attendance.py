@@ -41,6 +41,7 @@ class Result:
     ALREADY = "already"
     UNPAID = "unpaid"
     CANCELLED = "cancelled"
+    HANDED_ON = "handed_on"
     WRONG_EVENT = "wrong_event"
     UNKNOWN = "unknown"
 
@@ -207,7 +208,9 @@ def _check_in(event, session, operator, method, lookup):
             return answer(Result.WRONG_EVENT, session, registration, event=title or "")
         if registration.status in (Registration.Status.HELD, Registration.Status.RELEASED):
             return answer(Result.UNPAID, session, registration)
-        if registration.status == Registration.Status.CANCELLED:
+        if registration.status == Registration.Status.HANDED_ON:
+            return answer(Result.HANDED_ON, session, registration)
+        if registration.status != Registration.Status.CONFIRMED:  # only a confirmed ticket gets in
             return answer(Result.CANCELLED, session, registration)
         existing = active_check_in(registration, session)
         if existing is not None:
