@@ -126,6 +126,7 @@ ACTION_LABELS = {
     "refund_failed": gettext_lazy("Refund failed"),
     "refund_recorded": gettext_lazy("Refund recorded from Stripe"),
     "refunded": gettext_lazy("Refunded"),
+    "handed_on": gettext_lazy("Ticket handed on"),
 }
 
 

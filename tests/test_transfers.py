@@ -79,6 +79,10 @@ def test_an_attendee_hands_the_ticket_to_a_colleague(client, seat, mailoutbox, d
 def test_at_the_door_the_old_ticket_is_refused_and_the_new_one_gets_in(client, seat, django_user_model):
     new = transfers.hand_on(seat, name="Bea Colleague", email="bea@example.com")
     staff = django_user_model.objects.create_superuser("door", "door@example.com", "pw")
+    admin = Client()
+    admin.force_login(staff)
+    order_page = admin.get(f"/admin/registrations/orders/{seat.order_id}/").content.decode()
+    assert "Ticket handed on" in order_page and "Handed on" in order_page  # the organizer sees it
     staff.user_permissions.add(Permission.objects.get(codename="check_in"))
     door = Client()
     door.force_login(staff)
