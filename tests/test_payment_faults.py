@@ -113,8 +113,10 @@ def test_a_refund_stripe_refuses_is_recorded_shown_and_retried_once(client, stri
     client.get(f"/checkout/success/?session_id={session_id}")
     order = latest_order()
     stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
-    failed = refunds.refund(order, 20)
+    failed = refunds.refund(order, 20, reason="asked by phone")
     assert failed.status == Refund.Status.FAILED and failed.error
+    requested = order.log_entries.get(action="refund_requested").detail
+    assert requested == {"amount": "20", "number": 1, "reason": "asked by phone"}
     assert order.log_entries.filter(action="refund_failed").exists()
     (retried,) = refunds.retry_failed_refunds()
     assert retried.status == Refund.Status.SUCCEEDED
@@ -382,6 +384,45 @@ def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emul
         assert order.log_entries.filter(action="refund_failed").exists()
         assert [m for m in mailoutbox if "refund" in m.subject.lower()] == []
         assert order.unrefunded_amount() == 50  # the money was not returned: it can be refunded again
+
+
+def test_a_pending_refund_canceled_in_stripe_is_recorded_as_failed_and_can_be_made_again(
+    client, stripe_emulator, event, mailoutbox
+):
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    stripe_emulator.set_refund_mode("pending")
+    refund = refunds.refund(order, 20)
+    stripe_emulator.cancel_refund(refund.stripe_refund_id)
+    assert stripe_emulator.drain(timeout=10)
+    refund.refresh_from_db()
+    assert (refund.status, refund.error) == (Refund.Status.FAILED, "failed")
+    assert order.unrefunded_amount() == 50 and order.refunds.count() == 1
+
+
+def test_a_retried_refund_stripe_accepts_as_pending_shows_as_pending(client, stripe_emulator, event):
+    """The first call failed; the retry is accepted, pending at the bank: no longer failed."""
+    order = paid(client, stripe_emulator, event)
+    stripe_emulator.set_refund_mode("pending")
+    stripe_emulator.add_fault("/v1/refunds", "error_500", method="POST")
+    assert refunds.refund(order, 20).status == Refund.Status.FAILED
+    (retried,) = refunds.retry_failed_refunds()
+    assert (retried.status, retried.error) == (Refund.Status.PENDING, "") and retried.stripe_refund_id
+    assert refunds.retry_failed_refunds() == []  # it is on its way: not sent again
+
+
+def test_a_refund_made_in_the_dashboard_and_settled_later_is_one_refund(client, stripe_emulator, event, mailoutbox):
+    """Found again by its Stripe id when Stripe says how it went (it carries none of our numbers)."""
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    stripe_emulator.set_refund_mode("pending")
+    made = stripe_emulator.dashboard_refund(order.stripe_payment_intent_id, amount=1500)
+    assert stripe_emulator.drain(timeout=10)
+    assert order.refunds.get().status == Refund.Status.PENDING
+    stripe_emulator.settle_refund(made["id"])
+    assert stripe_emulator.drain(timeout=10)
+    refund = order.refunds.get()
+    assert (refund.stripe_refund_id, refund.amount, refund.status) == (made["id"], 15, Refund.Status.SUCCEEDED)
 
 
 def test_a_late_payment_failed_notice_for_a_paid_order_changes_nothing(client, stripe_emulator, event, mailoutbox):

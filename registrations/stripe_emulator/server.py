@@ -700,6 +700,21 @@ class StripeEmulator:
                 self._emit("refund.failed", refund)
             return copy.deepcopy(refund)
 
+    def cancel_refund(self, refund_id):
+        """A pending refund is canceled (as Stripe's dashboard can, before the money moves): the
+        money stays with the merchant; sends refund.updated and charge.refund.updated."""
+        with self.lock:
+            refund = self.refunds.get(refund_id)
+            if refund is None or refund["status"] != "pending":
+                raise StripeError(f"Refund {refund_id} is not pending.", "refund")
+            refund["status"] = "canceled"
+            charge = self.charges[refund["charge"]]
+            charge["amount_refunded"] -= refund["amount"]
+            charge["refunded"] = False
+            self._emit("refund.updated", refund)
+            self._emit("charge.refund.updated", refund)
+            return copy.deepcopy(refund)
+
     def set_refund_mode(self, mode):
         """New refunds are created "succeeded" (cards, usually) or "pending" until settle_refund."""
         if mode not in REFUND_MODES:
