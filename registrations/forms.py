@@ -113,7 +113,7 @@ class TicketForm(forms.Form):
         label=_("I accept the terms of registration and the privacy notice."),
         error_messages={"required": _("Registering needs your agreement: tick the box to accept.")},
     )
-    marketing = forms.BooleanField(label=_("Email me about the organizer's future events."), required=False)
+    marketing = forms.BooleanField(label=_("Send me news of the organizer's future events."), required=False)
     quantity = forms.IntegerField(label=_("Number of attendees"), min_value=1, initial=1)
     code = forms.CharField(
         label=_("Code"),
