@@ -376,12 +376,15 @@ def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emul
     stripe_emulator.flush_webhooks(order="reverse")  # the news first, "created: pending" last
     assert stripe_emulator.drain(timeout=10)
     refund.refresh_from_db()
+    failures = [entry.detail for entry in order.log_entries.filter(action="refund_failed")]
     if succeeded:
         assert (refund.status, refund.error) == (Refund.Status.SUCCEEDED, "")
         assert len([m for m in mailoutbox if "refund" in m.subject.lower()]) == 1
+        assert failures == []
     else:
         assert (refund.status, refund.error) == (Refund.Status.FAILED, "expired_or_canceled_card")
-        assert order.log_entries.filter(action="refund_failed").exists()
+        error = {"number": 1, "error": "expired_or_canceled_card", "stripe_refund": refund.stripe_refund_id}
+        assert failures == [error]  # once, however many notices said so
         assert [m for m in mailoutbox if "refund" in m.subject.lower()] == []
         assert order.unrefunded_amount() == 50  # the money was not returned: it can be refunded again
 
@@ -423,6 +426,27 @@ def test_a_refund_made_in_the_dashboard_and_settled_later_is_one_refund(client, 
     assert stripe_emulator.drain(timeout=10)
     refund = order.refunds.get()
     assert (refund.stripe_refund_id, refund.amount, refund.status) == (made["id"], 15, Refund.Status.SUCCEEDED)
+    assert refund.number == 1
+    assert order.log_entries.get(action="refund_recorded").detail == {"amount": "15.00", "stripe_refund": made["id"]}
+    second = stripe_emulator.dashboard_refund(order.stripe_payment_intent_id, amount=500)
+    assert stripe_emulator.drain(timeout=10)
+    assert order.refunds.get(stripe_refund_id=second["id"]).number == 2
+
+
+def test_stale_news_of_a_refund_never_undoes_a_later_one(client, stripe_emulator, event):
+    """What the refund call answered ("pending") may be recorded after Stripe's webhook said it
+    succeeded: a refund that succeeded stays so, and nothing fails."""
+    order = paid(client, stripe_emulator, event)
+    assert stripe_emulator.drain(timeout=10)
+    stripe_emulator.set_refund_mode("pending")
+    refund = refunds.refund(order, 20)
+    stale = stripe_gateway.retrieve_refund(refund.stripe_refund_id)
+    assert stale.status == "pending"
+    stripe_emulator.settle_refund(refund.stripe_refund_id)
+    assert stripe_emulator.drain(timeout=10)
+    assert refunds.record(order, stale).status == Refund.Status.SUCCEEDED
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
 
 
 def test_a_late_payment_failed_notice_for_a_paid_order_changes_nothing(client, stripe_emulator, event, mailoutbox):
