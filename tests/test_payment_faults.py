@@ -265,6 +265,7 @@ def test_money_for_a_cancelled_or_postponed_event_is_refunded_not_seated(
     assert list(order.refunds.values_list("amount", "status")) == [(total, Refund.Status.SUCCEEDED)]
     assert [r["amount"] for r in stripe_emulator.refunds.values()] == [int(total * 100)]
     assert not [m for m in mailoutbox if "confirm" in m.subject.lower()]
+    assert [m.subject for m in mailoutbox] == ["Your payment for Unsure workshop has been refunded"]
     assert order.refunds.get().reason == refunds.SEAT_GONE
     assert order.log_entries.get(action="paid_without_seat").detail == {"session": session_id}
     if status == EventPage.Status.POSTPONED:  # the hold was still pending: released, saying why
@@ -379,8 +380,10 @@ def test_a_pending_refund_is_recorded_when_stripe_settles_it(client, stripe_emul
     failures = [entry.detail for entry in order.log_entries.filter(action="refund_failed")]
     if succeeded:
         assert (refund.status, refund.error) == (Refund.Status.SUCCEEDED, "")
-        assert len([m for m in mailoutbox if "refund" in m.subject.lower()]) == 1
+        (told,) = [m for m in mailoutbox if "refund" in m.subject.lower()]
+        assert told.subject == "Refund for Small workshop" and "We have refunded 20.00 EUR of your order" in told.body
         assert failures == []
+        assert order.log_entries.get(action="refunded").detail == {"amount": "20.00", "number": 1}
     else:
         assert (refund.status, refund.error) == (Refund.Status.FAILED, "expired_or_canceled_card")
         error = {"number": 1, "error": "expired_or_canceled_card", "stripe_refund": refund.stripe_refund_id}
