@@ -289,3 +289,32 @@ def test_forty_buyers_for_a_five_use_code_and_five_seats_never_oversell():
     assert results.count("won") == 5 and set(results) <= {"won", "used up", "sold out", "503"}, results
     assert Registration.objects.taking_seats().filter(event=event).count() == 5
     assert Registration.objects.filter(promo_code=promo).count() == 5
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_forty_paying_buyers_for_a_five_use_code_every_charge_has_its_seat(stripe_emulator):
+    """The paid rush: five win a held seat at the code's price and pay; the books balance with
+    Stripe's to the cent, and nobody else was charged."""
+    event = make_event("Paid rush", tickets=[("Standard", "80.00")], currency="EUR", capacity=5)
+    promo = make_code(event, "HALF", value=Decimal(50), max_uses=5)
+
+    def buy(i):
+        data = form(event, code="half", **{"attendee-0-email": f"buyer{i}@example.com"})
+        response = Client(REMOTE_ADDR=f"198.51.100.{i}").post(f"/events/{event.slug}/register/", data)
+        html = response.content.decode()
+        if response.status_code == 303:
+            return checkout_session_id(response)
+        return "used up" if "used as often" in html else "sold out" if "sold out" in html else str(response.status_code)
+
+    results = at_once([lambda i=i: buy(i) for i in range(40)])
+    sessions = [result for result in results if result.startswith("cs_")]
+    assert len(sessions) == 5 and set(results) - set(sessions) <= {"used up", "sold out", "503"}, results
+    for session_id in sessions:
+        stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=20)
+    paid = Order.objects.filter(event=event, status=Order.Status.PAID)
+    assert paid.count() == 5 and Registration.objects.filter(promo_code=promo, status="confirmed").count() == 5
+    charged = sum(charge["amount"] for charge in stripe_emulator.charges.values() if charge["paid"])
+    assert charged == sum(order.total for order in paid) * 100 == 5 * 4000
+    assert not Registration.objects.taking_seats().filter(event=event).exclude(status="confirmed").exists()
