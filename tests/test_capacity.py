@@ -133,6 +133,8 @@ def test_seats_left_counts_only_this_events_seats_and_live_offers():
     make_registration(event, status="held")
     assert seats_left(event, ticket) == 1
     assert seats_left(event, ticket, exclude_offer=live) == 2  # the offer being claimed is not counted against itself
+    # What the register page shows the person the offer is for: that one seat too, and no more.
+    assert availability(event, exclude_offer=live) == {ticket.pk: 2} and availability(event) == {ticket.pk: 1}
     assert seats_left(elsewhere, other_ticket) == 1
 
 
