@@ -163,6 +163,9 @@ class EventPageForm(WagtailAdminPageForm):
         for form in self.formsets["ticket_types"].forms:
             if not form.is_valid() or form.cleaned_data.get("DELETE"):
                 continue
-            problem = money.price_problem(form.cleaned_data.get("price"), currency)
-            if problem:
-                form.add_error("price", problem)
+            for field in ("price", "group_price"):
+                if form.cleaned_data.get(field) is None:
+                    continue
+                problem = money.price_problem(form.cleaned_data[field], currency)
+                if problem:
+                    form.add_error(field, problem)

@@ -767,6 +767,14 @@ class TicketType(Orderable):
         ),
     )
 
+    group_size = models.PositiveSmallIntegerField(
+        _("group price from"), null=True, blank=True, validators=[MinValueValidator(2)],
+        help_text=_("Attendees registered together who get the group price each."),
+    )  # fmt: skip
+    group_price = models.DecimalField(
+        _("group price"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("The price per attendee for a group of at least that size."),
+    )  # fmt: skip
     code_only = models.BooleanField(
         _("sold only with a code"),
         default=False,
@@ -778,6 +786,7 @@ class TicketType(Orderable):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
         FieldPanel("description"),
+        FieldRowPanel([FieldPanel("group_size"), FieldPanel("group_price")]),
         FieldRowPanel([FieldPanel("for_ce_credit"), FieldPanel("code_only")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
     ]
@@ -792,6 +801,16 @@ class TicketType(Orderable):
     def clean(self):
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
             raise ValidationError({"sales_end": _("Sales must end after they start.")})
+        if (self.group_size is None) != (self.group_price is None):
+            raise ValidationError({"group_price": _("Give both the group size and the group price, or neither.")})
+        if self.group_price is not None and self.price is not None and self.group_price >= self.price:
+            raise ValidationError({"group_price": _("A group price is less than the ticket's price.")})
+
+    def price_for(self, quantity):
+        """The price of each of `quantity` tickets bought together (the group price from its size)."""
+        if self.group_size is not None and self.group_price is not None and quantity >= self.group_size:
+            return self.group_price
+        return self.price
 
     @property
     def is_free(self):

@@ -60,11 +60,12 @@ def event_routes():
     ]
 
 
-def code_price(code, ticket, event):
-    """A ticket's price with the buyer's code, when the code applies to it and changes it; else None."""
+def code_price(code, ticket, event, quantity):
+    """A ticket's price with the buyer's code (for `quantity` together), when the code applies to
+    it and changes it; else None."""
     if code is None or not codes.opens(code, ticket):
         return None
-    reduced = codes.price_with(code, ticket.price, event.currency)
+    reduced = codes.price_with(code, ticket.price_for(quantity), event.currency)
     return reduced if reduced != ticket.price else None
 
 
@@ -157,7 +158,7 @@ def register(request, event, waitlist_entry=None, shown=None):
     context = {
         "event": event,
         "event_page": shown or event,
-        "tickets": [(ticket, seats.get(ticket.pk), code_price(code, ticket, event)) for ticket in tickets],
+        "tickets": [(ticket, seats.get(ticket.pk), code_price(code, ticket, event, quantity)) for ticket in tickets],
         "code": code,
         "code_error": code_error,
         "few_seats_left": few,

@@ -318,3 +318,50 @@ def test_forty_paying_buyers_for_a_five_use_code_every_charge_has_its_seat(strip
     charged = sum(charge["amount"] for charge in stripe_emulator.charges.values() if charge["paid"])
     assert charged == sum(order.total for order in paid) * 100 == 5 * 4000
     assert not Registration.objects.taking_seats().filter(event=event).exclude(status="confirmed").exists()
+
+
+# Group prices: a price per attendee that depends on how many register together
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_pays_the_group_price_each_and_a_code_applies_on_top(client, stripe_emulator):
+    event = make_event("Team day", tickets=[("Standard", "90.00")], currency="EUR", capacity=20)
+    ticket = event.ticket_types.get()
+    ticket.group_size, ticket.group_price = 3, Decimal("70.00")
+    ticket.save()
+    assert (
+        "€70.00 each for 3 or more registered together."
+        in client.get(f"/events/{event.slug}/register/").content.decode()
+    )
+
+    two = checkout_session_id(post(client, event, form(event, quantity=2)))
+    three = checkout_session_id(post(client, event, form(event, quantity=3)))
+    assert stripe_emulator.sessions[two]["amount_total"] == 2 * 9000
+    assert stripe_emulator.sessions[three]["amount_total"] == 3 * 7000
+    assert set(Order.objects.get(stripe_checkout_session_id=three).registrations.values_list("price", "discount")) == {
+        (Decimal("70.00"), Decimal("0.00"))
+    }
+    make_code(event, "HALF", value=Decimal(50))
+    with_code = checkout_session_id(post(client, event, form(event, quantity=3, code="half")))
+    assert stripe_emulator.sessions[with_code]["amount_total"] == 3 * 3500
+
+
+@pytest.mark.parametrize(
+    "size,group_price,message",
+    [
+        (3, None, "Give both the group size and the group price, or neither."),
+        (None, "70.00", "Give both the group size and the group price, or neither."),
+        (3, "90.00", "A group price is less than the ticket's price."),
+        (1, "70.00", "Ensure this value is greater than or equal to 2."),
+    ],
+)
+def test_a_group_price_must_be_whole_and_lower(size, group_price, message):
+    from django.core.exceptions import ValidationError
+
+    from events.models import TicketType
+
+    ticket = TicketType(name="Standard", price=Decimal("90.00"), group_size=size)
+    ticket.group_price = Decimal(group_price) if group_price else None
+    with pytest.raises(ValidationError) as refused:
+        ticket.full_clean(exclude=["page"])
+    assert message in str(refused.value)

@@ -142,7 +142,8 @@ def place_order(
             waitlist_entry.save(update_fields=["status"])
         else:
             ensure_seats(event, ticket_type, len(attendees))
-        unit_price = codes.price_with(promo_code, ticket_type.price, event.currency)
+        list_price = ticket_type.price_for(len(attendees))  # the group price, for a group
+        unit_price = codes.price_with(promo_code, list_price, event.currency)
         total = unit_price * len(attendees)
         if 0 < total < minimum_charge(event.currency):
             raise codes.CodeRefused(
@@ -169,7 +170,7 @@ def place_order(
                 event=event,
                 ticket_type=ticket_type,
                 price=unit_price,
-                discount=ticket_type.price - unit_price,
+                discount=list_price - unit_price,
                 promo_code=promo_code,
                 status=status,
                 confirmed_at=now if free else None,
