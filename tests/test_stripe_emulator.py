@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -668,3 +669,158 @@ def test_a_pending_refund_succeeds_or_fails_later_with_its_events(client, emulat
     receiver.wait_for(3 + len(expected))
     assert [e["type"] for e in receiver.events()][3:] == expected
     assert control(emulator, f"/_emulator/refunds/settle/{refund.id}", {})[0] == 400
+
+
+# Connect: connected accounts, hosted onboarding, destination charges, refunds that take back the transfer
+
+
+def onboarding(emulator, method, url):
+    """GET or POST an onboarding link's page without following redirects."""
+    connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=5)
+    connection.request(method, urllib.parse.urlsplit(url).path)
+    response = connection.getresponse()
+    result = response.status, response.getheader("Location"), response.read().decode()
+    connection.close()
+    return result
+
+
+def connected_account(client, emulator, onboarded=True):
+    account = client.v1.accounts.create(params={"type": "express", "country": "ES", "email": "madrid@example.com"})
+    if onboarded:
+        emulator.complete_onboarding(account.id)
+    return account
+
+
+def test_an_account_is_onboarded_through_its_link_once(client, emulator, receiver):
+    account = connected_account(client, emulator, onboarded=False)
+    assert (account.charges_enabled, account.details_submitted, account.country) == (False, False, "ES")
+    assert account.requirements.currently_due
+    link = client.v1.account_links.create(
+        params={
+            "account": account.id,
+            "type": "account_onboarding",
+            "refresh_url": "http://shop.test/payouts/refresh/",
+            "return_url": "http://shop.test/payouts/return/",
+        }
+    )
+    assert link.expires_at > time.time() and link.url.startswith(emulator.base_url)
+    status, _, html = onboarding(emulator, "GET", link.url)
+    assert status == 200 and account.id in html and "test emulator" in html
+    assert onboarding(emulator, "POST", link.url)[:2] == (303, "http://shop.test/payouts/return/")
+    assert onboarding(emulator, "GET", link.url)[:2] == (303, "http://shop.test/payouts/refresh/")  # used
+    done = client.v1.accounts.retrieve(account.id)
+    assert (done.charges_enabled, done.payouts_enabled, done.requirements.currently_due) == (True, True, [])
+    event = receiver.wait_for(1) and receiver.events()[-1]
+    assert (event["type"], event["account"], event["data"]["object"]["id"]) == (
+        "account.updated",
+        account.id,
+        account.id,
+    )
+
+
+@pytest.mark.parametrize(
+    "params,param",
+    [
+        ({"country": "ES"}, "type"),
+        ({"type": "premium"}, "type"),
+        ({"type": "express", "country": "Spain"}, "country"),
+        ({"type": "express", "colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_accounts_are_refused(client, params, param):
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.accounts.create(params=params)
+    assert refused.value.param == param
+
+
+def test_bad_account_links_are_refused(client, emulator):
+    account = connected_account(client, emulator, onboarded=False)
+    good = {
+        "account": account.id,
+        "type": "account_onboarding",
+        "refresh_url": "http://a.test/",
+        "return_url": "http://a.test/",
+    }
+    for change, param in [
+        ({"account": "acct_nope"}, "account"),
+        ({"type": "login"}, "type"),
+        ({"return_url": "nope"}, "return_url"),
+    ]:
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.account_links.create(params={**good, **change})
+        assert refused.value.param == param
+
+
+def destination_session(client, account_id, fee=2400, **intent):
+    data = {"metadata": {"order_id": "12"}, "transfer_data": {"destination": account_id}, **intent}
+    if fee is not None:
+        data["application_fee_amount"] = fee
+    return client.v1.checkout.sessions.create(params=session_params(payment_intent_data=data))
+
+
+def test_a_destination_charge_pays_the_account_less_the_platforms_fee(client, emulator):
+    account = connected_account(client, emulator)
+    session = destination_session(client, account.id)
+    paid = control(emulator, f"/_emulator/pay/{session.id}")[1]
+    intent = client.v1.payment_intents.retrieve(paid["payment_intent"])
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert (intent.application_fee_amount, intent.transfer_data.destination) == (2400, account.id)
+    assert (charge.application_fee_amount, charge.transfer_data.destination) == (2400, account.id)
+    transfer = client.v1.transfers.retrieve(charge.transfer)
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (transfer.amount, transfer.destination, transfer.amount_reversed) == (24000 - 2400, account.id, 0)
+    assert (fee.amount, fee.account, fee.amount_refunded) == (2400, account.id, 0)
+
+
+def test_destination_charges_stripe_refuses_are_refused(client, emulator):
+    pending = connected_account(client, emulator, onboarded=False)
+    ready = connected_account(client, emulator)
+    param = "payment_intent_data[transfer_data][destination]"
+    for account_id, code in [("acct_nope", "resource_missing"), (pending.id, "insufficient_capabilities_for_transfer")]:
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            destination_session(client, account_id)
+        assert (refused.value.param, refused.value.code) == (param, code)
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        destination_session(client, ready.id, fee=24001)
+    assert refused.value.param == "payment_intent_data[application_fee_amount]"
+    with pytest.raises(stripe.InvalidRequestError) as refused:  # a fee needs a destination
+        client.v1.checkout.sessions.create(params=session_params(payment_intent_data={"application_fee_amount": 100}))
+    assert refused.value.param == "payment_intent_data[application_fee_amount]"
+
+
+def test_refunds_take_back_the_transfer_and_the_fee_in_proportion(client, emulator):
+    account = connected_account(client, emulator)
+    paid = control(emulator, f"/_emulator/pay/{destination_session(client, account.id, fee=2401).id}")[1]
+    intent = paid["payment_intent"]
+    charge = client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent).latest_charge)
+    quarter = client.v1.refunds.create(
+        params={"payment_intent": intent, "amount": 6000, "reverse_transfer": True, "refund_application_fee": True}
+    )
+    assert quarter.transfer_reversal
+    transfer, fee = (
+        client.v1.transfers.retrieve(charge.transfer),
+        client.v1.application_fees.retrieve(charge.application_fee),
+    )
+    assert (transfer.amount_reversed, fee.amount_refunded) == (5400, 600)  # a quarter of 21599 and of 2401, rounded
+    client.v1.refunds.create(
+        params={"payment_intent": intent, "reverse_transfer": True, "refund_application_fee": True}
+    )
+    transfer, fee = (
+        client.v1.transfers.retrieve(charge.transfer),
+        client.v1.application_fees.retrieve(charge.application_fee),
+    )
+    assert (transfer.amount_reversed, transfer.reversed, fee.amount_refunded, fee.refunded) == (21599, True, 2401, True)
+
+
+def test_a_refund_keeps_the_fee_unless_asked_and_reverses_only_destination_charges(client, emulator):
+    account = connected_account(client, emulator)
+    intent = control(emulator, f"/_emulator/pay/{destination_session(client, account.id).id}")[1]["payment_intent"]
+    client.v1.refunds.create(params={"payment_intent": intent, "amount": 12000, "reverse_transfer": True})
+    charge = client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent).latest_charge)
+    assert client.v1.application_fees.retrieve(charge.application_fee).amount_refunded == 0
+    assert client.v1.transfers.retrieve(charge.transfer).amount_reversed == 10800
+    plain = paid_session(client, emulator)["payment_intent"]
+    for flag in ("reverse_transfer", "refund_application_fee"):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.refunds.create(params={"payment_intent": plain, flag: True})
+        assert refused.value.param == flag

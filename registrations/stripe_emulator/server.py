@@ -77,6 +77,10 @@ _CLEAN = {
     },
     "refund": {},
     "event": {},
+    "account": {"business_profile": {}, "email": None, "external_accounts": None, "settings": None},
+    "account_link": {},
+    "application_fee": {"application": None, "balance_transaction": None, "originating_transaction": None},
+    "transfer": {"balance_transaction": None, "destination_payment": None, "source_transaction": None},
 }
 
 SESSION_PARAMS = frozenset(
@@ -145,11 +149,23 @@ LINE_ITEM = {
     "quantity": ANY,
     "tax_rates": ANY,
 }
-PAYMENT_INTENT_DATA = dict.fromkeys(
-    """application_fee_amount capture_method description metadata on_behalf_of receipt_email
-    setup_future_usage shipping statement_descriptor statement_descriptor_suffix transfer_data
-    transfer_group""".split()
+PAYMENT_INTENT_DATA = {
+    **dict.fromkeys(
+        """application_fee_amount capture_method description metadata on_behalf_of receipt_email
+        setup_future_usage shipping statement_descriptor statement_descriptor_suffix transfer_group""".split()
+    ),
+    "transfer_data": {"amount": ANY, "destination": ANY},
+}
+# Connect (docs.stripe.com/connect): accounts the platform creates, and the links to Stripe's hosted
+# onboarding for them.
+ACCOUNT_SCHEMA = dict.fromkeys(
+    """business_profile business_type capabilities company controller country default_currency
+    email expand external_account individual metadata settings tos_acceptance type""".split()
 )
+ACCOUNT_TYPES = frozenset(("express", "standard", "custom"))
+ACCOUNT_LINK_SCHEMA = dict.fromkeys("account collect collection_options expand refresh_url return_url type".split())
+ACCOUNT_LINK_TYPES = frozenset(("account_onboarding", "account_update"))
+ACCOUNT_LINK_SECONDS = 300  # a link works once, for a few minutes (Stripe's are as short-lived)
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 # Stripe's test cards (docs.stripe.com/testing): one that pays, and some that are declined.
 SUCCEEDING_CARD = "4242424242424242"
@@ -164,7 +180,10 @@ DECLINE_MESSAGES = {
     "expired_card": "Your card has expired.",
 }
 SESSION_SCHEMA = {**dict.fromkeys(SESSION_PARAMS), "line_items": LINE_ITEM, "payment_intent_data": PAYMENT_INTENT_DATA}
-REFUND_PARAMS = frozenset("amount charge expand instructions_email metadata origin payment_intent reason".split())
+REFUND_PARAMS = frozenset(
+    """amount charge expand instructions_email metadata origin payment_intent reason refund_application_fee
+    reverse_transfer""".split()
+)
 REFUND_SCHEMA = dict.fromkeys(REFUND_PARAMS)
 LIST_SESSIONS_SCHEMA = {
     **PAGE,
@@ -271,6 +290,15 @@ def _int(value, param, low=None, high=None):
     if (low is not None and number < low) or (high is not None and number > high):
         raise StripeError(f"{param} must be between {low} and {high}, got {number}.", param)
     return number
+
+
+def _bool(value, param):
+    """A boolean parameter, as the client sends it ("true"/"false")."""
+    if value in (None, "", "false", False):
+        return False
+    if value in ("true", True):
+        return True
+    raise StripeError(f"Invalid boolean: {value}", param)
 
 
 def _dict(value, param):
@@ -396,6 +424,8 @@ class StripeEmulator:
         # Public for inspection in tests: read freely, change under self.lock.
         self.sessions, self.payment_intents, self.charges = {}, {}, {}
         self.refunds, self.events = {}, {}
+        self.accounts, self.application_fees, self.transfers = {}, {}, {}
+        self._links = {}  # onboarding link token -> account, return and refresh URLs, expiry
         self._checkout = {}  # session id -> line items and payment_intent_data
         self._idempotency, self._faults, self._held, self._deliveries = {}, [], [], []
         self._webhook_mode = ("normal", 1)
@@ -438,6 +468,8 @@ class StripeEmulator:
                 store.clear()
             for store in (self.events, self._checkout, self._idempotency):
                 store.clear()
+            for store in (self.accounts, self.application_fees, self.transfers, self._links):
+                store.clear()
             self._faults.clear()
             self._held.clear()
             self._deliveries.clear()
@@ -469,6 +501,11 @@ class StripeEmulator:
             ("POST", r"/v1/refunds", self._create_refund, REFUND_SCHEMA),
             ("GET", r"/v1/refunds", self._list_refunds, LIST_REFUNDS_SCHEMA),
             ("GET", r"/v1/refunds/([^/]+)", self._get(self.refunds, "refund"), RETRIEVE),
+            ("POST", r"/v1/accounts", self._create_account, ACCOUNT_SCHEMA),
+            ("GET", r"/v1/accounts/([^/]+)", self._get(self.accounts, "account"), RETRIEVE),
+            ("POST", r"/v1/account_links", self._create_account_link, ACCOUNT_LINK_SCHEMA),
+            ("GET", r"/v1/application_fees/([^/]+)", self._get(self.application_fees, "application fee"), RETRIEVE),
+            ("GET", r"/v1/transfers/([^/]+)", self._get(self.transfers, "transfer"), RETRIEVE),
         ]
         found = [
             (handler, schema, match)
@@ -531,6 +568,7 @@ class StripeEmulator:
         total = sum(item["unit_amount"] * item["quantity"] for item in items)
         if total > 0:  # a free session needs no payment
             _check_charge(total, items[0]["currency"], "line_items")
+        destination, fee = self._destination(intent_data, total)
         session_id = new_id("cs_test_", 58)
         session = self._fixture(
             "checkout.session",
@@ -552,8 +590,88 @@ class StripeEmulator:
             url=f"{self.base_url}/pay/{session_id}",
         )
         self.sessions[session_id] = session
-        self._checkout[session_id] = {"line_items": items, "intent_metadata": intent_metadata}
+        self._checkout[session_id] = {
+            "line_items": items, "intent_metadata": intent_metadata, "destination": destination, "fee": fee,
+        }  # fmt: skip
         return session
+
+    def _destination(self, intent_data, total):
+        """(connected account, application fee) of a destination charge, checked as Stripe does."""
+        transfer = _dict(intent_data.get("transfer_data"), "payment_intent_data[transfer_data]")
+        destination = transfer.get("destination")
+        fee_param = "payment_intent_data[application_fee_amount]"
+        fee = (
+            None
+            if intent_data.get("application_fee_amount") is None
+            else _int(intent_data["application_fee_amount"], fee_param, 0)
+        )
+        if destination is None:
+            if fee is not None:
+                raise StripeError(
+                    "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct "
+                    "payment (using an OAuth key or Stripe-Account header) or destination payment (using "
+                    "`transfer_data[destination]`).",
+                    fee_param,
+                )
+            return None, None
+        param = "payment_intent_data[transfer_data][destination]"
+        account = self.accounts.get(destination)
+        if account is None:
+            raise StripeError(f"No such destination: '{destination}'", param, "resource_missing")
+        if account["capabilities"].get("transfers") != "active":
+            raise StripeError(
+                "Your destination account needs to have at least one of the following capabilities enabled: "
+                "transfers, crypto_transfers, legacy_payments",
+                param,
+                "insufficient_capabilities_for_transfer",
+            )
+        if fee is not None and fee > total:
+            raise StripeError("The application fee amount must be less than or equal to the total amount.", fee_param)
+        return destination, fee or 0
+
+    def _create_account(self, params, request):
+        kind = params.get("type")
+        if kind is None and not params.get("controller"):
+            raise StripeError("Missing required param: type.", "type")
+        if kind is not None and kind not in ACCOUNT_TYPES:
+            raise StripeError(f"Invalid type: must be one of {', '.join(sorted(ACCOUNT_TYPES))}", "type")
+        country = params.get("country", "US")
+        if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
+            raise StripeError(f"Invalid country: {country}", "country")
+        due = ["business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+        account = self._fixture(
+            "account",
+            id=new_id("acct_", 16),
+            type=kind or "custom",
+            country=country,
+            created=int(time.time()),
+            default_currency=params.get("default_currency", "usd"),
+            email=params.get("email"),
+            metadata=_metadata(params.get("metadata")),
+            charges_enabled=False,
+            details_submitted=False,
+            payouts_enabled=False,
+            capabilities={"card_payments": "inactive", "transfers": "inactive"},
+            requirements={**FIXTURES["account"]["requirements"], "currently_due": due, "eventually_due": due,
+                          "disabled_reason": "requirements.past_due"},
+        )  # fmt: skip
+        self.accounts[account["id"]] = account
+        return account
+
+    def _create_account_link(self, params, request):
+        account_id = params.get("account")
+        if account_id not in self.accounts:
+            raise StripeError(f"No such account: '{account_id}'", "account", "resource_missing")
+        kind = params.get("type")
+        if kind not in ACCOUNT_LINK_TYPES:
+            raise StripeError(f"Invalid type: must be one of {', '.join(sorted(ACCOUNT_LINK_TYPES))}", "type")
+        refresh, back = _url(params, "refresh_url", required=True), _url(params, "return_url", required=True)
+        token, now = new_id("", 32), int(time.time())
+        self._links[token] = {"account": account_id, "refresh_url": refresh, "return_url": back,
+                              "expires_at": now + ACCOUNT_LINK_SECONDS, "used": False}  # fmt: skip
+        return self._fixture(
+            "account_link", created=now, expires_at=now + ACCOUNT_LINK_SECONDS, url=f"{self.base_url}/connect/{token}"
+        )
 
     def _session(self, session_id):
         """Look a session up, expiring it first if its expires_at has passed."""
@@ -659,6 +777,14 @@ class StripeEmulator:
         reason = params.get("reason")
         if reason is not None and reason not in REFUND_REASONS:
             raise StripeError(f"Invalid reason: {reason}", "reason")
+        reverse = _bool(params.get("reverse_transfer"), "reverse_transfer")
+        refund_fee = _bool(params.get("refund_application_fee"), "refund_application_fee")
+        if reverse and not charge.get("transfer"):
+            raise StripeError(
+                "This charge has no transfer to reverse: it is not a destination charge.", "reverse_transfer"
+            )
+        if refund_fee and not charge.get("application_fee"):
+            raise StripeError("This charge has no application fee to refund.", "refund_application_fee")
         refund = self._fixture(
             "refund",
             id=new_id("re_"),
@@ -674,11 +800,30 @@ class StripeEmulator:
             status=self._refund_mode,
         )
         self.refunds[refund["id"]] = refund
+        refund["transfer_reversal"] = (
+            self._reverse(self.transfers, charge, amount, "amount_reversed") if reverse else None
+        )
+        if refund_fee:
+            self._reverse(self.application_fees, charge, amount, "amount_refunded")
         charge["amount_refunded"] += amount  # a pending refund counts, as at Stripe
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         self._emit("charge.refunded", charge, request)
         self._emit("refund.created", refund, request)
         return refund
+
+    def _reverse(self, store, charge, amount, field):
+        """Take back from the charge's transfer (or application fee) the refund's share of it, as
+        Stripe does: in proportion, the last refund taking back all that is left. Returns its id."""
+        key = "transfer" if store is self.transfers else "application_fee"
+        obj = store[charge[key]]
+        left = obj["amount"] - obj[field]
+        if charge["amount_refunded"] + amount >= charge["amount"]:
+            share = left
+        else:
+            share = min(left, (obj["amount"] * amount + charge["amount"] // 2) // charge["amount"])
+        obj[field] += share
+        obj["reversed" if key == "transfer" else "refunded"] = obj[field] == obj["amount"]
+        return new_id("trr_") if key == "transfer" else None
 
     def settle_refund(self, refund_id, succeeded=True):
         """A pending refund succeeds, or fails (the card was closed: the money stays with the
@@ -817,6 +962,35 @@ class StripeEmulator:
         del charge["refunds"]  # expandable: only there when a request asks for it (expand[]=refunds)
         charge["billing_details"].update(email=email, name="Test Customer")
         self.charges[charge_id] = charge
+        destination, fee = self._checkout[session["id"]]["destination"], self._checkout[session["id"]]["fee"]
+        charge.update(application_fee=None, application_fee_amount=None, transfer=None)
+        if destination is not None:  # a destination charge: the rest goes to the connected account
+            transfer = self._fixture(
+                "transfer", id=new_id("tr_"), amount=total - fee, amount_reversed=0, created=now, currency=currency,
+                destination=destination, metadata={}, reversed=False, source_transaction=charge_id,
+            )  # fmt: skip
+            transfer["reversals"] = {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "url": f"/v1/transfers/{transfer['id']}/reversals",
+            }
+            self.transfers[transfer["id"]] = transfer
+            charge.update(transfer=transfer["id"], transfer_data={"amount": None, "destination": destination})
+            if fee:
+                application_fee = self._fixture(
+                    "application_fee", id=new_id("fee_"), account=destination, amount=fee, amount_refunded=0,
+                    charge=charge_id, created=now, currency=currency, refunded=False,
+                    fee_source={"charge": charge_id, "type": "charge"},
+                )  # fmt: skip
+                application_fee["refunds"] = {
+                    "object": "list",
+                    "data": [],
+                    "has_more": False,
+                    "url": f"/v1/application_fees/{application_fee['id']}/refunds",
+                }
+                self.application_fees[application_fee["id"]] = application_fee
+                charge.update(application_fee=application_fee["id"], application_fee_amount=fee)
         self.payment_intents[intent_id] = self._fixture(
             "payment_intent",
             id=intent_id,
@@ -829,6 +1003,8 @@ class StripeEmulator:
             metadata=dict(metadata),
             payment_method=method,
             status="processing" if delayed else "succeeded",
+            application_fee_amount=charge["application_fee_amount"],
+            transfer_data={"destination": destination} if destination else None,
         )
         return intent_id
 
@@ -844,6 +1020,41 @@ class StripeEmulator:
             params = {"payment_intent": payment_intent, "amount": amount}
             params.update(reason=reason, metadata=metadata)
             return copy.deepcopy(self._refund(params, None))
+
+    def complete_onboarding(self, account_id):
+        """The account's owner finishes Stripe's onboarding: it can take payments and be paid out
+        (sends account.updated, as a Connect event)."""
+        with self.lock:
+            account = self.accounts.get(account_id)
+            if account is None:
+                raise StripeError(f"No such account: '{account_id}'", "account", "resource_missing", 404)
+            account.update(
+                charges_enabled=True, details_submitted=True, payouts_enabled=True,
+                capabilities={"card_payments": "active", "transfers": "active"},
+                requirements={**account["requirements"], "currently_due": [], "eventually_due": [],
+                              "past_due": [], "disabled_reason": None},
+            )  # fmt: skip
+            self._emit("account.updated", account, account=account_id)
+            return copy.deepcopy(account)
+
+    def onboarding_page(self, token, method):
+        """(status, html, redirect) of Stripe's hosted onboarding behind an account link: a link
+        used or expired goes to its refresh_url; finishing goes to its return_url."""
+        with self.lock:
+            link = self._links.get(token)
+            if link is None:
+                return 404, _page("Not found", "<p>There is no such onboarding link.</p>"), None
+            if link["used"] or link["expires_at"] <= time.time():
+                return 303, _page("Link expired", "<p>Redirecting…</p>"), link["refresh_url"]
+            if method == "POST":
+                link["used"] = True
+                self.complete_onboarding(link["account"])
+                return 303, _page("Done", "<p>Redirecting…</p>"), link["return_url"]
+            account = self.accounts[link["account"]]
+        body = f"""<p>Onboarding of the connected account <code>{html.escape(account["id"])}</code>
+({html.escape(account["country"])}): Stripe would ask here for the business's details and bank account.</p>
+<form method="post" action="/connect/{html.escape(token)}"><button type="submit">Complete onboarding</button></form>"""
+        return 200, _page("Set up payouts", body), None
 
     def add_fault(self, path, mode, method=None, count=1, seconds=5.0):
         """Make the next `count` /v1 requests to `path` (a trailing * matches a prefix) fail.
@@ -956,6 +1167,8 @@ class StripeEmulator:
                 return self.pay(
                     action.removeprefix("pay/"), body.get("method", "card"), body.get("card", SUCCEEDING_CARD)
                 )
+            case str() if action.startswith("accounts/complete/"):
+                return self.complete_onboarding(action.removeprefix("accounts/complete/"))
             case "refunds/mode":
                 self.set_refund_mode(body.get("mode"))
             case str() if action.startswith("refunds/settle/"):
@@ -970,7 +1183,9 @@ class StripeEmulator:
 
     # -- webhooks ----------------------------------------------------------------------
 
-    def _emit(self, type, obj, request=None, deliver=True):
+    def _emit(self, type, obj, request=None, deliver=True, account=None):
+        """An event, queued for delivery; `account`: the connected account it happened on (a
+        Connect event, which Stripe sends to the platform's Connect endpoint; here to the one URL)."""
         event = self._fixture(
             "event",
             id=new_id("evt_"),
@@ -982,6 +1197,8 @@ class StripeEmulator:
             request=request or {"id": None, "idempotency_key": None},
             type=type,
         )
+        if account is not None:
+            event["account"] = account
         self.events[event["id"]] = event
         mode, times = self._webhook_mode
         if not deliver:
@@ -1157,6 +1374,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._api(method, url, body)
             elif url.path.startswith("/pay/"):
                 self._hosted_page(method, url.path.removeprefix("/pay/"), dict(parse_qsl(body.decode())))
+            elif url.path.startswith("/connect/"):
+                status, page, location = emulator.onboarding_page(url.path.removeprefix("/connect/"), method)
+                self._send_html(status, page, {"Location": location} if location else None)
             elif url.path.startswith("/_emulator/"):
                 try:
                     data = json.loads(body or b"{}")
