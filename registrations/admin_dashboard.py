@@ -10,6 +10,7 @@ sent by services/messaging.py; the views only call them.
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib import messages
@@ -32,11 +33,13 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage, EventQuestion
+from events.money import decimal_places
 
 from . import admin_views
 from .emails import build_email
 from .models import CheckIn, Order, Refund, Registration, WaitlistEntry
 from .permissions import managed_events, may_check_in, may_manage
+from .services import payouts
 from .services.capacity import availability
 from .services.exports import attendance_rows, columns, session_label
 from .services.messaging import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, email_attendees, recipients
@@ -102,10 +105,12 @@ class Revenue:
     currency: str
     paid: object
     refunded: object
+    fees: object = 0  # what the platform keeps (Connect's application fees, less those given back)
 
     @property
     def net(self):
-        return self.paid - self.refunded
+        """What the organizer keeps: paid, less refunds and the platform's fees."""
+        return self.paid - self.refunded - self.fees
 
 
 @dataclass
@@ -144,6 +149,22 @@ class EventFigures:
     @property
     def waitlist(self):
         return self.waiting + self.offered
+
+
+def platform_fees(event):
+    """{currency: what the platform keeps of the event's paid orders}: each order's fee, less the
+    share given back with its refunds where its terms say so (in proportion, as Stripe does)."""
+    kept = {}
+    orders = (
+        Order.objects.filter(paid_orders_q(), event=event, platform_fee__gt=0)
+        .annotate(refunded=Sum("refunds__amount", filter=Q(refunds__status=Refund.Status.SUCCEEDED)))
+        .values_list("currency", "total", "platform_fee", "platform_fee_refundable", "refunded")
+    )
+    for currency, total, fee, refundable, refunded in orders:
+        given_back = fee * (refunded or 0) / total if refundable and total else 0
+        places = Decimal(1).scaleb(-decimal_places(currency))
+        kept[currency] = kept.get(currency, 0) + (fee - Decimal(given_back)).quantize(places, rounding=ROUND_HALF_UP)
+    return kept
 
 
 def event_figures(event, now=None):
@@ -194,6 +215,7 @@ def event_figures(event, now=None):
         .annotate(amount=Sum("total"))
         .order_by()
     }
+    fees = platform_fees(event)
     refunded = {
         row["order__currency"]: row["amount"]
         for row in Refund.objects.filter(paid_orders_q("order__"), order__event=event, status=Refund.Status.SUCCEEDED)
@@ -202,7 +224,12 @@ def event_figures(event, now=None):
         .order_by()
     }
     revenue = [
-        Revenue(currency=currency, paid=paid.get(currency, 0), refunded=refunded.get(currency, 0))
+        Revenue(
+            currency=currency,
+            paid=paid.get(currency, 0),
+            refunded=refunded.get(currency, 0),
+            fees=fees.get(currency, 0),
+        )
         for currency in sorted(set(paid) | set(refunded))
     ]
 
@@ -373,10 +400,12 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
                     "currency": r.currency,
                     "paid": self.money(r.paid, r.currency),
                     "refunded": self.money(r.refunded, r.currency),
+                    "fees": self.money(r.fees, r.currency),
                     "net": self.money(r.net, r.currency),
                 }
                 for r in figures.revenue
             ],
+            connect=payouts.enabled(),
             no_revenue=self.money(0, event.currency),
             registrations_url=(
                 admin_views.registrations_url(event) if admin_views.user_may_see_orders(self.request.user) else ""

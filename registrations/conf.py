@@ -30,6 +30,13 @@ DEFAULTS = {
     # where the full policy is. Each order keeps the version of the notice and terms accepted.
     "REGISTRATIONS_PRIVACY_NOTICE": "",
     "REGISTRATIONS_PRIVACY_URL": "",
+    # Stripe Connect: each organizer is paid into their own Stripe account, less the platform's fee
+    # (services/payouts.py). Off: every payment goes to the platform's account, as for one organizer.
+    "REGISTRATIONS_CONNECT": False,
+    # The fee new payout accounts start with (percent of each paid order, and a fixed amount per
+    # order in the event's currency); editable per organizer by superusers.
+    "REGISTRATIONS_PLATFORM_FEE_PERCENT": 0,
+    "REGISTRATIONS_PLATFORM_FEE_FIXED": 0,
     # Wrong codes one client may try on register forms per hour (services/codes.py).
     "REGISTRATIONS_CODE_ATTEMPTS": 10,
     # A waitlist sign-up not confirmed from its email within this time is dropped.

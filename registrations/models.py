@@ -90,6 +90,17 @@ class Order(StateMachine):
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     # A keyed hash of the client's address (never the address): limits its unpaid holds (checkout.py).
     client_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    destination_account = models.CharField(
+        max_length=255, blank=True, editable=False,
+        help_text="The organizer's connected Stripe account the money went to (Connect), or blank.",
+    )  # fmt: skip
+    platform_fee = models.DecimalField(
+        _("platform fee"), max_digits=10, decimal_places=2, default=0, editable=False,
+        help_text="What the platform kept of the payment (Connect's application fee).",
+    )  # fmt: skip
+    platform_fee_refundable = models.BooleanField(
+        default=False, editable=False, help_text="Refunds give back the platform fee's share (the rule when paid)."
+    )
     consents = models.JSONField(
         default=dict, blank=True, editable=False,
         help_text="What the buyer accepted, when: terms and privacy notice (their ConsentText versions), marketing.",
@@ -213,6 +224,40 @@ class PromoCode(models.Model):
     def save(self, *args, **kwargs):
         self.code = normalize_code(self.code)
         super().save(*args, **kwargs)
+
+
+class PayoutAccount(models.Model):
+    """An organizer's own Stripe account (Connect), where the money of their events goes, less the
+    platform's fee (services/payouts.py). Its state is Stripe's, refreshed on return from Stripe's
+    onboarding and on each `account.updated` webhook."""
+
+    organizer = models.OneToOneField(Organizer, on_delete=models.CASCADE, related_name="payout_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    fee_percent = models.DecimalField(
+        _("platform fee (percent)"), max_digits=5, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    fee_fixed = models.DecimalField(
+        _("platform fee (fixed, per order)"), max_digits=10, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)], help_text=_("In the event's currency."),
+    )  # fmt: skip
+    refund_fee = models.BooleanField(
+        _("give the platform fee back with refunds"), default=False,
+        help_text=_("In proportion to what is refunded, as Stripe does."),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+
+    def __str__(self):
+        return f"{self.organizer}: {self.stripe_account_id}"
+
+    @property
+    def can_take_payments(self):
+        return self.charges_enabled
 
 
 class ConsentText(models.Model):

@@ -56,6 +56,11 @@ def create_checkout_session(order, registrations, success_url, cancel_url):
         "metadata": {"order_id": str(order.pk)},
         "payment_intent_data": {"metadata": {"order_id": str(order.pk)}},
     }
+    if order.destination_account:  # Connect: a destination charge, the platform keeping its fee
+        params["payment_intent_data"].update(
+            transfer_data={"destination": order.destination_account},
+            application_fee_amount=minor_units(order.platform_fee, order.currency),
+        )
     key = f"checkout-{order.pk}-{order.checkout_attempt}"
     return client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
 
@@ -74,6 +79,10 @@ def create_refund(order, refund):
         "amount": minor_units(refund.amount, order.currency),
         "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)},
     }
+    if order.destination_account:  # the organizer's share comes back from their account
+        params["reverse_transfer"] = True
+        if order.platform_fee_refundable and order.platform_fee:
+            params["refund_application_fee"] = True
     key = f"refund-{order.pk}-{refund.number}" + (f"-{refund.attempts}" if refund.attempts else "")
     return client().v1.refunds.create(params=params, options={"idempotency_key": key})
 
@@ -89,6 +98,26 @@ def find_refund(order, refund):
 
 def retrieve_refund(refund_id):
     return client().v1.refunds.retrieve(refund_id)
+
+
+def create_account(country, email, organizer_id):
+    """A connected account for an organizer, onboarded by Stripe's hosted flow (account links)."""
+    params = {
+        "type": "express",
+        "country": country,
+        "metadata": {"organizer_id": str(organizer_id)},
+        **({"email": email} if email else {}),
+    }
+    return client().v1.accounts.create(params=params, options={"idempotency_key": f"account-{organizer_id}-{country}"})
+
+
+def create_account_link(account_id, refresh_url, return_url):
+    params = {"account": account_id, "type": "account_onboarding", "refresh_url": refresh_url, "return_url": return_url}
+    return client().v1.account_links.create(params=params)
+
+
+def retrieve_account(account_id):
+    return client().v1.accounts.retrieve(account_id)
 
 
 def construct_event(payload: bytes, signature: str):

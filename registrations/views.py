@@ -22,7 +22,7 @@ from .converters import secret_page
 from .forms import AttendeeForm, TicketForm, WaitlistForm, as_typed, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, certificates, checkout, codes, fulfilment, transfers, waitlist
+from .services import cancellation, certificates, checkout, codes, fulfilment, payouts, transfers, waitlist
 from .services.capacity import SoldOut, availability
 
 ORDERS_OF_THIS_BROWSER = "registrations_orders"
@@ -219,7 +219,7 @@ def register(request, event, waitlist_entry=None, shown=None):
     except codes.CodeRefused as refused:
         context["code_error"] = str(refused)
         return render(request, "registrations/register.html", context)
-    except (checkout.RegistrationClosed, checkout.TooManyHeld) as refused:
+    except (checkout.RegistrationClosed, checkout.TooManyHeld, payouts.NotPayable) as refused:
         context["error"] = str(refused)
         return render(request, "registrations/register.html", context)
     if order.status == Order.Status.PAID:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import stripe_gateway
 from .models import StripeEvent
-from .services import fulfilment, refunds
+from .services import fulfilment, payouts, refunds
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,8 @@ def handle(event):
             fulfilment.session_expired(stripe_gateway.retrieve_session(obj.id))
         case "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated":
             refunds.reconcile_from_webhook(stripe_gateway.retrieve_refund(obj.id))  # re-fetched, as above
+        case "account.updated":  # an organizer's connected account (a Connect event)
+            payouts.refresh(obj.id)  # re-fetched, as above
 
 
 @csrf_exempt

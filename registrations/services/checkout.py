@@ -23,7 +23,7 @@ from events.templatetags.event_tags import price as shown_price
 from .. import conf, stripe_gateway
 from ..emails import send_email
 from ..models import ConsentText, Order, Registration, WaitlistEntry, unused_door_codes
-from . import codes
+from . import codes, payouts
 from .capacity import ensure_seats, lock_event, refresh_sold_out
 
 
@@ -117,7 +117,7 @@ def place_order(
 
     `client`: the client's address, for the limit on unpaid holds. `code`: what the buyer typed in
     the code field (services/codes.py). Raises RegistrationClosed, TooManyHeld, codes.CodeRefused,
-    or capacity.SoldOut when the seats are gone.
+    payouts.NotPayable, or capacity.SoldOut when the seats are gone.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -154,13 +154,15 @@ def place_order(
                 }
             )
         free = total == 0
+        destination, platform_fee, fee_refundable = ("", 0, False) if free else payouts.destination(event, total)
         if not free:
             check_hold_limits(event, buyer_email, client, len(attendees))
         hold_deadline = None if free else now + dt.timedelta(minutes=conf.get("REGISTRATIONS_HOLD_MINUTES"))
         order = Order.objects.create(
             event=event, buyer_name=buyer_name, buyer_email=buyer_email, total=total, currency=event.currency, language=language,
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
-            client_key=client_key(client), consents=consents or {},
+            client_key=client_key(client), consents=consents or {}, destination_account=destination,
+            platform_fee=platform_fee, platform_fee_refundable=fee_refundable,
         )  # fmt: skip
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
         door_codes = unused_door_codes(event, len(attendees))

@@ -3,6 +3,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from .. import conf
+from ..services import payouts
 from ..services.capacity import availability
 
 register = template.Library()
@@ -35,7 +36,15 @@ def registration_box_context(request, page):
         "open": open_now and any(ticket.on_sale() for ticket in tickets),
         "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
         "few_seats_left": conf.get("REGISTRATIONS_FEW_SEATS_LEFT"),
+        "paid_not_on_sale": open_now and paid_tickets_wait_for_payouts(event, tickets),
     }
+
+
+def paid_tickets_wait_for_payouts(event, tickets):
+    """With Connect: whether the organizer cannot take payments yet, though the event sells paid tickets."""
+    if not payouts.enabled() or all(ticket.is_free for ticket in tickets):
+        return False
+    return payouts.status(payouts.account_of(event.organizer_id)) != "active"
 
 
 @register.inclusion_tag("registrations/includes/registration_box.html", takes_context=True)

@@ -1,0 +1,145 @@
+"""Organizers paid directly (Stripe Connect, through the emulator over HTTP): a team connects its
+organizer's account on Stripe's hosted onboarding, paid orders are destination charges less the
+platform's fee, refunds take the organizer's share back, and the dashboard's figures are Stripe's
+to the cent. An organizer that cannot take payments sells no paid tickets."""
+
+import re
+import urllib.parse
+from decimal import Decimal
+
+import pytest
+import requests
+from django.test import Client
+
+from registrations.models import Order, PayoutAccount
+from registrations.services import refunds
+from tests.factories import event_index, make_event
+from tests.registration_helpers import checkout_session_id, latest_order, register
+from tests.test_organizer_permissions import approved_organizer
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+PAYOUTS = "/admin/registrations/payouts/"
+
+
+@pytest.fixture
+def connect(settings):
+    settings.REGISTRATIONS_CONNECT = True
+
+
+@pytest.fixture
+def madrid(django_user_model, connect):
+    event_index()
+    organizer = approved_organizer("Madrid Institute")
+    member = django_user_model.objects.create_user("madrid", "madrid@example.com", "pw")
+    member.groups.add(organizer.team)
+    team = Client()
+    team.force_login(member)
+    return organizer, team
+
+
+def onboard(team, organizer, stripe_emulator, country="ES"):
+    """The team's way through: Connect with Stripe, Stripe's page, back to the admin."""
+    connect_url = f"{PAYOUTS}{organizer.pk}/connect/"
+    response = team.post(connect_url, {"country": country})
+    assert response.status_code == 302 and response["Location"].startswith(stripe_emulator.base_url + "/connect/")
+    stripe_page = requests.get(response["Location"], timeout=5)
+    assert stripe_page.status_code == 200 and "Complete onboarding" in stripe_page.text
+    done = requests.post(response["Location"], allow_redirects=False, timeout=5)
+    assert done.status_code == 303
+    back = urllib.parse.urlsplit(done.headers["Location"]).path
+    return team.get(back, follow=True)
+
+
+def test_a_team_connects_its_organizers_account_and_sees_it_can_take_payments(madrid, stripe_emulator):
+    organizer, team = madrid
+    page = team.get(PAYOUTS).content.decode()
+    assert 'data-status="not_connected"' in page and "Connect with Stripe" in page
+    result = onboard(team, organizer, stripe_emulator).content.decode()
+    assert "The account can take payments" in result and 'data-status="active"' in result
+    account = PayoutAccount.objects.get(organizer=organizer)
+    assert account.charges_enabled and stripe_emulator.accounts[account.stripe_account_id]["country"] == "ES"
+    assert stripe_emulator.drain(timeout=10)  # account.updated reached the webhook too
+    assert all(delivery["ok"] for delivery in stripe_emulator.deliveries())
+
+
+def test_an_unfinished_onboarding_is_shown_and_sells_no_paid_tickets(madrid, stripe_emulator, client, mailoutbox):
+    organizer, team = madrid
+    assert team.post(f"{PAYOUTS}{organizer.pk}/connect/", {"country": "ES"}).status_code == 302  # left Stripe's page
+    assert 'data-status="pending"' in team.get(PAYOUTS).content.decode()
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "80.00"), ("Free", "0")], currency="EUR")
+    assert (
+        "Paid tickets are not on sale yet: the organizer cannot take payments."
+        in client.get(event.url).content.decode()
+    )
+    response = register(client, event, ticket=event.ticket_types.get(name="Standard"))
+    assert "This organizer cannot take payments yet" in response.content.decode()
+    assert not Order.objects.exists() and stripe_emulator.sessions == {}
+    assert register(client, event, ticket=event.ticket_types.get(name="Free")).status_code == 302  # free still goes
+    # Stripe's refresh_url (the link was used or expired) makes a new link for the same account.
+    again = team.get(f"{PAYOUTS}{organizer.pk}/connect/")
+    assert again.status_code == 302 and again["Location"].startswith(stripe_emulator.base_url + "/connect/")
+    assert PayoutAccount.objects.count() == 1 and len(stripe_emulator.accounts) == 1
+
+
+def test_the_money_goes_to_the_organizer_less_the_fee_and_refunds_take_it_back(
+    madrid, stripe_emulator, client, django_user_model
+):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    root = Client()
+    root.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    fees = {"fee_percent": "10", "fee_fixed": "0.50", "refund_fee": "on"}
+    assert root.post(f"{PAYOUTS}{organizer.pk}/fees/", fees).status_code == 302
+    assert team.post(f"{PAYOUTS}{organizer.pk}/fees/", {"fee_percent": "0"}).status_code == 404  # not the team's
+
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "80.00")], currency="EUR", capacity=10)
+    assert "not on sale yet" not in client.get(event.url).content.decode()
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    order = latest_order()
+    account = PayoutAccount.objects.get(organizer=organizer).stripe_account_id
+    assert (order.destination_account, order.platform_fee, order.platform_fee_refundable) == (
+        account,
+        Decimal("16.50"),
+        True,
+    )
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]
+    assert (charge["application_fee_amount"], transfer["amount"], transfer["destination"]) == (1650, 14350, account)
+
+    refund = refunds.refund(order, 80)
+    assert refund.status == "succeeded" and stripe_emulator.drain(timeout=10)
+    fee = stripe_emulator.application_fees[charge["application_fee"]]
+    assert (transfer["amount_reversed"], fee["amount_refunded"]) == (7175, 825)
+
+    # The dashboard says what Stripe says: the organizer keeps what was transferred and not taken back.
+    page = root.get(f"/admin/registrations/events/{event.pk}/dashboard/").content.decode()
+    row = re.search(r'<tr data-currency="EUR">(.*?)</tr>', page, re.S).group(1)
+    figures = dict(re.findall(r'data-figure="(\w+)">(?:<strong>)?([^<]+)', row))
+    assert figures == {"paid": "160.00 EUR", "refunded": "80.00 EUR", "fees": "8.25 EUR", "net": "71.75 EUR"}
+    assert Decimal(transfer["amount"] - transfer["amount_reversed"]) / 100 == Decimal("71.75")
+
+
+def test_without_connect_there_is_no_payouts_page_and_payments_go_to_the_platform(
+    client, stripe_emulator, admin_client
+):
+    assert admin_client.get(PAYOUTS).status_code == 404
+    event = make_event("Paid day", tickets=[("Standard", "80.00")], currency="EUR", capacity=10)
+    checkout_session_id(register(client, event))
+    order = latest_order()
+    assert (order.destination_account, order.platform_fee) == ("", 0)
+    (session,) = stripe_emulator.sessions.values()
+    assert stripe_emulator._checkout[session["id"]]["destination"] is None
+
+
+def test_a_team_connects_only_its_own_organizers(madrid, stripe_emulator, django_user_model):
+    other = approved_organizer("Boston Society")
+    organizer, team = madrid
+    assert team.post(f"{PAYOUTS}{other.pk}/connect/", {"country": "US"}).status_code == 404
+    assert "Boston Society" not in team.get(PAYOUTS).content.decode()
+    assert team.post(f"{PAYOUTS}{organizer.pk}/connect/", {"country": "Narnia"}).status_code == 302
+    assert not PayoutAccount.objects.exists() and stripe_emulator.accounts == {}  # a bad country: nothing made
