@@ -97,3 +97,23 @@ def test_the_badge_costs_no_query_per_card(client, settings):
     with CaptureQueriesContext(connection) as many:
         html = client.get("/events/").content.decode()
     assert html.count("badge-sold-out") == 8 and len(many) == len(few)
+
+
+def test_the_flag_is_written_once_when_it_flips_and_not_again(django_capture_on_commit_callbacks):
+    """Writing it bumps every cached listing's version: a second look that finds nothing changed
+    writes nothing, on the same event object too."""
+    from django.db import transaction
+
+    from registrations.services.capacity import lock_event, refresh_sold_out
+    from tests.factories import make_registration
+
+    event = make_event("One seat", tickets=[("Free", "0")], capacity=1)
+    make_registration(event, price="0")
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        locked = lock_event(event.pk)
+        assert refresh_sold_out(locked) is True
+        with CaptureQueriesContext(connection) as queries:
+            assert refresh_sold_out(locked) is True
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(callbacks) == 1  # one bump of the content version
+    assert EventPage.objects.get(pk=event.pk).sold_out
