@@ -159,7 +159,8 @@ class RushStats:
 
 def form_fields(page, ticket_type, n):
     """The register form filled as a person would: hidden fields kept, our ticket chosen, every
-    attendee text field filled, every checkbox (consents) ticked. None if our ticket is disabled."""
+    required text field filled (not the optional code), every checkbox (consents) ticked. None if
+    our ticket is disabled."""
     form = FORM.search(page)
     if form is None:
         return None
@@ -181,7 +182,7 @@ def form_fields(page, ticket_type, n):
             data[name] = "1"
         elif kind == "email" or name.endswith("email"):
             data[name] = f"buyer{n}@bench.example"
-        elif kind in ("text", "tel", "url", "number"):
+        elif kind in ("text", "tel", "url", "number") and "required" in attrs:  # not the optional code
             data[name] = f"Bench Buyer {n}"
     return data if ticket_open else None
 
