@@ -24,12 +24,17 @@ from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType  # noqa: E402
-from registrations.models import Order, Refund, Registration, WaitlistEntry  # noqa: E402
+from events.models import EventIndexPage, EventPage, EventQuestion, EventSession, Organizer, TicketType  # noqa: E402
+from registrations.models import Order, PromoCode, Refund, Registration, WaitlistEntry  # noqa: E402
 
 RUSH = {
     "free": {"slug": "bench-ticket-rush-free", "title": "Bench ticket rush (free)", "price": Decimal(0)},
-    "paid": {"slug": "bench-ticket-rush-paid", "title": "Bench ticket rush (paid)", "price": Decimal("25.00")},
+    "paid": {
+        "slug": "bench-ticket-rush-paid",
+        "title": "Bench ticket rush (paid)",
+        "price": Decimal("25.00"),
+        "code": "BENCH10",  # 10% off: every buyer comes by the code's link
+    },
 }
 
 
@@ -44,9 +49,24 @@ def sample(n):
     return {"slugs": slugs[::step][:n]}
 
 
+def with_code_and_questions(event, spec):
+    """The paid rush as organizers sell: a code for all, terms to accept, a question to answer."""
+    if not spec.get("code"):
+        return {}
+    EventPage.objects.filter(pk=event.pk).update(terms="Sessions are not recorded.")
+    EventQuestion.objects.get_or_create(
+        page=event, label="Licensing board", defaults={"kind": EventQuestion.Kind.SHORT_TEXT, "required": True}
+    )
+    PromoCode.objects.get_or_create(
+        organizer_id=event.organizer_id, code=spec["code"], defaults={"event": event, "value": Decimal(10)}
+    )
+    return {"code": spec["code"]}
+
+
 @transaction.atomic
 def rush(kind, seats):
-    """The rush event, emptied of every order: one ticket type of `seats` seats, on sale now."""
+    """The rush event, emptied of every order: one ticket type of `seats` seats, on sale now (the
+    paid one with a code, terms and a required question)."""
     spec = RUSH[kind]
     event = EventPage.objects.filter(slug=spec["slug"]).first()
     if event is not None:
@@ -56,7 +76,12 @@ def rush(kind, seats):
         Order.objects.filter(event=event).delete()
         event.ticket_types.update(capacity=seats, price=spec["price"])
         EventPage.objects.filter(pk=event.pk).update(capacity=seats)
-        return {"slug": event.slug, "ticket_type": event.ticket_types.get().pk, "seats": seats}
+        return {
+            "slug": event.slug,
+            "ticket_type": event.ticket_types.get().pk,
+            "seats": seats,
+            **with_code_and_questions(event, spec),
+        }
     index = EventIndexPage.objects.order_by("path").first()
     start = (timezone.now() + dt.timedelta(days=30)).replace(hour=14, minute=0, second=0, microsecond=0)
     event = EventPage(
@@ -77,7 +102,12 @@ def rush(kind, seats):
     index.add_child(instance=event)
     event.save_revision().publish()
     event.refresh_from_db()
-    return {"slug": event.slug, "ticket_type": event.ticket_types.get().pk, "seats": seats}
+    return {
+        "slug": event.slug,
+        "ticket_type": event.ticket_types.get().pk,
+        "seats": seats,
+        **with_code_and_questions(event, spec),
+    }
 
 
 def outcome(slug):

@@ -184,16 +184,19 @@ def form_fields(page, ticket_type, n):
             data[name] = f"buyer{n}@bench.example"
         elif kind in ("text", "tel", "url", "number") and "required" in attrs:  # not the optional code
             data[name] = f"Bench Buyer {n}"
+        elif attrs.get("value"):  # what the page filled in (the code of the link followed)
+            data[name] = attrs["value"]
     return data if ticket_open else None
 
 
 class Buyer:
     """One person after another at one browser: repeat the journey until the ticket is sold out."""
 
-    def __init__(self, site_url, event_slug, ticket_type, stats, lock, emulator_url=None, seed=0):
+    def __init__(self, site_url, event_slug, ticket_type, stats, lock, emulator_url=None, seed=0, code=""):
         self.site = Client(site_url)
         self.emulator = Client(emulator_url) if emulator_url else None
         self.slug, self.ticket_type = event_slug, ticket_type
+        self.link = f"/events/{event_slug}/register/" + (f"?code={code}" if code else "")  # as the organizer shared it
         self.stats, self.lock = stats, lock
         self.rng = random.Random(seed)
         self.number = seed * 1_000_000
@@ -229,7 +232,7 @@ class Buyer:
         if status != 200:
             self.fail(f"event page answered {status}")
             return status < 500 or self.keep_trying()
-        status, _, page = self.get(self.site, "register form", f"/events/{self.slug}/register/")
+        status, _, page = self.get(self.site, "register form", self.link)
         if status != 200:
             self.fail(f"register form answered {status}")
             return self.keep_trying()
@@ -299,9 +302,11 @@ class Buyer:
             return self.stats.failure_count < 100
 
 
-def _rush_process(site_url, slug, ticket_type, buyers, first_seed, emulator_url):
+def _rush_process(site_url, slug, ticket_type, buyers, first_seed, emulator_url, code):
     stats, lock = RushStats(), threading.Lock()
-    people = [Buyer(site_url, slug, ticket_type, stats, lock, emulator_url, first_seed + n) for n in range(buyers)]
+    people = [
+        Buyer(site_url, slug, ticket_type, stats, lock, emulator_url, first_seed + n, code) for n in range(buyers)
+    ]
     threads = [threading.Thread(target=person.run) for person in people]
     for thread in threads:
         thread.start()
@@ -310,10 +315,13 @@ def _rush_process(site_url, slug, ticket_type, buyers, first_seed, emulator_url)
     return stats
 
 
-def run_rush(site_url, slug, ticket_type, buyers, processes, emulator_url=None):
-    """`buyers` concurrent buyers (threads spread over `processes`); returns (RushStats, start time)."""
+def run_rush(site_url, slug, ticket_type, buyers, processes, emulator_url=None, code=""):
+    """`buyers` concurrent buyers (threads spread over `processes`), each coming by the event's
+    code link when `code` is given; returns (RushStats, start time)."""
     shares = [buyers // processes + (1 if n < buyers % processes else 0) for n in range(processes)]
-    jobs = [(site_url, slug, ticket_type, share, 1 + sum(shares[:n]), emulator_url) for n, share in enumerate(shares)]
+    jobs = [
+        (site_url, slug, ticket_type, share, 1 + sum(shares[:n]), emulator_url, code) for n, share in enumerate(shares)
+    ]
     started, results = in_processes(_rush_process, jobs)
     total = RushStats()
     for stats in results:

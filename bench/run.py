@@ -272,6 +272,7 @@ def rush(args, env, master_pid, kind, emulator_url=None):
         args.buyers,
         args.buyer_processes,
         emulator_url,
+        event.get("code", ""),
     )
     web_cpu, db_cpu = cpu_since(before, server_cpu(master_pid, args.db))
     last = max(stats.confirmed_at, default=started)
