@@ -292,6 +292,11 @@ def _int(value, param, low=None, high=None):
     return number
 
 
+def _list_object(url, data=()):
+    """A list as Stripe nests one in an object (a transfer's reversals, a charge's refunds)."""
+    return {"object": "list", "data": list(data), "has_more": False, "url": url}
+
+
 def _bool(value, param):
     """A boolean parameter, as the client sends it ("true"/"false")."""
     if value in (None, "", "false", False):
@@ -719,12 +724,7 @@ class StripeEmulator:
         if "refunds" in _expand(params):
             data = [r for r in self.refunds.values() if r["charge"] == charge_id]
             data.sort(key=lambda r: r["created"], reverse=True)
-            charge["refunds"] = {
-                "object": "list",
-                "data": data,
-                "has_more": False,
-                "url": f"/v1/charges/{charge_id}/refunds",
-            }
+            charge["refunds"] = _list_object(f"/v1/charges/{charge_id}/refunds", data)
         return charge
 
     def _list(self, url, store, params, **filters):
@@ -969,12 +969,7 @@ class StripeEmulator:
                 "transfer", id=new_id("tr_"), amount=total - fee, amount_reversed=0, created=now, currency=currency,
                 destination=destination, metadata={}, reversed=False, source_transaction=charge_id,
             )  # fmt: skip
-            transfer["reversals"] = {
-                "object": "list",
-                "data": [],
-                "has_more": False,
-                "url": f"/v1/transfers/{transfer['id']}/reversals",
-            }
+            transfer["reversals"] = _list_object(f"/v1/transfers/{transfer['id']}/reversals")
             self.transfers[transfer["id"]] = transfer
             charge.update(transfer=transfer["id"], transfer_data={"amount": None, "destination": destination})
             if fee:
@@ -983,12 +978,7 @@ class StripeEmulator:
                     charge=charge_id, created=now, currency=currency, refunded=False,
                     fee_source={"charge": charge_id, "type": "charge"},
                 )  # fmt: skip
-                application_fee["refunds"] = {
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "url": f"/v1/application_fees/{application_fee['id']}/refunds",
-                }
+                application_fee["refunds"] = _list_object(f"/v1/application_fees/{application_fee['id']}/refunds")
                 self.application_fees[application_fee["id"]] = application_fee
                 charge.update(application_fee=application_fee["id"], application_fee_amount=fee)
         self.payment_intents[intent_id] = self._fixture(
