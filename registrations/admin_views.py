@@ -367,7 +367,7 @@ class OrderInspectView(generic.InspectView):
                 "answers": [
                     (question.label, answer_text(registration.answers[question.key]))
                     for question in questions
-                    if registration.answers.get(question.key) not in (None, "", [])
+                    if question.key in registration.answers
                 ],
             }
             for registration in order.registrations.select_related("ticket_type", "promo_code")

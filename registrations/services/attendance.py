@@ -178,7 +178,7 @@ def door_notes(registration):
     return [
         {"question": question.label, "answer": answer_text(registration.answers[question.key])}
         for question in registration.event.questions.filter(at_check_in=True)
-        if registration.answers.get(question.key) not in (None, "", [])
+        if question.key in registration.answers  # unanswered questions are not stored (AttendeeForm.attendee)
     ]
 
 

@@ -150,7 +150,7 @@ def attendance_rows(event):
             "check_in_times": SEPARATOR.join(
                 timezone.localtime(check_in.at, zone).isoformat(timespec="seconds") for check_in in check_ins
             ),
-            "marketing": str(_("Yes") if registration.order.consents.get("marketing") else _("No")),
+            "marketing": answer_text(bool(registration.order.consents.get("marketing"))),
             **{QUESTION + key: answer_text(registration.answers.get(key)) for key in questions},
         }
         rows.append({key: escape_formula(value) for key, value in row.items()})
