@@ -8,6 +8,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,14 @@ def validate_currency(value):
         raise ValidationError(
             _("“%(value)s” is not an ISO 4217 currency code, such as USD or EUR."), params={"value": value}
         )
+
+
+def tax_rate_field(verbose_name, **kwargs):
+    """A tax rate in percent, as Stripe takes one (0 to 100, up to four decimals); blank for none."""
+    validators = [MinValueValidator(0), MaxValueValidator(100)]
+    return models.DecimalField(
+        verbose_name, max_digits=7, decimal_places=4, null=True, blank=True, validators=validators, **kwargs
+    )
 
 
 def language_choices():

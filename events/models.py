@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -30,9 +30,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager, PagePermissionTester, PageQuerySet
 from wagtail.search import index
 
-from . import conf
+from . import conf, money
 from .blocks import BodyBlock, PresenterBlock
-from .fields import CurrencyField, LanguageField, TimeZoneField, language_name
+from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
 from .forms import EventPageForm
 from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting
@@ -104,6 +104,29 @@ class Organizer(index.Indexed, SluggedSnippet):
     )
     certificate_signatory = models.CharField(_("certificate signatory"), max_length=200, blank=True)
     certificate_signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    # Who sells: what receipts and invoices name as the seller, and the tax on its tickets.
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True, help_text=_("On receipts and invoices; blank: the name above.")
+    )
+    legal_address = models.TextField(_("address"), max_length=500, blank=True)
+    legal_country = CountryField(_("country"), blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=50, blank=True, help_text=_("VAT number, EIN, or the like."))
+    tax_name = models.CharField(
+        _("tax name"), max_length=30, blank=True, help_text=_("As buyers know it: VAT, IVA, sales tax, GST.")
+    )
+    tax_rate = tax_rate_field(
+        _("tax rate (percent)"),
+        help_text=_("The rate of its tickets unless a ticket type sets its own; blank: no tax."),
+    )
+    prices_include_tax = models.BooleanField(
+        _("prices include tax"), default=True,
+        help_text=_("Ticked: a ticket's price is what buyers pay (as in Europe). Unticked: the tax is added (as in the US)."),
+    )  # fmt: skip
+    invoice_prefix = models.CharField(
+        _("invoice number prefix"), max_length=12, blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Use only letters, digits and -."))],
+        help_text=_("Invoices are numbered PREFIX-00001, credit notes PREFIX-CN-00001; blank: from the slug."),
+    )  # fmt: skip
 
     panels = [
         FieldPanel("name"),
@@ -115,6 +138,16 @@ class Organizer(index.Indexed, SluggedSnippet):
         MultiFieldPanel(
             [FieldPanel("logo"), FieldPanel("certificate_signatory"), FieldPanel("certificate_signatory_title")],
             heading=_("Certificates"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("legal_name"),
+                FieldPanel("legal_address"),
+                FieldRowPanel([FieldPanel("legal_country"), FieldPanel("tax_id")]),
+                FieldRowPanel([FieldPanel("tax_name"), FieldPanel("tax_rate"), FieldPanel("prices_include_tax")]),
+                FieldPanel("invoice_prefix"),
+            ],
+            heading=_("Invoices and tax"),
         ),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
@@ -533,6 +566,15 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         """The ticket types anyone may buy: not those sold only with a code."""
         return [ticket for ticket in self.ticket_types.all() if not ticket.code_only]
 
+    def tax_on(self, ticket_type):
+        """The tax on `ticket_type` (`money.Tax`), as its organizer charges it, or None for none:
+        the ticket type's own rate, else the organizer's."""
+        organizer = self.organizer if self.organizer_id else None
+        rate = ticket_type.tax_rate if ticket_type.tax_rate is not None else getattr(organizer, "tax_rate", None)
+        if organizer is None or not rate:
+            return None
+        return money.Tax(organizer.tax_name or str(_("Tax")), rate, organizer.prices_include_tax)
+
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
@@ -775,6 +817,7 @@ class TicketType(Orderable):
         _("group price"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
         help_text=_("The price per attendee for a group of at least that size."),
     )  # fmt: skip
+    tax_rate = tax_rate_field(_("tax rate (percent)"), help_text=_("Blank: the organizer's rate."))
     code_only = models.BooleanField(
         _("sold only with a code"),
         default=False,
@@ -786,7 +829,7 @@ class TicketType(Orderable):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("price"), FieldPanel("capacity")]),
         FieldPanel("description"),
-        FieldRowPanel([FieldPanel("group_size"), FieldPanel("group_price")]),
+        FieldRowPanel([FieldPanel("group_size"), FieldPanel("group_price"), FieldPanel("tax_rate")]),
         FieldRowPanel([FieldPanel("for_ce_credit"), FieldPanel("code_only")]),
         FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
     ]

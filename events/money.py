@@ -12,7 +12,8 @@ here. The emulator (registrations/stripe_emulator) keeps its own transcription, 
 tests/test_money.py holds the two equal.
 """
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -118,3 +119,34 @@ def price_problem(price, currency: str):
             "maximum": maximum_charge(currency),
         }
     return None
+
+
+@dataclass(frozen=True)
+class Tax:
+    """The tax on a ticket: its name (VAT, sales tax), rate in percent, and whether the ticket's
+    price includes it or it is added. Computed as Stripe computes a tax rate on a Checkout line
+    (the line's amount, the unit price times the quantity, rounded half up to the minor unit), so
+    the order's tax and Stripe's agree to the cent. Rounded to the decimals a price may have in the
+    currency (`decimal_places`), so a total with its tax can always be charged."""
+
+    name: str
+    rate: Decimal
+    inclusive: bool
+
+    def on(self, amount, currency):
+        """The tax in `amount` (inclusive) or on it (exclusive), rounded to the currency's minor unit."""
+        amount, rate = Decimal(amount), Decimal(self.rate)
+        share = amount * rate / (100 + rate) if self.inclusive else amount * rate / 100
+        return share.quantize(Decimal(1).scaleb(-decimal_places(currency)), rounding=ROUND_HALF_UP)
+
+    def gross(self, amount, currency):
+        """What the buyer pays for `amount` at the listed price: the amount, plus the tax if added."""
+        return Decimal(amount) if self.inclusive else Decimal(amount) + self.on(amount, currency)
+
+    def split(self, tax, count, currency):
+        """`tax` shared between `count` seats as evenly as the minor unit allows (the first seats
+        carry the odd units), so the seats' shares add up to the order's tax exactly."""
+        unit = Decimal(1).scaleb(-decimal_places(currency))
+        units = int(Decimal(tax) / unit)
+        each, odd = divmod(units, count)
+        return [(each + (1 if i < odd else 0)) * unit for i in range(count)]

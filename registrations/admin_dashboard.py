@@ -433,7 +433,7 @@ class EventExportView(EventAdminMixin, SpreadsheetExportMixin, View):
     @property
     def export_headings(self):
         headings = {key: str(label) for key, label in columns(self.event).items()}
-        for money in ("amount_paid", "refunded", "net_paid"):
+        for money in ("amount_paid", "tax", "refunded", "net_paid"):
             headings[money] = f"{headings[money]} ({self.event.currency})"
         return headings
 

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -42,6 +43,7 @@ from events.models import EventPage, TicketType, soonest_first
 from . import stripe_gateway
 from .models import ConsentText, Order, Refund, Registration
 from .permissions import managed_events, may_manage
+from .services import invoices
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
 from .services.exports import answer_text
 from .services.refunds import RefundRefused, process_refund, refund
@@ -127,6 +129,9 @@ ACTION_LABELS = {
     "refund_recorded": gettext_lazy("Refund recorded from Stripe"),
     "refunded": gettext_lazy("Refunded"),
     "handed_on": gettext_lazy("Ticket handed on"),
+    "invoiced": gettext_lazy("Invoice issued"),
+    "credit_note": gettext_lazy("Credit note issued"),
+    "amount_mismatch": gettext_lazy("Stripe charged another amount than the order's"),
 }
 
 
@@ -395,7 +400,43 @@ class OrderInspectView(generic.InspectView):
             for entry in order.log_entries.select_related("user")
         ]
         context["refunded"] = money(order.refunded_amount(), order.currency)
+        context["invoices"] = [
+            {
+                "invoice": invoice,
+                "total": money(invoice.total, invoice.currency),
+                "tax": money(invoice.tax, invoice.currency),
+                "url": reverse(f"{ORDERS}:invoice", args=[quote(order.pk), quote(invoice.pk)]),
+            }
+            for invoice in order.invoices.all()
+        ]
+        context["billing"] = [
+            (label, value)
+            for label, value in (
+                (_("Organization"), order.billing_organization),
+                (_("Billing address"), order.billing_address),
+                (_("Country"), order.billing_country.name if order.billing_country else ""),
+                (_("Tax id"), order.billing_tax_id),
+            )
+            if value
+        ]
+        if order.tax_rate:
+            context["tax_line"] = _("%(tax)s %(name)s at %(rate)s%% (%(how)s)") % {
+                "tax": money(order.tax_amount, order.currency), "name": order.tax_name,
+                "rate": format(order.tax_rate.normalize(), "f"),
+                "how": _("included in the prices") if order.tax_inclusive else _("added to the prices"),
+            }  # fmt: skip
         return context
+
+
+def order_invoice(request, pk, invoice_pk):
+    """An invoice or credit note of an order the user may see, as PDF."""
+    if not user_may_see_orders(request.user):
+        raise PermissionDenied
+    order = get_object_or_404(orders_for_user(request.user), pk=pk)
+    invoice = get_object_or_404(order.invoices.select_related("order__event"), pk=invoice_pk)
+    response = HttpResponse(invoices.render_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoices.pdf_name(invoice)}"'
+    return response
 
 
 # Actions

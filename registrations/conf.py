@@ -37,6 +37,10 @@ DEFAULTS = {
     # order in the event's currency); editable per organizer by superusers.
     "REGISTRATIONS_PLATFORM_FEE_PERCENT": 0,
     "REGISTRATIONS_PLATFORM_FEE_FIXED": 0,
+    # The seller named on receipts and invoices of events that have no organizer (an organizer's
+    # events name the organizer: its legal name, address and tax id). Keys: name, address, country,
+    # tax_id, email, invoice_prefix (numbers are PREFIX-00001).
+    "REGISTRATIONS_SELLER": {"name": "", "invoice_prefix": "INV"},
     # Wrong codes one client may try on register forms per hour (services/codes.py).
     "REGISTRATIONS_CODE_ATTEMPTS": 10,
     # A waitlist sign-up not confirmed from its email within this time is dropped.

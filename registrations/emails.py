@@ -16,6 +16,9 @@ registration is no longer eligible for one at delivery time):
         text/html
       application/pdf; name="certificate.pdf"  (attachment)
 
+The buyer's confirmation (the order's first attendee) attaches the order's invoice, and a refund's
+email its credit note, the same way (application/pdf; name="invoice-PREFIX-00001.pdf").
+
 Invite emails (confirmation, event_changed, cancellation, handed_on, event_cancelled) are:
 
     multipart/mixed
@@ -51,7 +54,7 @@ from django_tasks import task
 from events.ical import calendar_facts, fingerprint, location_text
 
 from .invites import changes, event_url, invite_calendar, shows_online_link
-from .models import Order, Registration, WaitlistEntry
+from .models import Invoice, Order, Registration, WaitlistEntry
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +119,7 @@ def send_email(kind, *, registration=None, order=None, waitlist_entry=None, **ex
     """Queue the `kind` email, sent once the current transaction commits (at once outside one).
 
     `extra` must be JSON-serialisable (it travels through the task queue) and reaches the templates
-    as it is; "refund" takes `amount` (a string), "waitlist_offer" may take `language`,
+    as it is; "refund" takes `amount` (a string) and `credit_note` (an Invoice id), "waitlist_offer" may take `language`,
     "organizer_message" takes `message_subject` and `message_body` (the organizer's text).
     """
     spec = KINDS.get(kind)
@@ -205,7 +208,7 @@ def supported_language(code):
 def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None):
     """The message for `kind`, ready to send; None when it should no longer be sent (an invite
     REQUEST for a registration that is not confirmed any more, a certificate no longer due)."""
-    from .services import certificates  # here, not at the top: it sends its emails through this module
+    from .services import certificates, invoices  # here, not at the top: they send emails through this module
 
     spec = KINDS[kind]
     extra = dict(extra or {})
@@ -257,6 +260,7 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         if order is not None:
             context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total
             context["currency"] = order.currency
+            context["documents"] = documents(kind, order, registration, extra)
         if kind == "event_changed":
             context["changes"] = changes(extra.get("previous"), event)
         if kind == "certificate":
@@ -288,12 +292,25 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
     message.invite_facts = None
     if kind == "certificate":
         message.attach("certificate.pdf", certificates.render_pdf(registration), "application/pdf")
+    for document in context.get("documents", ()):  # the order's invoice, a refund's credit note
+        message.attach(invoices.pdf_name(document), invoices.render_pdf(document), "application/pdf")
     if ics is not None:
         message.attach_alternative(ics.decode(), f"text/calendar; method={spec.method}")
         message.attach(ics_attachment(ics))
         if spec.method == "REQUEST":
             message.invite_facts = calendar_facts(event)
     return message
+
+
+def documents(kind, order, registration, extra):
+    """The PDFs an email carries: the order's invoice with the buyer's confirmation (the order's
+    first attendee), a refund's credit note with the refund's email."""
+    if kind == "confirmation":
+        first = order.registrations.order_by("pk").values_list("pk", flat=True).first()
+        return list(order.invoices.filter(kind=Invoice.Kind.INVOICE)) if first == registration.pk else []
+    if "credit_note" in extra:
+        return list(order.invoices.filter(pk=extra["credit_note"]))
+    return []
 
 
 def ics_attachment(ics, filename="invite.ics"):

@@ -144,6 +144,35 @@ class TicketForm(forms.Form):
         return quantity
 
 
+class BillingForm(forms.Form):
+    """The buyer's details for the invoice (an employer's name, address and tax id); all optional,
+    but an invoice to an organization needs its address."""
+
+    organization = forms.CharField(label=_("Organization"), max_length=200, required=False)
+    address = forms.CharField(
+        label=_("Billing address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
+    tax_id = forms.RegexField(
+        label=_("Tax id"), max_length=50, required=False, regex=r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$",
+        help_text=_("VAT number or the like, if the invoice must carry it."),
+        error_messages={"invalid": _("A tax id has only letters, digits, spaces, dots, dashes and slashes.")},
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organization") or data.get("tax_id"):
+            for name in ("address", "country"):
+                if not data.get(name):
+                    self.add_error(name, _("An invoice to an organization needs its address and country."))
+        return data
+
+    def billing(self):
+        """What `checkout.place_order` takes as `billing`: the fields given."""
+        return {name: " ".join(value.split()) if name != "address" else value.strip()
+                for name, value in self.cleaned_data.items() if value}  # fmt: skip
+
+
 class WaitlistForm(forms.Form):
     ticket_type = forms.TypedChoiceField(label=_("Ticket"), coerce=int)
     name = forms.CharField(label=_("Full name"), max_length=200)

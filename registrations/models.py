@@ -13,7 +13,9 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from events import money
 from events.models import EventPage, Organizer, TicketType
 
 
@@ -101,6 +103,16 @@ class Order(StateMachine):
     platform_fee_refundable = models.BooleanField(
         default=False, editable=False, help_text="Refunds give back the platform fee's share (the rule when paid)."
     )
+    tax_name = models.CharField(_("tax"), max_length=30, blank=True, editable=False)
+    tax_rate = models.DecimalField(
+        _("tax rate (percent)"), max_digits=7, decimal_places=4, null=True, blank=True, editable=False
+    )
+    tax_inclusive = models.BooleanField(default=True, editable=False, help_text="The prices included the tax.")
+    tax_amount = models.DecimalField(_("tax"), max_digits=10, decimal_places=2, default=0, editable=False)
+    billing_organization = models.CharField(_("organization"), max_length=200, blank=True)
+    billing_address = models.TextField(_("billing address"), max_length=500, blank=True)
+    billing_country = CountryField(_("country"), blank=True)
+    billing_tax_id = models.CharField(_("tax id"), max_length=50, blank=True)
     consents = models.JSONField(
         default=dict, blank=True, editable=False,
         help_text="What the buyer accepted, when: terms and privacy notice (their ConsentText versions), marketing.",
@@ -132,6 +144,16 @@ class Order(StateMachine):
         if self.status == self.Status.PAID and self.is_free:
             return _("Free")
         return self._get_FIELD_display(self._meta.get_field("status"))
+
+    @property
+    def net_amount(self):
+        """The total without its tax."""
+        return self.total - self.tax_amount
+
+    @property
+    def tax(self):
+        """The order's tax as `money.Tax`, or None when it had none."""
+        return money.Tax(self.tax_name, self.tax_rate, self.tax_inclusive) if self.tax_rate else None
 
     def refunded_amount(self):
         return sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.SUCCEEDED), start=0)
@@ -315,6 +337,10 @@ class Registration(StateMachine):
     answers = models.JSONField(default=dict, blank=True)
     price = models.DecimalField(_("price paid"), max_digits=10, decimal_places=2)
     discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=0)
+    tax = models.DecimalField(
+        _("tax"), max_digits=10, decimal_places=2, default=0,
+        help_text="The seat's share of the order's tax (included in the price, or added to it).",
+    )  # fmt: skip
     promo_code = models.ForeignKey(
         PromoCode, verbose_name=_("code"), null=True, blank=True, on_delete=models.PROTECT, related_name="registrations"
     )
@@ -344,6 +370,11 @@ class Registration(StateMachine):
 
     def __str__(self):
         return f"{self.name} – {self.event.title}"
+
+    @property
+    def charged(self):
+        """What this seat cost the buyer: its price, with the tax if the tax was added to it."""
+        return self.price if self.order.tax_inclusive else self.price + self.tax
 
     @property
     def door_code_display(self):
@@ -495,3 +526,78 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.registration_id} @ session {self.session_id}"
+
+
+class StripeTaxRate(models.Model):
+    """A tax rate as created at Stripe (a TaxRate object), reused by every order with that rate."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="name|rate|inclusive|country")
+    stripe_id = models.CharField(max_length=255)
+
+    def __str__(self):
+        return self.key
+
+
+class InvoiceCounter(models.Model):
+    """The last number given in one series (a seller's invoices, or its credit notes). Numbers are
+    taken under this row's lock in the transaction that records the payment or the refund, so a
+    rolled-back transaction gives its number back: the series has no gaps and no repeats."""
+
+    series = models.CharField(max_length=60, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.series}: {self.last}"
+
+
+class Invoice(models.Model):
+    """A receipt/invoice for a paid order, or a credit note for one of its refunds: numbered in its
+    seller's series without gaps, with what it says frozen when issued (seller, buyer, lines, tax),
+    so later edits to the organizer or the event never change an issued document. Its PDF is
+    rendered from these fields (services/invoices.py)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    series = models.CharField(
+        max_length=60, help_text="The counter it was numbered by (InvoiceCounter): one per seller and kind."
+    )
+    number = models.PositiveIntegerField()
+    prefix = models.CharField(max_length=20, help_text="What its number is shown after, such as MAD or MAD-CN.")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    refund = models.OneToOneField(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note")
+    organizer = models.ForeignKey(Organizer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    currency = models.CharField(max_length=3)
+    seller = models.JSONField(default=dict, help_text="name, address, country, tax_id, as when issued")
+    buyer = models.JSONField(default=dict, help_text="name, organization, address, country, tax_id, email")
+    lines = models.JSONField(default=list, help_text="description, quantity, unit_price, net, tax, total")
+    net = models.DecimalField(max_digits=10, decimal_places=2)
+    tax = models.DecimalField(max_digits=10, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    tax_name = models.CharField(max_length=30, blank=True)
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    tax_inclusive = models.BooleanField(default=True)
+    language = models.CharField(max_length=10, default="en")
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="one_invoice_per_number"),
+            models.UniqueConstraint(fields=["order"], condition=models.Q(kind="invoice"), name="one_invoice_per_order"),
+        ]
+
+    def __str__(self):
+        return self.display_number
+
+    @property
+    def display_number(self):
+        return f"{self.prefix}-{self.number:05d}"
+
+    @property
+    def is_credit_note(self):
+        return self.kind == self.Kind.CREDIT_NOTE

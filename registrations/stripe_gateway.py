@@ -6,11 +6,14 @@ making a second one. Stripe replays the first answer to a key, errors included: 
 is tried again under a new key (see services/refunds.py).
 """
 
+import hashlib
+
 import stripe
 
 from events.money import from_minor_units, minor_units  # noqa: F401  (the boundary's conversions)
 
 from . import conf
+from .models import StripeTaxRate
 
 StripeError = stripe.StripeError
 
@@ -29,7 +32,30 @@ def client() -> stripe.StripeClient:
     )
 
 
+def tax_rate_id(order):
+    """The id of the Stripe TaxRate for the order's tax, created at Stripe the first time a rate is
+    used (a TaxRate is the platform's, and the same rate serves every order that has it)."""
+    tax = order.tax
+    organizer = order.event.organizer if order.event.organizer_id else None
+    country = organizer.legal_country.code if organizer is not None and organizer.legal_country else ""
+    percentage = format(tax.rate.normalize(), "f")
+    key = "|".join((tax.name, percentage, "inclusive" if tax.inclusive else "exclusive", country))
+    known = StripeTaxRate.objects.filter(key=key).first()
+    if known is not None:
+        return known.stripe_id
+    params = {
+        "display_name": tax.name[:50],
+        "percentage": percentage,
+        "inclusive": tax.inclusive,
+        **({"country": country, "jurisdiction": country} if country else {}),
+    }
+    idempotency_key = "tax-rate-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    rate = client().v1.tax_rates.create(params=params, options={"idempotency_key": idempotency_key})
+    return StripeTaxRate.objects.get_or_create(key=key, defaults={"stripe_id": rate.id})[0].stripe_id
+
+
 def create_checkout_session(order, registrations, success_url, cancel_url):
+    tax_rates = {"tax_rates": [tax_rate_id(order)]} if order.tax else {}
     lines = {}
     for registration in registrations:
         line = lines.setdefault(registration.ticket_type_id, {"registration": registration, "quantity": 0})
@@ -44,6 +70,7 @@ def create_checkout_session(order, registrations, success_url, cancel_url):
                     "product_data": {"name": f"{order.event.title} – {line['registration'].ticket_type.name}"[:250]},
                 },
                 "quantity": line["quantity"],
+                **tax_rates,
             }
             for line in lines.values()
         ],

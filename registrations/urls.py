@@ -14,6 +14,7 @@ urlpatterns = [
     path("checkout/success/", views.checkout_success, name="checkout_success"),
     path("checkout/cancelled/<token:token>/", views.checkout_cancelled, name="checkout_cancelled"),
     path("orders/<token:token>/", views.order_detail, name="order"),
+    path("orders/<token:token>/invoices/<id:pk>.pdf", views.order_invoice, name="order_invoice"),
     path("tickets/<token:secret>/", views.ticket, name="ticket"),
     path("tickets/<token:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
     path("tickets/<token:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),

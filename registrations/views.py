@@ -19,10 +19,10 @@ from events.templatetags.event_tags import price
 
 from . import conf, stripe_gateway
 from .converters import secret_page
-from .forms import AttendeeForm, TicketForm, WaitlistForm, as_typed, attendee_forms
+from .forms import AttendeeForm, BillingForm, TicketForm, WaitlistForm, as_typed, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, certificates, checkout, codes, fulfilment, payouts, transfers, waitlist
+from .services import cancellation, certificates, checkout, codes, fulfilment, invoices, payouts, transfers, waitlist
 from .services.capacity import SoldOut, availability
 
 ORDERS_OF_THIS_BROWSER = "registrations_orders"
@@ -98,6 +98,11 @@ def ce_fields(event, ticket_type_id):
     return "ask" if any(ticket.for_ce_credit for ticket in tickets.values()) else False
 
 
+def typed_billing(data):
+    """The billing details as typed, to show again unchecked."""
+    return {name: data.get(f"billing-{name}", "") for name in BillingForm.base_fields}
+
+
 def typed_again(request, event):
     """What the buyer typed before leaving Stripe's page, kept by `checkout_cancelled` (once)."""
     return request.session.pop(f"registrations:typed:{event.pk}", None) if hasattr(request, "session") else None
@@ -155,15 +160,20 @@ def register(request, event, waitlist_entry=None, shown=None):
     ce = ce_fields(event, chosen)
     attendees = attendee_forms(data, quantity, ce=ce, typed=typed, questions=questions)
     few = conf.get("REGISTRATIONS_FEW_SEATS_LEFT")
+    billing_form = BillingForm(data, prefix="billing")
     context = {
         "event": event,
         "event_page": shown or event,
-        "tickets": [(ticket, seats.get(ticket.pk), code_price(code, ticket, event, quantity)) for ticket in tickets],
+        "tickets": [
+            (ticket, seats.get(ticket.pk), code_price(code, ticket, event, quantity), event.tax_on(ticket))
+            for ticket in tickets
+        ],
         "code": code,
         "code_error": code_error,
         "few_seats_left": few,
         "ticket_form": ticket_form,
         "attendee_forms": attendees,
+        "billing_form": billing_form if any(not ticket.is_free for ticket in tickets) else None,
         "seats": seats,
         "waitlist_entry": waitlist_entry,
         "ce_fields": ce,
@@ -185,8 +195,11 @@ def register(request, event, waitlist_entry=None, shown=None):
             event=event, availability=seats, consent=consent,
         )  # fmt: skip
         context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data, questions=questions)
+        if context["billing_form"] is not None:
+            context["billing_form"] = BillingForm(initial=typed_billing(data), prefix="billing")
         return render(request, "registrations/register.html", context)
-    if not (ticket_form.is_valid() and all(form.is_valid() for form in attendees)) or code_error:
+    valid = ticket_form.is_valid() and all(form.is_valid() for form in attendees) and billing_form.is_valid()
+    if not valid or code_error:
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
             context["attendee_forms"] = attendee_forms(
                 None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data, questions=questions
@@ -204,6 +217,7 @@ def register(request, event, waitlist_entry=None, shown=None):
             event, ticket_form.cleaned_data["ticket_type"], people, buyer_name=people[0].name, buyer_email=people[0].email,
             language=get_language() or "en", waitlist_entry=waitlist_entry, client=client_address(request),
             code=code.code if code else "", consents=checkout.consents(event, ticket_form.cleaned_data["marketing"]),
+            billing=billing_form.billing(),
         )  # fmt: skip
     except SoldOut as sold_out:
         context["sold_out"] = sold_out.seats_left
@@ -308,9 +322,23 @@ def checkout_cancelled(request, token):
 def order_detail(request, token):
     order = get_object_or_404(Order.objects.select_related("event"), token=token)
     registrations = order.registrations.select_related("ticket_type", "promo_code")
-    return render(
-        request, "registrations/order.html", {"order": order, "event": order.event, "registrations": registrations}
-    )
+    context = {"order": order, "event": order.event, "registrations": registrations, "invoices": order.invoices.all()}
+    return render(request, "registrations/order.html", context)
+
+
+@require_GET
+@secret_page
+def order_invoice(request, token, pk):
+    """An invoice or credit note of the order, as PDF: reached through the order's secret link."""
+    order = get_object_or_404(Order, token=token)
+    invoice = get_object_or_404(order.invoices.select_related("order__event"), pk=pk)
+    return pdf_response(invoice)
+
+
+def pdf_response(invoice):
+    response = HttpResponse(invoices.render_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoices.pdf_name(invoice)}"'
+    return response
 
 
 def registration_for(secret):

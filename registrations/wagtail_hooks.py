@@ -106,6 +106,7 @@ class OrderViewSet(ReadOnlyViewSet):
             path("<id:pk>/refund/", views.RefundView.as_view(), name="refund"),
             path("<id:pk>/cancel/", views.CancelOrderView.as_view(), name="cancel"),
             path("<id:pk>/refunds/<id:refund_pk>/retry/", views.RetryRefundView.as_view(), name="retry_refund"),
+            path("<id:pk>/invoices/<id:invoice_pk>.pdf", views.order_invoice, name="invoice"),
         ]
 
     def get_permissions_to_register(self):

@@ -29,6 +29,7 @@ HEADINGS = [
     "Ticket type",
     "Status",
     "Amount paid (GBP)",
+    "Tax in it (GBP)",
     "Refunded (GBP)",
     "Net paid (GBP)",
     "Sessions attended",
@@ -124,6 +125,7 @@ EXPECTED = {
         "Confirmed",
         "120.00",
         "0.00",
+        "0.00",
         "120.00",
         "Day 1; 2031-06-13 10:00",
         "5.00",  # two 3-hour sessions, capped at the event's 5 CE hours
@@ -137,6 +139,7 @@ EXPECTED = {
         "Student",
         "Confirmed",
         "40.00",
+        "0.00",
         "0.00",
         "40.00",
         "2031-06-14 10:00",
@@ -152,6 +155,7 @@ EXPECTED = {
         "Cancelled",
         "120.00",
         "0.00",
+        "0.00",
         "120.00",
         "",
         "0.00",
@@ -164,6 +168,7 @@ EXPECTED = {
         "",
         "Standard",
         "Held (awaiting payment)",
+        "",
         "",
         "",
         "",
@@ -192,9 +197,9 @@ def test_xlsx_has_the_same_rows_with_numbers_as_numbers(admin_client, event):
     assert len(rows) == len(by_name) == 8 and "Zed Other" not in by_name
     ana = by_name["Ana Pérez"]
     assert ana[:6] == EXPECTED["Ana Pérez"][:6]
-    assert (ana[6], ana[7], ana[8], ana[10]) == (120, 0, 120, 5)  # numeric cells
-    assert ana[9] == "Day 1; 2031-06-13 10:00"
-    assert ana[11] == "2031-06-12T09:55:00+01:00; 2031-06-13T09:58:00+01:00"
+    assert (ana[6], ana[7], ana[8], ana[9], ana[11]) == (120, 0, 0, 120, 5)  # numeric cells
+    assert ana[10] == "Day 1; 2031-06-13 10:00"
+    assert ana[12] == "2031-06-12T09:55:00+01:00; 2031-06-13T09:58:00+01:00"
     assert by_name["Held Hugo"][6] is None
 
 
@@ -276,12 +281,12 @@ def test_a_refunded_seat_shows_what_was_paid_what_went_back_and_the_net(admin_cl
     response = admin_client.get(export_path(event, spreadsheet_format))
     if spreadsheet_format == "csv":
         _, *rows = csv_rows(response)
-        money = ["79.00", "79.00", "0.00"]
+        money = ["79.00", "0.00", "79.00", "0.00"]
     else:
         _, *rows = [[cell.value for cell in row] for row in xlsx_sheet(response).iter_rows()]
-        money = [79, 79, 0]
+        money = [79, 0, 79, 0]
     rita = next(row for row in rows if row[0] == "Rita Refunded")
-    assert rita[5:9] == ["Cancelled", *money]
+    assert rita[5:10] == ["Cancelled", *money]
 
 
 def test_a_partial_refund_is_set_against_the_cancelled_seat_first(event):

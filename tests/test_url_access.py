@@ -29,7 +29,7 @@ from wagtail.models import get_page_models
 
 from events.models import OrganizerApplication
 from registrations.models import CheckIn, PayoutAccount, PromoCode, Refund, WaitlistEntry
-from registrations.services import certificates
+from registrations.services import certificates, invoices
 from tests.factories import event_index, make_event, make_registration
 from tests.test_organizer_permissions import approved_organizer, client_for
 
@@ -103,6 +103,7 @@ ACCESS = {
     "registrations:certificate_download": SECRET,
     "registrations:certificate_verify": SECRET,
     "registrations:order": SECRET,
+    "registrations:order_invoice": SECRET,
     "registrations:checkout_cancelled": SECRET,
     "registrations:checkout_success": SECRET,  # the Checkout Session id Stripe hands back
     "registrations:waitlist_claim": SECRET,
@@ -136,6 +137,7 @@ ACCESS = {
     "registrations_orders:refund": STAFF,
     "registrations_orders:cancel": STAFF,
     "registrations_orders:retry_refund": STAFF,
+    "registrations_orders:invoice": STAFF,
     "registrations_attendees:index": STAFF,
     "registrations_attendees:index_results": STAFF,
     "registrations_attendees:cancel": STAFF,
@@ -198,6 +200,7 @@ def world(django_user_model, settings):
     seat.order.save(update_fields=["stripe_checkout_session_id"])
     CheckIn.objects.create(registration=seat, session=event.ordered_sessions[0])
     refund = Refund.objects.create(order=seat.order, number=1, amount="10.00", status=Refund.Status.FAILED, error="x")
+    invoice = invoices.issue_invoice(seat.order)
     waiting = WaitlistEntry.objects.create(
         event=event, ticket_type=event.ticket_types.first(), name=NAME, email=EMAIL, status="offered",
         offer_expires_at=now + dt.timedelta(hours=3),
@@ -219,6 +222,7 @@ def world(django_user_model, settings):
         "seat": seat,
         "order": seat.order,
         "refund": refund,
+        "invoice": invoice,
         "waiting": waiting,
         "application": application,
         "users": users,
@@ -263,6 +267,9 @@ def staff_requests(w):
         "registrations_orders:inspect": [("get", f"{admin}/orders/{order.pk}/", None, EMAIL, TEAM)],
         "registrations_orders:refund": [("get", f"{admin}/orders/{order.pk}/refund/", None, EMAIL, TEAM)],
         "registrations_orders:cancel": [("get", f"{admin}/orders/{order.pk}/cancel/", None, EMAIL, TEAM)],
+        "registrations_orders:invoice": [
+            ("get", f"{admin}/orders/{order.pk}/invoices/{w['invoice'].pk}.pdf", None, "%PDF-", TEAM)
+        ],
         "registrations_orders:retry_refund": [
             ("get", f"{admin}/orders/{order.pk}/refunds/{refund.pk}/retry/", None, EMAIL, TEAM)
         ],
@@ -353,6 +360,7 @@ def secret_requests(w):
         "registrations:certificate_download": ("/tickets/{}/certificate.pdf", seat.ticket_secret, 403),  # not over
         "registrations:certificate_verify": ("/certificates/{}/", code or "none-yet", 200 if code else 404),
         "registrations:order": ("/orders/{}/", order.token, 200),
+        "registrations:order_invoice": (f"/orders/{{}}/invoices/{w['invoice'].pk}.pdf", order.token, 200),
         "registrations:checkout_cancelled": ("/checkout/cancelled/{}/", order.token, 302),
         "registrations:waitlist_claim": ("/waitlist/claim/{}/", waiting.token, 200),
         "registrations:waitlist_confirm": ("/waitlist/confirm/{}/", waiting.token, 200),

@@ -1,8 +1,10 @@
 import json
+from decimal import Decimal
 
 from babel.numbers import format_currency
 from django import template
 from django.templatetags.cache import CacheNode
+from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
@@ -72,6 +74,14 @@ def in_zone(value, zone):
 def page_query(search, number):
     """The query string of page `number` of a listing's results (its canonical parameters)."""
     return search.page_query(number)
+
+
+@register.filter
+def percent(rate):
+    """A tax rate as people write it, in the active language's way: 21, 6.25 (6,25), 8.875."""
+    if rate in (None, ""):
+        return ""
+    return formats.number_format(Decimal(format(Decimal(rate).normalize(), "f")))
 
 
 @register.simple_tag

@@ -31,11 +31,11 @@ def attendee_may_cancel(registration, now=None):
 
 
 def refund_due(order, registrations):
-    """What cancelling these seats gives back: what was paid for them, no more than the order has
+    """What cancelling these seats gives back: what was paid for them (tax included), no more than the order has
     left unrefunded; nothing for free seats or an order paid with no card payment."""
     if not order.stripe_payment_intent_id:
         return Decimal(0)
-    return max(min(sum((r.price for r in registrations), start=Decimal(0)), order.unrefunded_amount()), Decimal(0))
+    return max(min(sum((r.charged for r in registrations), start=Decimal(0)), order.unrefunded_amount()), Decimal(0))
 
 
 def cancel_registrations(registrations, *, reason, user=None, refund=True, notify=True):

@@ -112,11 +112,13 @@ def place_order(
     client="",
     code="",
     consents=None,
+    billing=None,
 ):
     """Take the seats and create the order: confirmed at once when free, held while paying otherwise.
 
     `client`: the client's address, for the limit on unpaid holds. `code`: what the buyer typed in
-    the code field (services/codes.py). Raises RegistrationClosed, TooManyHeld, codes.CodeRefused,
+    the code field (services/codes.py). `billing`: the buyer's details for the invoice
+    (`Order.billing_*` without the prefix). Raises RegistrationClosed, TooManyHeld, codes.CodeRefused,
     payouts.NotPayable, or capacity.SoldOut when the seats are gone.
     """
     now = timezone.now()
@@ -144,7 +146,10 @@ def place_order(
             ensure_seats(event, ticket_type, len(attendees))
         list_price = ticket_type.price_for(len(attendees))  # the group price, for a group
         unit_price = codes.price_with(promo_code, list_price, event.currency)
-        total = unit_price * len(attendees)
+        tax = event.tax_on(ticket_type) if unit_price else None
+        listed = unit_price * len(attendees)  # Stripe's line: the unit price times the quantity
+        tax_amount = tax.on(listed, event.currency) if tax else 0
+        total = tax.gross(listed, event.currency) if tax else listed
         if 0 < total < minimum_charge(event.currency):
             raise codes.CodeRefused(
                 _("With this code the total is %(total)s, less than the smallest payment we can take (%(minimum)s).")
@@ -162,8 +167,11 @@ def place_order(
             event=event, buyer_name=buyer_name, buyer_email=buyer_email, total=total, currency=event.currency, language=language,
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
             client_key=client_key(client), consents=consents or {}, destination_account=destination,
-            platform_fee=platform_fee, platform_fee_refundable=fee_refundable,
+            platform_fee=platform_fee, platform_fee_refundable=fee_refundable, tax_amount=tax_amount,
+            **({"tax_name": tax.name, "tax_rate": tax.rate, "tax_inclusive": tax.inclusive} if tax else {}),
+            **{f"billing_{name}": value for name, value in (billing or {}).items()},
         )  # fmt: skip
+        seat_taxes = tax.split(tax_amount, len(attendees), event.currency) if tax else [0] * len(attendees)
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
         door_codes = unused_door_codes(event, len(attendees))
         registrations = Registration.objects.bulk_create(
@@ -173,6 +181,7 @@ def place_order(
                 ticket_type=ticket_type,
                 price=unit_price,
                 discount=list_price - unit_price,
+                tax=seat_tax,
                 promo_code=promo_code,
                 status=status,
                 confirmed_at=now if free else None,
@@ -183,7 +192,7 @@ def place_order(
                 answers=a.answers,
                 door_code=door_code,
             )  # fmt: skip
-            for a, door_code in zip(attendees, door_codes, strict=True)
+            for a, door_code, seat_tax in zip(attendees, door_codes, seat_taxes, strict=True)
         )
         order.log(
             "placed", seats=len(attendees), ticket_type=ticket_type.pk, total=str(total),

@@ -25,6 +25,7 @@ COLUMNS = {
     "ticket_type": _("Ticket type"),
     "status": _("Status"),
     "amount_paid": _("Amount paid"),
+    "tax": _("Tax in it"),
     "refunded": _("Refunded"),
     "net_paid": _("Net paid"),
     "sessions_attended": _("Sessions attended"),
@@ -69,10 +70,10 @@ def was_paid(order):
 
 
 def amount_paid(registration):
-    """The seat's price when its order was paid and the seat was confirmed (even if later
-    cancelled); None when nothing was paid for it (held, released, or never paid)."""
+    """What the seat cost, tax included, when its order was paid and the seat was confirmed (even if
+    later cancelled); None when nothing was paid for it (held, released, or never paid)."""
     paid_seat = registration.status in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED)
-    return registration.price if paid_seat and was_paid(registration.order) else None
+    return registration.charged if paid_seat and was_paid(registration.order) else None
 
 
 def seat_amounts(registrations):
@@ -143,6 +144,7 @@ def attendance_rows(event):
             "ticket_type": registration.ticket_type.name,
             "status": str(registration.get_status_display()),
             "amount_paid": paid,
+            "tax": None if paid is None else registration.tax,
             "refunded": refunded,
             "net_paid": None if paid is None else paid - refunded,
             "sessions_attended": SEPARATOR.join(session_label(session, zone) for session in sessions),

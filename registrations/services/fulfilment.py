@@ -16,7 +16,7 @@ from events.inputs import parse_int
 from .. import stripe_gateway
 from ..emails import send_email
 from ..models import Order, Registration
-from . import refunds, waitlist
+from . import invoices, refunds, waitlist
 from .capacity import SoldOut, ensure_seats, lock_event, refresh_sold_out
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def fulfil_session(session):
             return order  # this payment is recorded already (the order may since have been cancelled)
         order.stripe_checkout_session_id = session.id
         order.stripe_payment_intent_id = session.payment_intent or ""
+        check_amounts(order, session)
         event_on = order.event.status == order.event.Status.SCHEDULED
         if order.status == Order.Status.PENDING and event_on:
             confirm(order, held=True)
@@ -67,6 +68,19 @@ def fulfil_session(session):
     if refund is not None:
         refunds.process_refund(refund)
     return order
+
+
+def check_amounts(order, session):
+    """Stripe's total and tax are the order's (the tax computed as Stripe computes it, money.Tax):
+    a difference is logged on the order, for its team to see and settle, never passed over."""
+    charged = (
+        getattr(session, "amount_total", None),
+        getattr(getattr(session, "total_details", None), "amount_tax", None),
+    )
+    expected = tuple(stripe_gateway.minor_units(amount, order.currency) for amount in (order.total, order.tax_amount))
+    if charged != expected:
+        log.error("Order %s: Stripe charged (total, tax) %s, the order says %s", order.pk, charged, expected)
+        order.log("amount_mismatch", charged=list(charged), expected=list(expected))
 
 
 def seats_still_free(order):
@@ -94,6 +108,9 @@ def confirm(order, held):
         registration.save(update_fields=["status", "confirmed_at"])
         send_email("confirmation", registration=registration)
     order.log("paid", payment_intent=order.stripe_payment_intent_id, late=not held)
+    invoice = invoices.issue_invoice(order)
+    if invoice is not None:
+        order.log("invoiced", invoice=invoice.display_number)
 
 
 def release_order(order_id, new_status, reason):

@@ -20,6 +20,7 @@ from events.inputs import parse_int
 from .. import stripe_gateway
 from ..emails import send_email
 from ..models import Order, Refund
+from . import invoices
 
 log = logging.getLogger(__name__)
 SEAT_GONE = "seat no longer available"
@@ -108,10 +109,15 @@ def record(order, stripe_refund, refund=None):
             order.log("refund_failed", number=refund.number, error=refund.error, stripe_refund=stripe_refund.id)
         if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
             order.log("refunded", amount=str(refund.amount), number=refund.number)
+            refund.order = order
+            credit_note = invoices.issue_credit_note(refund)
+            if credit_note is not None:
+                order.log("credit_note", invoice=credit_note.display_number, number=refund.number)
             # Money that came for a seat that was gone gets its own explanation.
             send_email(
-                "sold_out_refunded" if refund.reason == SEAT_GONE else "refund", order=order, amount=str(refund.amount)
-            )
+                "sold_out_refunded" if refund.reason == SEAT_GONE else "refund", order=order, amount=str(refund.amount),
+                **({"credit_note": credit_note.pk} if credit_note is not None else {}),
+            )  # fmt: skip
     return refund
 
 

@@ -53,7 +53,7 @@ def hand_on(registration, *, name, email, profession="", licence_number="", user
             raise TransferRefused(_("This ticket can no longer be handed on online; please contact the organizer."))
         new = Registration.objects.create(
             order_id=old.order_id, event=event, ticket_type_id=old.ticket_type_id, price=old.price,
-            discount=old.discount, promo_code_id=old.promo_code_id, status=Registration.Status.CONFIRMED,
+            discount=old.discount, tax=old.tax, promo_code_id=old.promo_code_id, status=Registration.Status.CONFIRMED,
             confirmed_at=now, name=name, email=email, profession=profession, licence_number=licence_number,
             door_code=unused_door_codes(event, 1)[0],
         )  # fmt: skip

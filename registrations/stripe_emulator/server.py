@@ -26,7 +26,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -81,6 +81,14 @@ _CLEAN = {
     "account_link": {},
     "application_fee": {"application": None, "balance_transaction": None, "originating_transaction": None},
     "transfer": {"balance_transaction": None, "destination_payment": None, "source_transaction": None},
+    "tax_rate": {
+        "description": None,
+        "flat_amount": None,
+        "rate_type": "percentage",
+        "jurisdiction": None,
+        "state": None,
+        "tax_type": None,
+    },
 }
 
 SESSION_PARAMS = frozenset(
@@ -190,6 +198,10 @@ LIST_SESSIONS_SCHEMA = {
     **dict.fromkeys("customer customer_details payment_intent payment_link status subscription".split()),
 }
 LIST_REFUNDS_SCHEMA = {**PAGE, "charge": ANY, "payment_intent": ANY}
+# Tax rates (docs.stripe.com/tax/tax-rates): applied to Checkout's line items, percentage-based.
+TAX_RATE_SCHEMA = dict.fromkeys(
+    "active country description display_name expand inclusive jurisdiction metadata percentage state tax_type".split()
+)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -337,7 +349,16 @@ def _url(params, name, required=False):
     return value
 
 
-def _line_items(raw):
+def _line_tax(amount, rate, currency):
+    """A tax rate's tax on a line's amount (unit amount times quantity), rounded half up: within
+    the amount when the rate is inclusive, on top of it when not."""
+    percentage = Decimal(rate["percentage"])
+    share = amount * percentage / (100 + percentage) if rate["inclusive"] else amount * percentage / 100
+    step = _amount_step(currency)
+    return int((share / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * step
+
+
+def _line_items(raw, tax_rates):
     if not raw:
         raise StripeError("Missing required param: line_items.", "line_items")
     if not isinstance(raw, list):
@@ -362,22 +383,34 @@ def _line_items(raw):
             raise StripeError(f"Missing required param: {param}.", param)
         unit_amount = _int(data.get("unit_amount"), f"{p}[price_data][unit_amount]", 0)
         _check_amount_digits(unit_amount, currency, f"{p}[price_data][unit_amount]")
+        quantity = _int(item.get("quantity"), f"{p}[quantity]", 1, 999)
+        rates = item.get("tax_rates") or []
+        if not isinstance(rates, list):
+            raise StripeError(f"Invalid array: {p}[tax_rates]", f"{p}[tax_rates]")
+        taxes = []
+        for j, rate_id in enumerate(rates):
+            rate = tax_rates.get(rate_id)
+            if rate is None:
+                raise StripeError(f"No such tax rate: '{rate_id}'", f"{p}[tax_rates][{j}]", "resource_missing")
+            if not rate["active"]:
+                raise StripeError(f"Tax rate {rate_id} is archived.", f"{p}[tax_rates][{j}]")
+            tax = _line_tax(unit_amount * quantity, rate, currency)
+            taxes.append({"amount": tax, "rate": copy.deepcopy(rate), "inclusive": rate["inclusive"]})
         items.append(
-            {
-                "name": name,
-                "currency": currency,
-                "unit_amount": unit_amount,
-                "quantity": _int(item.get("quantity"), f"{p}[quantity]", 1, 999),
-            }
+            {"name": name, "currency": currency, "unit_amount": unit_amount, "quantity": quantity, "taxes": taxes}
         )
     if len({item["currency"] for item in items}) > 1:
         raise StripeError("All line items must use the same currency.", "line_items")
     return items
 
 
-def _check_amount_digits(amount, currency, param):
+def _amount_step(currency):
     """Three-decimal amounts end in 0; ISK amounts are whole krónur (two decimals, always 00)."""
-    step = 10 if currency in THREE_DECIMAL else 100 if currency == "isk" else 1
+    return 10 if currency in THREE_DECIMAL else 100 if currency == "isk" else 1
+
+
+def _check_amount_digits(amount, currency, param):
+    step = _amount_step(currency)
     if amount % step:
         raise StripeError(
             f"Invalid {currency.upper()} amount: {amount} must be a multiple of {step}.", param, "invalid_amount"
@@ -430,6 +463,7 @@ class StripeEmulator:
         self.sessions, self.payment_intents, self.charges = {}, {}, {}
         self.refunds, self.events = {}, {}
         self.accounts, self.application_fees, self.transfers = {}, {}, {}
+        self.tax_rates = {}
         self._links = {}  # onboarding link token -> account, return and refresh URLs, expiry
         self._checkout = {}  # session id -> line items and payment_intent_data
         self._idempotency, self._faults, self._held, self._deliveries = {}, [], [], []
@@ -473,7 +507,7 @@ class StripeEmulator:
                 store.clear()
             for store in (self.events, self._checkout, self._idempotency):
                 store.clear()
-            for store in (self.accounts, self.application_fees, self.transfers, self._links):
+            for store in (self.accounts, self.application_fees, self.transfers, self.tax_rates, self._links):
                 store.clear()
             self._faults.clear()
             self._held.clear()
@@ -511,6 +545,8 @@ class StripeEmulator:
             ("POST", r"/v1/account_links", self._create_account_link, ACCOUNT_LINK_SCHEMA),
             ("GET", r"/v1/application_fees/([^/]+)", self._get(self.application_fees, "application fee"), RETRIEVE),
             ("GET", r"/v1/transfers/([^/]+)", self._get(self.transfers, "transfer"), RETRIEVE),
+            ("POST", r"/v1/tax_rates", self._create_tax_rate, TAX_RATE_SCHEMA),
+            ("GET", r"/v1/tax_rates/([^/]+)", self._get(self.tax_rates, "tax rate"), RETRIEVE),
         ]
         found = [
             (handler, schema, match)
@@ -551,7 +587,7 @@ class StripeEmulator:
             raise StripeError("The emulator supports only mode=payment.", "mode")
         if params.get("ui_mode", "hosted") != "hosted":
             raise StripeError("The emulator supports only ui_mode=hosted.", "ui_mode")
-        items = _line_items(params.get("line_items"))
+        items = _line_items(params.get("line_items"), self.tax_rates)
         now = int(time.time())
         expires_at = now + 86400
         if "expires_at" in params:
@@ -570,7 +606,9 @@ class StripeEmulator:
             raise StripeError("client_reference_id must be at most 200 characters.", "client_reference_id")
         intent_data = _dict(params.get("payment_intent_data"), "payment_intent_data")
         intent_metadata = _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]")
-        total = sum(item["unit_amount"] * item["quantity"] for item in items)
+        subtotal = sum(item["unit_amount"] * item["quantity"] for item in items)
+        taxes = [tax for item in items for tax in item["taxes"]]
+        total = subtotal + sum(tax["amount"] for tax in taxes if not tax["inclusive"])
         if total > 0:  # a free session needs no payment
             _check_charge(total, items[0]["currency"], "line_items")
         destination, fee = self._destination(intent_data, total)
@@ -578,8 +616,12 @@ class StripeEmulator:
         session = self._fixture(
             "checkout.session",
             id=session_id,
-            amount_subtotal=total,
+            amount_subtotal=subtotal,
             amount_total=total,
+            total_details={
+                **_CLEAN["checkout.session"]["total_details"],
+                "amount_tax": sum(t["amount"] for t in taxes),
+            },
             cancel_url=_url(params, "cancel_url"),
             client_reference_id=reference,
             created=now,
@@ -633,6 +675,46 @@ class StripeEmulator:
         if fee is not None and fee > total:
             raise StripeError("The application fee amount must be less than or equal to the total amount.", fee_param)
         return destination, fee or 0
+
+    def _create_tax_rate(self, params, request):
+        name = params.get("display_name")
+        if not name:
+            raise StripeError("Missing required param: display_name.", "display_name")
+        if not isinstance(name, str) or len(name) > 50:
+            raise StripeError("display_name must be a string of at most 50 characters.", "display_name")
+        if params.get("percentage") in (None, ""):
+            raise StripeError("Missing required param: percentage.", "percentage")
+        try:
+            percentage = Decimal(str(params["percentage"]))
+        except InvalidOperation:
+            percentage = None
+        if percentage is None or not percentage.is_finite() or not 0 <= percentage <= 100:
+            raise StripeError("Invalid percentage: must be a number between 0 and 100.", "percentage")
+        if percentage != percentage.quantize(Decimal("0.0001")):
+            raise StripeError("percentage may have at most 4 decimal places.", "percentage")
+        if params.get("inclusive") in (None, ""):
+            raise StripeError("Missing required param: inclusive.", "inclusive")
+        country = params.get("country")
+        if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country)):
+            raise StripeError(f"Invalid country: {country}", "country")
+        rate = self._fixture(
+            "tax_rate",
+            id=new_id("txr_", 24),
+            active=params.get("active") is None or _bool(params["active"], "active"),
+            country=country,
+            created=int(time.time()),
+            description=params.get("description"),
+            display_name=name,
+            effective_percentage=float(percentage),
+            inclusive=_bool(params["inclusive"], "inclusive"),
+            jurisdiction=params.get("jurisdiction"),
+            metadata=_metadata(params.get("metadata")),
+            percentage=float(percentage),
+            state=params.get("state"),
+            tax_type=params.get("tax_type"),
+        )
+        self.tax_rates[rate["id"]] = rate
+        return rate
 
     def _create_account(self, params, request):
         kind = params.get("type")
@@ -1293,6 +1375,16 @@ class StripeEmulator:
             for item in items
         )
         total = format_amount(session["amount_total"], currency)
+        taxes = "".join(
+            '<tr><th scope="row" colspan="3">{} ({}%{})</th><td>{}</td></tr>'.format(
+                html.escape(tax["rate"]["display_name"]),
+                f"{Decimal(str(tax['rate']['percentage'])).normalize():f}",
+                " included" if tax["inclusive"] else "",
+                format_amount(tax["amount"], currency),
+            )
+            for item in items
+            for tax in item["taxes"]
+        )
         cancel = session["cancel_url"]
         cancel_link = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
         alert = f'<p role="alert" class="notice">{html.escape(error)} No payment was made.</p>' if error else ""
@@ -1301,7 +1393,7 @@ class StripeEmulator:
 <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th>
 <th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
 <tbody>{rows}</tbody>
-<tfoot><tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
+<tfoot>{taxes}<tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
 <form method="post" action="/pay/{html.escape(session_id)}">
 <p><label for="card">Card number</label><br>
 <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" value="{SUCCEEDING_CARD}">

@@ -32,7 +32,7 @@ def registration_box_context(request, page):
         "request": request,
         "event": event,
         "event_page": page,
-        "tickets": [(ticket, seats.get(ticket.pk)) for ticket in tickets],
+        "tickets": [(ticket, seats.get(ticket.pk), event.tax_on(ticket)) for ticket in tickets],
         "open": open_now and any(ticket.on_sale() for ticket in tickets),
         "sold_out": bool(tickets) and all(seats.get(t.pk) == 0 for t in tickets),
         "few_seats_left": conf.get("REGISTRATIONS_FEW_SEATS_LEFT"),

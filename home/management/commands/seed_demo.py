@@ -40,6 +40,23 @@ ORGANIZERS = [
     ("Pacific Therapy Network", "events@pacific-therapy.example", ""),
     ("Global Mental Health Forum", "info@gmhf.example", ""),
 ]
+# What each organizer's invoices say, and its tax: CE workshops carry no sales tax in
+# Massachusetts; UK VAT (20%) and Japan's consumption tax (10%) are included in the prices.
+INVOICING = {
+    "Alliance Institute": {
+        "legal_name": "Alliance Institute, Inc.", "legal_address": "1 Seaport Lane\nBoston, MA 02210",
+        "legal_country": "US", "tax_id": "12-3456789", "invoice_prefix": "AI",
+    },
+    "Northern Clinical Training": {
+        "legal_name": "Northern Clinical Training Ltd", "legal_address": "10 King Street\nManchester M2 4LQ",
+        "legal_country": "GB", "tax_id": "GB123456789", "tax_name": "VAT", "tax_rate": Decimal(20),
+        "prices_include_tax": True, "invoice_prefix": "NCT",
+    },
+    "Pacific Therapy Network": {
+        "legal_name": "Pacific Therapy Network K.K.", "legal_country": "JP", "tax_id": "T1234567890123",
+        "tax_name": "Consumption tax", "tax_rate": Decimal(10), "prices_include_tax": True, "invoice_prefix": "PTN",
+    },
+}  # fmt: skip
 VENUES = {
     "boston": (
         "Harborview Conference Center",
@@ -535,7 +552,9 @@ class Command(BaseCommand):
             index.save_revision().publish()
         topics = {name: Topic.objects.get_or_create(name=name, defaults={"slug": slugify(name)})[0] for name in TOPICS}
         organizers = [
-            Organizer.objects.get_or_create(name=n, defaults={"slug": slugify(n), "email": e, "website": w})[0]
+            Organizer.objects.get_or_create(
+                name=n, defaults={"slug": slugify(n), "email": e, "website": w, **INVOICING.get(n, {})}
+            )[0]
             for n, e, w in ORGANIZERS
         ]
         venues = {}

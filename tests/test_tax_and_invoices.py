@@ -1,0 +1,358 @@
+"""Tax as each organizer charges it (included in the price, or added), computed as Stripe computes
+it, and the receipts/invoices and credit notes that follow: numbered per seller without gaps,
+frozen when issued, attached to the emails, downloadable from the order page and the admin.
+
+The payment flow runs through the real stripe client and the emulator over HTTP."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from pypdf import PdfReader
+
+from events.money import Tax
+from registrations.models import Invoice, Order, StripeTaxRate
+from registrations.services import fulfilment, invoices, refunds
+from tests.concurrency import at_once
+from tests.factories import OrganizerFactory, make_event
+from tests.registration_helpers import checkout_session_id, latest_order, register
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def pdfs(message):
+    """(filename, content, mimetype) of each PDF attached to `message`."""
+    return [a for a in message.attachments if isinstance(a, tuple) and a[2] == "application/pdf"]
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def madrid():
+    return OrganizerFactory(
+        name="Instituto Alianza", slug="alianza", legal_name="Instituto Alianza S.L.", legal_address="Calle Mayor 1\n28013 Madrid",
+        legal_country="ES", tax_id="ESB12345678", tax_name="IVA", tax_rate=Decimal("21"), prices_include_tax=True,
+        invoice_prefix="MAD",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def boston():
+    return OrganizerFactory(
+        name="Boston CE", slug="boston-ce", legal_address="1 Main St\nBoston, MA 02110", legal_country="US",
+        tax_id="12-3456789", tax_name="Sales tax", tax_rate=Decimal("6.25"), prices_include_tax=False,
+    )  # fmt: skip
+
+
+def paid(client, stripe_emulator, event, quantity=1, **data):
+    session_id = checkout_session_id(register(client, event, quantity=quantity, **data))
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    return order, stripe_emulator.sessions[session_id]
+
+
+# The rule, as Stripe computes a tax rate on a line
+
+
+@pytest.mark.parametrize(
+    ("amount", "rate", "inclusive", "currency", "tax", "gross"),
+    [
+        ("240.00", "21", True, "EUR", "41.65", "240.00"),  # 240 × 21/121 = 41.652…
+        ("200.00", "6.25", False, "USD", "12.50", "212.50"),
+        ("0.43", "15", False, "USD", "0.06", "0.49"),  # 0.0645: half up at the cent only (Stripe's example)
+        ("4.84", "15", False, "USD", "0.73", "5.57"),  # 0.726
+        ("1.00", "12.5", False, "USD", "0.13", "1.13"),  # 0.125: half up
+        ("1500", "10", True, "JPY", "136", "1500"),  # 136.36…: whole yen
+        ("1500", "8.875", False, "JPY", "133", "1633"),  # 133.125
+    ],
+)
+def test_tax_is_computed_on_the_line_and_rounded_half_up(amount, rate, inclusive, currency, tax, gross):
+    rule = Tax("VAT", Decimal(rate), inclusive)
+    assert rule.on(Decimal(amount), currency) == Decimal(tax)
+    assert rule.gross(Decimal(amount), currency) == Decimal(gross)
+
+
+@pytest.mark.parametrize(("tax", "count", "currency"), [("41.65", 2, "EUR"), ("0.07", 3, "USD"), ("136", 5, "JPY")])
+def test_a_tax_split_between_seats_adds_up_to_it_exactly(tax, count, currency):
+    shares = Tax("VAT", Decimal(21), True).split(Decimal(tax), count, currency)
+    assert len(shares) == count and sum(shares) == Decimal(tax)
+    assert max(shares) - min(shares) <= Decimal(1).scaleb(-2 if currency != "JPY" else 0)
+
+
+def test_the_ticket_types_own_rate_wins_over_the_organizers(madrid):
+    event = make_event("Rates", organizer=madrid, tickets=[("Standard", "100"), ("Book", "30"), ("Exempt", "50")])
+    standard, book, exempt = event.ticket_types.all()
+    book.tax_rate, exempt.tax_rate = Decimal(4), Decimal(0)
+    assert event.tax_on(standard) == Tax("IVA", Decimal(21), True)
+    assert event.tax_on(book) == Tax("IVA", Decimal(4), True)
+    assert event.tax_on(exempt) is None  # a rate of 0 is no tax
+    madrid.tax_rate = None
+    assert event.tax_on(standard) is None and event.tax_on(book) == Tax("IVA", Decimal(4), True)
+
+
+# Checkout: shown, charged by Stripe, stored
+
+
+def test_prices_that_include_tax_charge_the_price_and_store_the_tax_in_it(client, stripe_emulator, madrid, mailoutbox):
+    event = make_event("Alianza terapéutica", organizer=madrid, tickets=[("General", "120.00")], currency="EUR")
+    page = client.get(f"/events/{event.slug}/register/").content.decode()
+    assert "incl. 21% IVA" in page  # the buyer sees the tax before paying
+
+    order, session = paid(client, stripe_emulator, event, quantity=2)
+    assert (order.total, order.tax_amount, order.net_amount) == (Decimal("240.00"), Decimal("41.65"), Decimal("198.35"))
+    assert (order.tax_name, order.tax_rate, order.tax_inclusive) == ("IVA", Decimal("21"), True)
+    assert sorted(order.registrations.values_list("tax", flat=True)) == [Decimal("20.82"), Decimal("20.83")]
+    # Stripe computed the same tax from a TaxRate object, and charged the price.
+    assert (session["amount_subtotal"], session["amount_total"]) == (24000, 24000)
+    assert session["total_details"]["amount_tax"] == 4165
+    (rate,) = stripe_emulator.tax_rates.values()
+    assert (rate["display_name"], rate["percentage"], rate["inclusive"], rate["country"]) == ("IVA", 21.0, True, "ES")
+    assert not order.log_entries.filter(action="amount_mismatch").exists()
+
+    page = client.get(f"/orders/{order.token}/").content.decode()
+    assert "(including €41.65 IVA at 21%)" in page
+    assert "Amount paid: €120.00" in mailoutbox[0].body and "(including €20.8" in mailoutbox[0].body
+
+
+def test_prices_that_exclude_tax_add_it_and_stripe_charges_the_sum(client, stripe_emulator, boston):
+    event = make_event("Grief seminar", organizer=boston, tickets=[("Clinician", "200.00")], currency="USD")
+    assert "+ 6.25% Sales tax" in client.get(f"/events/{event.slug}/register/").content.decode()
+    order, session = paid(client, stripe_emulator, event)
+    assert (order.total, order.tax_amount, order.net_amount) == (Decimal("212.50"), Decimal("12.50"), Decimal("200.00"))
+    assert (session["amount_subtotal"], session["amount_total"], session["total_details"]["amount_tax"]) == (
+        20000,
+        21250,
+        1250,
+    )
+    charge = stripe_emulator.charges[stripe_emulator.payment_intents[order.stripe_payment_intent_id]["latest_charge"]]
+    assert charge["amount"] == 21250
+    registration = order.registrations.get()
+    assert (registration.price, registration.tax, registration.charged) == (
+        Decimal("200.00"),
+        Decimal("12.50"),
+        Decimal("212.50"),
+    )
+    page = client.get(f"/orders/{order.token}/").content.decode()
+    assert "Sales tax 6.25%" in page and "$12.50" in page and "$212.50" in page
+
+
+def test_one_stripe_tax_rate_serves_every_order_with_that_rate(client, stripe_emulator, madrid):
+    event = make_event("Twice", organizer=madrid, tickets=[("General", "50.00")], currency="EUR")
+    paid(client, stripe_emulator, event)
+    paid(client, stripe_emulator, event)
+    assert len(stripe_emulator.tax_rates) == 1 and StripeTaxRate.objects.count() == 1
+
+
+def test_a_seller_without_tax_charges_none(client, stripe_emulator):
+    event = make_event("No tax", tickets=[("General", "50.00")], currency="USD")
+    order, session = paid(client, stripe_emulator, event)
+    assert (order.tax_amount, order.tax_rate, session["total_details"]["amount_tax"]) == (0, None, 0)
+    assert not stripe_emulator.tax_rates
+    assert "No tax was charged" in pdf_text(invoices.render_pdf(order.invoices.get()))
+
+
+def test_a_difference_between_stripe_and_the_order_is_logged_not_passed_over(client, stripe_emulator, boston):
+    event = make_event("Mismatch", organizer=boston, tickets=[("Clinician", "200.00")], currency="USD")
+    stripe_emulator.set_webhook_mode("hold")
+    session_id = checkout_session_id(register(client, event))
+    Order.objects.filter(pk=latest_order().pk).update(tax_amount=Decimal("12.49"))  # as if our rule drifted
+    stripe_emulator.pay(session_id)
+    order = fulfilment.fulfil(session_id)
+    mismatch = order.log_entries.get(action="amount_mismatch").detail
+    assert mismatch == {"charged": [21250, 1250], "expected": [21250, 1249]}
+    assert order.status == Order.Status.PAID  # the money came: the seat is the buyer's
+
+
+# Invoices and credit notes
+
+
+def test_a_paid_order_gets_an_invoice_attached_to_the_buyers_confirmation(client, stripe_emulator, madrid, mailoutbox):
+    event = make_event("Alianza", organizer=madrid, tickets=[("General", "120.00")], currency="EUR")
+    billing = {
+        "billing-organization": "Hospital Clínico", "billing-address": "Calle Profesor Martín Lagos\nMadrid",
+        "billing-country": "ES", "billing-tax_id": "Q2878022F",
+    }  # fmt: skip
+    order, _ = paid(client, stripe_emulator, event, quantity=2, **billing)
+    invoice = order.invoices.get()
+    assert (invoice.display_number, invoice.kind, invoice.total, invoice.tax, invoice.net) == (
+        "MAD-00001",
+        Invoice.Kind.INVOICE,
+        Decimal("240.00"),
+        Decimal("41.65"),
+        Decimal("198.35"),
+    )
+    assert invoice.seller["name"] == "Instituto Alianza S.L." and invoice.seller["tax_id"] == "ESB12345678"
+    assert invoice.buyer["organization"] == "Hospital Clínico" and invoice.buyer["tax_id"] == "Q2878022F"
+    assert order.log_entries.filter(action="invoiced", detail__invoice="MAD-00001").exists()
+
+    buyer_mail, other_mail = sorted(mailoutbox, key=lambda m: m.to[0])
+    assert buyer_mail.to == ["attendee0@example.com"]
+    (attachment,) = pdfs(buyer_mail)
+    assert attachment[0] == "invoice-MAD-00001.pdf"
+    assert not pdfs(other_mail)  # the other attendee gets no invoice
+    text = pdf_text(attachment[1])
+    for expected in ("MAD-00001", "Instituto Alianza S.L.", "ESB12345678", "Hospital Clínico", "Q2878022F", "Spain"):
+        assert expected in text, expected
+    assert "41,65" in text or "41.65" in text
+
+    # The order page links it; the link works only through this order's secret address.
+    page = client.get(f"/orders/{order.token}/").content.decode()
+    url = f"/orders/{order.token}/invoices/{invoice.pk}.pdf"
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    other, _ = paid(client, stripe_emulator, event)
+    assert client.get(f"/orders/{other.token}/invoices/{invoice.pk}.pdf").status_code == 404
+    assert other.invoices.get().display_number == "MAD-00002"
+
+
+def test_refunds_get_credit_notes_that_give_back_exactly_the_tax(client, stripe_emulator, boston, mailoutbox):
+    event = make_event("Refunds", organizer=boston, tickets=[("Clinician", "100.00")], currency="USD")
+    order, _ = paid(client, stripe_emulator, event, quantity=3)  # 300 + 18.75 tax
+    assert (order.total, order.tax_amount) == (Decimal("318.75"), Decimal("18.75"))
+    mailoutbox.clear()
+    for amount in ("100.01", "100.01", "118.73"):
+        refund = refunds.refund(order, Decimal(amount))
+        assert refund.status == "succeeded"
+    notes = list(order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).order_by("number"))
+    assert [note.display_number for note in notes] == ["BOSTON-CE-CN-00001", "BOSTON-CE-CN-00002", "BOSTON-CE-CN-00003"]
+    assert [note.total for note in notes] == [Decimal("-100.01"), Decimal("-100.01"), Decimal("-118.73")]
+    # Each note's tax is its share; together they give back the order's tax to the cent.
+    assert sum(note.tax for note in notes) == -order.tax_amount
+    assert sum(invoice.total for invoice in order.invoices.all()) == 0
+    assert all(note.net + note.tax == note.total for note in notes)
+    # Each refund's email carries its credit note.
+    assert [[a[0] for a in pdfs(m)] for m in mailoutbox] == [
+        [f"credit-note-{note.display_number}.pdf"] for note in notes
+    ]
+    text = pdf_text(invoices.render_pdf(notes[0]))
+    assert "Credit note" in text and "BOSTON-CE-00001" in text  # it names the invoice it corrects
+
+
+def test_a_free_order_gets_no_invoice(client, madrid):
+    event = make_event("Free", organizer=madrid, tickets=[("Free", "0")])
+    register(client, event)
+    order = latest_order()
+    assert order.status == Order.Status.PAID and not order.invoices.exists()
+
+
+def test_an_issued_invoice_never_changes_when_the_organizer_does(client, stripe_emulator, madrid):
+    event = make_event("Frozen", organizer=madrid, tickets=[("General", "10.00")], currency="EUR")
+    order, _ = paid(client, stripe_emulator, event)
+    madrid.legal_name, madrid.tax_id, madrid.invoice_prefix = "Another S.A.", "ES000", "NEW"
+    madrid.save()
+    text = pdf_text(invoices.render_pdf(order.invoices.get()))
+    assert "Instituto Alianza S.L." in text and "MAD-00001" in text and "Another" not in text
+
+
+def test_numbers_run_per_seller_and_a_rolled_back_number_is_given_again(madrid, boston):
+    madrid_event = make_event("M", organizer=madrid, tickets=[("General", "10.00")], currency="EUR")
+    boston_event = make_event("B", organizer=boston, tickets=[("General", "10.00")], currency="USD")
+
+    def paid_order(event):
+        order = Order.objects.create(
+            event=event, buyer_name="A", buyer_email="a@example.com", total=10, currency=event.currency,
+            status=Order.Status.PAID,
+        )  # fmt: skip
+        return invoices.issue_invoice(order)
+
+    assert paid_order(madrid_event).display_number == "MAD-00001"
+    assert paid_order(boston_event).display_number == "BOSTON-CE-00001"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert paid_order(madrid_event).number == 2
+        raise RuntimeError("the payment's transaction fails after the invoice was numbered")
+    assert paid_order(madrid_event).display_number == "MAD-00002"  # no gap
+    assert paid_order(madrid_event).display_number == "MAD-00003"
+
+
+@pytest.mark.postgres
+def test_invoices_issued_at_once_take_every_number_once(madrid):
+    event = make_event("Rush", organizer=madrid, tickets=[("General", "10.00")], currency="EUR")
+    orders = [
+        Order.objects.create(
+            event=event,
+            buyer_name=f"B{i}",
+            buyer_email=f"b{i}@example.com",
+            total=10,
+            currency="EUR",
+            status=Order.Status.PAID,
+        )  # fmt: skip
+        for i in range(12)
+    ]
+
+    def issue(order):
+        with transaction.atomic():
+            return invoices.issue_invoice(Order.objects.select_for_update().get(pk=order.pk)).number
+
+    numbers = at_once([lambda order=order: issue(order) for order in orders])
+    assert sorted(numbers) == list(range(1, 13))
+
+
+# Billing details on the register form
+
+
+def test_billing_details_are_optional_but_an_organization_needs_an_address(client, stripe_emulator, madrid):
+    event = make_event("Billing", organizer=madrid, tickets=[("General", "10.00")], currency="EUR")
+    response = register(client, event, **{"billing-organization": "Hospital", "billing-tax_id": "=cmd|' /C calc'!A0"})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert "An invoice to an organization needs its address and country." in page
+    assert "A tax id has only letters, digits" in page
+    # Typed details stay when only the number of attendees changes.
+    response = register(client, event, update_quantity="1", **{"billing-organization": "Hospital"})
+    assert 'value="Hospital"' in response.content.decode() and not Order.objects.exists()
+
+
+def test_the_admin_shows_tax_billing_and_invoices_to_the_team_only(client, admin_client, stripe_emulator, madrid):
+    event = make_event("Admin", organizer=madrid, tickets=[("General", "10.00")], currency="EUR")
+    order, _ = paid(client, stripe_emulator, event, **{"billing-organization": "Hospital", "billing-address": "Here",
+                                                       "billing-country": "ES"})  # fmt: skip
+    invoice = order.invoices.get()
+    page = admin_client.get(f"/admin/registrations/orders/{order.pk}/").content.decode()
+    assert "MAD-00001" in page and "Hospital" in page and "included in the prices" in page
+    url = f"/admin/registrations/orders/{order.pk}/invoices/{invoice.pk}.pdf"
+    assert url in page
+    assert admin_client.get(url)["Content-Type"] == "application/pdf"
+    assert client.get(url).status_code == 302  # not signed in: to the login page
+
+
+# The emulator is as strict as Stripe about tax rates
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"percentage": "21", "inclusive": "true"}, "Missing required param: display_name."),
+        ({"display_name": "VAT", "inclusive": "true"}, "Missing required param: percentage."),
+        ({"display_name": "VAT", "percentage": "101", "inclusive": "true"}, "between 0 and 100"),
+        ({"display_name": "VAT", "percentage": "1.23456", "inclusive": "true"}, "at most 4 decimal places"),
+        ({"display_name": "VAT", "percentage": "abc", "inclusive": "true"}, "between 0 and 100"),
+        ({"display_name": "VAT", "percentage": "21"}, "Missing required param: inclusive."),
+        ({"display_name": "VAT", "percentage": "21", "inclusive": "true", "country": "Spain"}, "Invalid country"),
+    ],
+)
+def test_the_emulator_refuses_tax_rates_stripe_refuses(stripe_emulator, params, message):
+    import stripe
+
+    from registrations import stripe_gateway
+
+    with pytest.raises(stripe.InvalidRequestError, match=message):
+        stripe_gateway.client().v1.tax_rates.create(params=params)
+
+
+def test_the_emulator_refuses_an_unknown_tax_rate_on_a_line(stripe_emulator):
+    import stripe
+
+    from registrations import stripe_gateway
+
+    line = {"price_data": {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "X"}}, "quantity": 1}
+    params = {"mode": "payment", "success_url": "http://x.test/", "line_items": [{**line, "tax_rates": ["txr_nope"]}]}
+    with pytest.raises(stripe.InvalidRequestError, match="No such tax rate: 'txr_nope'"):
+        stripe_gateway.client().v1.checkout.sessions.create(params=params)
