@@ -7,7 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
+from wagtail.admin.panels import InlinePanel, get_form_for_model
 from wagtail.admin.widgets.chooser import BaseChooser
 
 from . import money
@@ -49,6 +50,38 @@ def tolerate_malformed_ids(widget):
     widget.get_instance = get_instance
 
 
+class QuestionForm(WagtailAdminModelForm):
+    """An event's question in the page editor, with the ticket types it is asked with, chosen among
+    those the page has saved (`ticket_choices`, given by EventPageForm; a ticket type added in the
+    same edit can be chosen once the page is saved)."""
+
+    def __init__(self, *args, ticket_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if "for_ticket_types" in self.fields:
+            self.fields["for_ticket_types"] = forms.TypedMultipleChoiceField(
+                label=_("Asked with"), choices=ticket_choices, coerce=int, required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("None ticked: asked with every ticket. A ticket type added just now can be chosen once the page is saved."),
+            )  # fmt: skip
+
+    def clean_for_ticket_types(self):
+        return sorted(self.cleaned_data["for_ticket_types"])
+
+
+class QuestionsPanel(InlinePanel):
+    """The event's questions, each in a QuestionForm."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        defer = self.child_edit_handler.get_form_options().get("defer_required_on_fields")
+        options["formsets"][self.relation_name]["form"] = get_form_for_model(
+            self.db_field.related_model,
+            form_class=QuestionForm,
+            **({"defer_required_on_fields": defer} if defer else {}),
+        )
+        return options
+
+
 class EventPageForm(WagtailAdminPageForm):
     def __init__(self, *args, instance=None, **kwargs):
         # A draft made before seats were sold may drop a ticket type that now has them: it is
@@ -59,6 +92,9 @@ class EventPageForm(WagtailAdminPageForm):
             if isinstance(field.widget, BaseChooser):
                 tolerate_malformed_ids(field.widget)
         self._offer_only_the_users_organizers()
+        if "questions" in self.formsets:  # the ticket types a question may be asked with (QuestionForm)
+            choices = [(ticket.pk, ticket.name) for ticket in self.instance.ticket_types.all() if ticket.pk]
+            self.formsets["questions"].form_kwargs["ticket_choices"] = choices
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or "UTC")
         for form, name in self._local_time_fields():
             value = getattr(form.instance, name)

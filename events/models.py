@@ -33,7 +33,7 @@ from wagtail.search import index
 from . import conf, money
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
-from .forms import EventPageForm
+from .forms import EventPageForm, QuestionsPanel
 from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting
 
@@ -451,7 +451,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             ],
             heading=_("Registration"),
         ),
-        InlinePanel(
+        QuestionsPanel(
             "questions",
             heading=_("Questions for each attendee"),
             label=_("Question"),
@@ -724,12 +724,17 @@ class EventQuestion(Orderable):
     at_check_in = models.BooleanField(
         _("shown at check-in"), default=False, help_text=_("Door staff see the answer when they check the attendee in.")
     )
+    for_ticket_types = models.JSONField(
+        _("asked with"), default=list, blank=True,
+        help_text="Ids of the event's ticket types it is asked with; empty: with every ticket (forms.QuestionForm).",
+    )  # fmt: skip
 
     panels = [
         FieldRowPanel([FieldPanel("label"), FieldPanel("kind")]),
         FieldPanel("choices"),
         FieldPanel("help_text"),
         FieldRowPanel([FieldPanel("required"), FieldPanel("at_check_in")]),
+        FieldPanel("for_ticket_types"),
     ]
 
     class Meta(Orderable.Meta):
@@ -742,6 +747,10 @@ class EventQuestion(Orderable):
     @property
     def choice_list(self):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def asked_with(self, ticket_type_id):
+        """Whether the question is asked of an attendee with this ticket type."""
+        return not self.for_ticket_types or ticket_type_id in self.for_ticket_types
 
     def clean(self):
         if self.kind in self.WITH_CHOICES and len(self.choice_list) < 2:

@@ -37,7 +37,7 @@ from events.money import decimal_places
 
 from . import admin_views
 from .emails import build_email
-from .models import CheckIn, Order, Refund, Registration, WaitlistEntry
+from .models import CheckIn, Invoice, Order, Refund, Registration, WaitlistEntry
 from .permissions import managed_events, may_check_in, may_manage
 from .services import payouts
 from .services.capacity import availability
@@ -106,6 +106,7 @@ class Revenue:
     paid: object
     refunded: object
     fees: object = 0  # what the platform keeps (Connect's application fees, less those given back)
+    tax: object = 0  # the tax in what was kept: invoiced, less credit notes
 
     @property
     def net(self):
@@ -223,12 +224,17 @@ def event_figures(event, now=None):
         .annotate(amount=Sum("amount"))
         .order_by()
     }
+    tax = {
+        row["currency"]: row["amount"]
+        for row in Invoice.objects.filter(order__event=event).values("currency").annotate(amount=Sum("tax")).order_by()
+    }
     revenue = [
         Revenue(
             currency=currency,
             paid=paid.get(currency, 0),
             refunded=refunded.get(currency, 0),
             fees=fees.get(currency, 0),
+            tax=tax.get(currency, 0),
         )
         for currency in sorted(set(paid) | set(refunded))
     ]
@@ -401,11 +407,13 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
                     "paid": self.money(r.paid, r.currency),
                     "refunded": self.money(r.refunded, r.currency),
                     "fees": self.money(r.fees, r.currency),
+                    "tax": self.money(r.tax, r.currency),
                     "net": self.money(r.net, r.currency),
                 }
                 for r in figures.revenue
             ],
             connect=payouts.enabled(),
+            taxed=any(r.tax for r in figures.revenue),
             no_revenue=self.money(0, event.currency),
             registrations_url=(
                 admin_views.registrations_url(event) if admin_views.user_may_see_orders(self.request.user) else ""

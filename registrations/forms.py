@@ -60,13 +60,22 @@ class AttendeeForm(forms.Form):
     CE_FIELDS = ("profession", "licence_number")
     QUESTION = "q_"  # prefix of the fields asking the event's own questions
 
-    def __init__(self, *args, ce=False, questions=(), **kwargs):
+    def __init__(self, *args, ce=False, questions=(), ticket_type=None, **kwargs):
         """`ce`: True asks profession and licence (the chosen ticket is for CE credit), False leaves
         them out, "ask" shows them as optional (no ticket chosen yet; only some tickets need them).
-        `questions`: (question as shown, the event's own question or None) pairs."""
+        `questions`: (question as shown, the event's own question or None) pairs, asked as the
+        chosen `ticket_type` (an id) needs; with none chosen yet, those asked with some tickets
+        only are shown as optional, marked for the script to hide with the other tickets."""
         super().__init__(*args, **kwargs)
         for question, canonical in questions:
-            self.fields[self.QUESTION + question.key] = question_field(question, canonical)
+            own = canonical or question
+            if ticket_type is not None and not own.asked_with(ticket_type):
+                continue
+            field = question_field(question, canonical)
+            if ticket_type is None and own.for_ticket_types:
+                field.required = False
+                field.asked_with = own.for_ticket_types
+            self.fields[self.QUESTION + question.key] = field
         if ce is True:
             self.fields["profession"].required = True
             self.fields["licence_number"].required = True
@@ -186,12 +195,14 @@ class WaitlistForm(forms.Form):
         ]
 
 
-def attendee_forms(data, quantity, ce, typed=None, questions=()):
+def attendee_forms(data, quantity, ce, typed=None, questions=(), ticket_type=None):
     """One form per attendee. `typed`: what was posted so far, shown again unchecked (when only the
     number of attendees changed)."""
     forms_ = []
     for i in range(quantity):
         prefix = f"attendee-{i}-"
         initial = {key.removeprefix(prefix): value for key, value in (typed or {}).items() if key.startswith(prefix)}
-        forms_.append(AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial, questions=questions))
+        forms_.append(
+            AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial, questions=questions, ticket_type=ticket_type)
+        )
     return forms_

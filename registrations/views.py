@@ -158,7 +158,9 @@ def register(request, event, waitlist_entry=None, shown=None):
     quantity = parse_quantity((data or {}).get("quantity", initial["quantity"]))
     chosen = (data or {}).get("ticket_type", initial["ticket_type"] or (tickets[0].pk if len(tickets) == 1 else None))
     ce = ce_fields(event, chosen)
-    attendees = attendee_forms(data, quantity, ce=ce, typed=typed, questions=questions)
+    ticket_type = parse_int(str(chosen))
+    ticket_type = ticket_type if ticket_type in {ticket.pk for ticket in tickets} else None
+    attendees = attendee_forms(data, quantity, ce=ce, typed=typed, questions=questions, ticket_type=ticket_type)
     few = conf.get("REGISTRATIONS_FEW_SEATS_LEFT")
     billing_form = BillingForm(data, prefix="billing")
     context = {
@@ -177,6 +179,8 @@ def register(request, event, waitlist_entry=None, shown=None):
         "seats": seats,
         "waitlist_entry": waitlist_entry,
         "ce_fields": ce,
+        # The script shows what only some tickets need while one of them is chosen.
+        "ticket_script": ce == "ask" or (ticket_type is None and any(q.for_ticket_types for _, q in questions)),
         "privacy_notice": checkout.privacy_notice(),
         "privacy_url": conf.get("REGISTRATIONS_PRIVACY_URL"),
     }
@@ -194,7 +198,9 @@ def register(request, event, waitlist_entry=None, shown=None):
             },
             event=event, availability=seats, consent=consent,
         )  # fmt: skip
-        context["attendee_forms"] = attendee_forms(None, quantity, ce=ce, typed=data, questions=questions)
+        context["attendee_forms"] = attendee_forms(
+            None, quantity, ce=ce, typed=data, questions=questions, ticket_type=ticket_type
+        )
         if context["billing_form"] is not None:
             context["billing_form"] = BillingForm(initial=typed_billing(data), prefix="billing")
         return render(request, "registrations/register.html", context)
@@ -202,7 +208,12 @@ def register(request, event, waitlist_entry=None, shown=None):
     if not valid or code_error:
         if ticket_form.is_valid() and ticket_form.cleaned_data["quantity"] != len(attendees):
             context["attendee_forms"] = attendee_forms(
-                None, ticket_form.cleaned_data["quantity"], ce=ce, typed=data, questions=questions
+                None,
+                ticket_form.cleaned_data["quantity"],
+                ce=ce,
+                typed=data,
+                questions=questions,
+                ticket_type=ticket_type,
             )
         return render(request, "registrations/register.html", context, status=200)
     if waitlist_entry is not None and (

@@ -261,3 +261,54 @@ def test_without_terms_or_a_notice_nothing_needs_accepting(client):
     data = {"ticket_type": event.ticket_types.get().pk, "quantity": 1, **attendee_data(1)}
     assert post(client, event, data).status_code == 302
     assert set(Order.objects.get().consents) == {"at", "marketing"}
+
+
+# Questions asked with some ticket types only
+
+
+def test_editors_choose_the_ticket_types_a_question_is_asked_with(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("editor", "e@example.com", "pw"))
+    event = make_event("Per ticket", tickets=[("Clinician", "0"), ("Student", "0")])
+    event = with_questions(event, [("Licensing board", "short_text", "", True, False)])
+    clinician, student = event.ticket_types.all()
+    edit = form_data(client, f"/admin/pages/{event.pk}/edit/")
+    page = client.get(f"/admin/pages/{event.pk}/edit/").content.decode()
+    assert 'name="questions-0-for_ticket_types"' in page and page.count(f'value="{student.pk}"') >= 1
+    edit["questions-0-for_ticket_types"] = [str(clinician.pk)]
+    edit["action-publish"] = "publish"
+    assert client.post(f"/admin/pages/{event.pk}/edit/", edit).status_code == 302
+    assert EventPage.objects.get(pk=event.pk).questions.get().for_ticket_types == [clinician.pk]
+    # Only the event's own ticket types can be chosen.
+    edit = form_data(client, f"/admin/pages/{event.pk}/edit/")
+    edit["questions-0-for_ticket_types"] = ["999999"]
+    edit["action-publish"] = "publish"
+    response = client.post(f"/admin/pages/{event.pk}/edit/", edit)
+    assert response.status_code == 200 and "Select a valid choice." in response.content.decode()
+    assert EventPage.objects.get(pk=event.pk).questions.get().for_ticket_types == [clinician.pk]
+
+
+def test_a_question_is_asked_only_with_the_ticket_types_it_names(client):
+    event = make_event("Per ticket", tickets=[("Clinician", "0"), ("Student", "0")], capacity=20)
+    clinician, student = event.ticket_types.all()
+    page = EventPage.objects.get(pk=event.pk)
+    page.questions = [
+        EventQuestion(label="Licensing board", kind="short_text", required=True, for_ticket_types=[clinician.pk]),
+        EventQuestion(label="Dietary needs", kind="short_text"),
+    ]
+    page.save_revision().publish()
+    board = EventPage.objects.get(pk=event.pk).questions.get(label="Licensing board").key
+
+    # No ticket chosen yet: shown, optional, marked for the script to hide with other tickets.
+    form = client.get(f"/events/{event.slug}/register/").content.decode()
+    assert f'data-asked-with="{clinician.pk}"' in form and f"attendee-0-q_{board}" in form
+    assert "registrations/register" in form and ".js" in form
+
+    # A student is not asked (an answer sent anyway is not kept); a clinician must answer.
+    data = {"quantity": 1, **attendee_data(1), f"attendee-0-q_{board}": "State board"}
+    assert post(client, event, {**data, "ticket_type": student.pk}).status_code == 302
+    assert Registration.objects.get().answers == {}
+    missing = post(client, event, {**data, "ticket_type": clinician.pk, f"attendee-0-q_{board}": ""})
+    assert missing.status_code == 200 and "This field is required." in missing.content.decode()
+    assert Registration.objects.count() == 1
+    assert post(client, event, {**data, "ticket_type": clinician.pk}).status_code == 302
+    assert Registration.objects.order_by("pk").last().answers == {board: "State board"}

@@ -321,6 +321,12 @@ def test_the_admin_shows_tax_billing_and_invoices_to_the_team_only(client, admin
     assert url in page
     assert admin_client.get(url)["Content-Type"] == "application/pdf"
     assert client.get(url).status_code == 302  # not signed in: to the login page
+    # The dashboard says how much of the money is tax: invoiced, less credit notes.
+    dashboard = admin_client.get(f"/admin/registrations/events/{event.pk}/dashboard/").content.decode()
+    assert '<td data-figure="tax">1.74 EUR</td>' in dashboard  # 10.00 × 21/121
+    refunds.refund(order, Decimal("5.00"))
+    dashboard = admin_client.get(f"/admin/registrations/events/{event.pk}/dashboard/").content.decode()
+    assert '<td data-figure="tax">0.87 EUR</td>' in dashboard
 
 
 # The emulator is as strict as Stripe about tax rates
