@@ -122,6 +122,13 @@ class Organizer(index.Indexed, SluggedSnippet):
         _("prices include tax"), default=True,
         help_text=_("Ticked: a ticket's price is what buyers pay (as in Europe). Unticked: the tax is added (as in the US)."),
     )  # fmt: skip
+    automatic_tax = models.BooleanField(
+        _("Stripe calculates the tax"), default=False,
+        help_text=_(
+            "Stripe Tax works out the tax from the buyer's country and the tax registrations at Stripe (for "
+            "online events sold to consumers in many countries); the rates here are then unused."
+        ),
+    )  # fmt: skip
     invoice_prefix = models.CharField(
         _("invoice number prefix"), max_length=12, blank=True,
         validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Use only letters, digits and -."))],
@@ -145,6 +152,7 @@ class Organizer(index.Indexed, SluggedSnippet):
                 FieldPanel("legal_address"),
                 FieldRowPanel([FieldPanel("legal_country"), FieldPanel("tax_id")]),
                 FieldRowPanel([FieldPanel("tax_name"), FieldPanel("tax_rate"), FieldPanel("prices_include_tax")]),
+                FieldPanel("automatic_tax"),
                 FieldPanel("invoice_prefix"),
             ],
             heading=_("Invoices and tax"),
@@ -568,8 +576,10 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
     def tax_on(self, ticket_type):
         """The tax on `ticket_type` (`money.Tax`), as its organizer charges it, or None for none:
-        the ticket type's own rate, else the organizer's."""
+        the ticket type's own rate, else the organizer's; or Stripe's, worked out at payment."""
         organizer = self.organizer if self.organizer_id else None
+        if organizer is not None and organizer.automatic_tax:
+            return money.Tax(organizer.tax_name or str(_("Tax")), None, organizer.prices_include_tax, automatic=True)
         rate = ticket_type.tax_rate if ticket_type.tax_rate is not None else getattr(organizer, "tax_rate", None)
         if organizer is None or not rate:
             return None

@@ -130,11 +130,15 @@ class Tax:
     currency (`decimal_places`), so a total with its tax can always be charged."""
 
     name: str
-    rate: Decimal
+    rate: Decimal | None
     inclusive: bool
+    automatic: bool = False  # Stripe Tax works it out at payment, from the buyer's country (rate None)
 
     def on(self, amount, currency):
-        """The tax in `amount` (inclusive) or on it (exclusive), rounded to the currency's minor unit."""
+        """The tax in `amount` (inclusive) or on it (exclusive), rounded to the currency's minor unit;
+        0 until Stripe has worked out an automatic one."""
+        if self.automatic:
+            return Decimal(0)
         amount, rate = Decimal(amount), Decimal(self.rate)
         share = amount * rate / (100 + rate) if self.inclusive else amount * rate / 100
         return share.quantize(Decimal(1).scaleb(-decimal_places(currency)), rounding=ROUND_HALF_UP)

@@ -419,12 +419,14 @@ class OrderInspectView(generic.InspectView):
             )
             if value
         ]
-        if order.tax_rate:
-            context["tax_line"] = _("%(tax)s %(name)s at %(rate)s%% (%(how)s)") % {
+        if order.tax_rate or order.tax_automatic:
+            context["tax_line"] = _("%(tax)s %(name)s %(rate)s (%(how)s)") % {
                 "tax": money(order.tax_amount, order.currency), "name": order.tax_name,
-                "rate": format(order.tax_rate.normalize(), "f"),
+                "rate": f"{format(order.tax_rate.normalize(), 'f')}%" if order.tax_rate else "",
                 "how": _("included in the prices") if order.tax_inclusive else _("added to the prices"),
             }  # fmt: skip
+            if order.tax_automatic:
+                context["tax_line"] += " · " + _("worked out by Stripe Tax")
         return context
 
 

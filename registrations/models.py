@@ -109,6 +109,9 @@ class Order(StateMachine):
     )
     tax_inclusive = models.BooleanField(default=True, editable=False, help_text="The prices included the tax.")
     tax_amount = models.DecimalField(_("tax"), max_digits=10, decimal_places=2, default=0, editable=False)
+    tax_automatic = models.BooleanField(
+        default=False, editable=False, help_text="Stripe Tax works the tax out at payment (services/fulfilment.py)."
+    )
     billing_organization = models.CharField(_("organization"), max_length=200, blank=True)
     billing_address = models.TextField(_("billing address"), max_length=500, blank=True)
     billing_country = CountryField(_("country"), blank=True)

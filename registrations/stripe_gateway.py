@@ -68,6 +68,11 @@ def create_checkout_session(order, registrations, success_url, cancel_url):
                     "currency": order.currency.lower(),
                     "unit_amount": minor_units(line["registration"].price, order.currency),
                     "product_data": {"name": f"{order.event.title} – {line['registration'].ticket_type.name}"[:250]},
+                    **(
+                        {"tax_behavior": "inclusive" if order.tax_inclusive else "exclusive"}
+                        if order.tax_automatic
+                        else {}
+                    ),
                 },
                 "quantity": line["quantity"],
                 **tax_rates,
@@ -88,12 +93,18 @@ def create_checkout_session(order, registrations, success_url, cancel_url):
             transfer_data={"destination": order.destination_account},
             application_fee_amount=minor_units(order.platform_fee, order.currency),
         )
+    if order.tax_automatic:  # Stripe Tax, from the buyer's country; the organizer is liable for it under Connect
+        liability = {"type": "account", "account": order.destination_account} if order.destination_account else {}
+        params["automatic_tax"] = {"enabled": True, **({"liability": liability} if liability else {})}
+        if liability:
+            params["payment_intent_data"]["on_behalf_of"] = order.destination_account
     key = f"checkout-{order.pk}-{order.checkout_attempt}"
     return client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
 
 
 def retrieve_session(session_id):
-    return client().v1.checkout.sessions.retrieve(session_id)
+    """The session, with its tax broken down by rate (what Stripe Tax worked out)."""
+    return client().v1.checkout.sessions.retrieve(session_id, params={"expand": ["total_details.breakdown"]})
 
 
 def expire_session(session_id):

@@ -4,16 +4,22 @@ frozen when issued, attached to the emails, downloadable from the order page and
 
 The payment flow runs through the real stripe client and the emulator over HTTP."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
+import requests
+import stripe
 from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfReader
 
 from events.money import Tax
-from registrations.models import Invoice, Order, StripeTaxRate
+from registrations import stripe_gateway
+from registrations.models import Invoice, Order, PayoutAccount, StripeTaxRate
 from registrations.services import fulfilment, invoices, refunds
+from registrations.stripe_emulator.server import StripeError
 from tests.concurrency import at_once
 from tests.factories import OrganizerFactory, make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
@@ -345,20 +351,123 @@ def test_the_admin_shows_tax_billing_and_invoices_to_the_team_only(client, admin
     ],
 )
 def test_the_emulator_refuses_tax_rates_stripe_refuses(stripe_emulator, params, message):
-    import stripe
-
-    from registrations import stripe_gateway
-
     with pytest.raises(stripe.InvalidRequestError, match=message):
         stripe_gateway.client().v1.tax_rates.create(params=params)
 
 
 def test_the_emulator_refuses_an_unknown_tax_rate_on_a_line(stripe_emulator):
-    import stripe
-
-    from registrations import stripe_gateway
-
     line = {"price_data": {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "X"}}, "quantity": 1}
     params = {"mode": "payment", "success_url": "http://x.test/", "line_items": [{**line, "tax_rates": ["txr_nope"]}]}
     with pytest.raises(stripe.InvalidRequestError, match="No such tax rate: 'txr_nope'"):
         stripe_gateway.client().v1.checkout.sessions.create(params=params)
+
+
+# Stripe's automatic tax: worked out at payment from the buyer's country
+
+
+@pytest.fixture
+def online_academy():
+    return OrganizerFactory(
+        name="Online Academy", slug="online-academy", legal_country="IE", tax_id="IE1234567T", tax_name="VAT",
+        prices_include_tax=False, automatic_tax=True,
+    )  # fmt: skip
+
+
+def pay_from(stripe_emulator, session_id, country):
+    stripe_emulator.pay(session_id, country=country)
+    assert stripe_emulator.drain(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("country", "total", "tax", "rate"),
+    [("ES", "242.00", "42.00", Decimal(21)), ("DE", "238.00", "38.00", Decimal(19)), ("US", "200.00", "0.00", None)],
+)
+def test_stripe_tax_works_out_the_tax_from_the_buyers_country(
+    client, stripe_emulator, online_academy, country, total, tax, rate
+):
+    event = make_event("Webinar", organizer=online_academy, tickets=[("Live", "200.00")], currency="EUR")
+    assert "+ VAT where due, worked out at payment" in client.get(f"/events/{event.slug}/register/").content.decode()
+    session_id = checkout_session_id(register(client, event))
+    order = latest_order()
+    assert (order.tax_automatic, order.total, order.tax_amount) == (True, Decimal("200.00"), 0)  # until paid
+    session = stripe_emulator.sessions[session_id]
+    assert session["automatic_tax"]["enabled"] and not stripe_emulator.tax_rates
+    assert stripe_emulator._checkout[session_id]["line_items"][0]["tax_behavior"] == "exclusive"
+    assert 'name="country"' in requests.get(session["url"], timeout=5).text
+
+    pay_from(stripe_emulator, session_id, country)
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert (order.total, order.tax_amount, order.tax_rate) == (Decimal(total), Decimal(tax), rate)
+    assert order.billing_country == country and order.registrations.get().tax == Decimal(tax)
+    charge = stripe_emulator.charges[stripe_emulator.payment_intents[order.stripe_payment_intent_id]["latest_charge"]]
+    assert charge["amount"] == int(Decimal(total) * 100)
+    assert not order.log_entries.filter(action="amount_mismatch").exists()
+    invoice = order.invoices.get()
+    assert (invoice.total, invoice.tax) == (Decimal(total), Decimal(tax))
+
+
+def test_stripe_tax_inside_prices_that_include_it(client, stripe_emulator, online_academy):
+    online_academy.prices_include_tax = True
+    online_academy.save()
+    event = make_event("Webinar", organizer=online_academy, tickets=[("Live", "120.00")], currency="EUR")
+    assert "incl. VAT where due" in client.get(f"/events/{event.slug}/register/").content.decode()
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    pay_from(stripe_emulator, session_id, "DE")
+    order = latest_order()
+    assert (order.total, order.tax_amount, order.tax_rate) == (Decimal("240.00"), Decimal("38.32"), Decimal(19))
+    assert sum(order.registrations.values_list("tax", flat=True)) == Decimal("38.32")
+
+
+def test_a_payment_found_by_the_sweeper_takes_stripes_tax_too(client, stripe_emulator, online_academy):
+    event = make_event("Webinar", organizer=online_academy, tickets=[("Live", "200.00")], currency="EUR")
+    stripe_emulator.set_webhook_mode("drop")
+    session_id = checkout_session_id(register(client, event))
+    stripe_emulator.pay(session_id, country="FR")
+    assert fulfilment.sweep_overdue_holds(now=timezone.now() + dt.timedelta(hours=1)) == {"released": 0, "fulfilled": 1}
+    order = latest_order()
+    assert (order.status, order.total, order.tax_amount) == (Order.Status.PAID, Decimal("240.00"), Decimal("40.00"))
+
+
+def test_with_connect_the_organizer_is_liable_for_stripes_tax(client, stripe_emulator, online_academy, settings):
+    settings.REGISTRATIONS_CONNECT = True
+    account = stripe_gateway.client().v1.accounts.create(params={"type": "express", "country": "IE"})
+    stripe_emulator.complete_onboarding(account.id)
+    PayoutAccount.objects.create(organizer=online_academy, stripe_account_id=account.id, charges_enabled=True)
+    event = make_event("Webinar", organizer=online_academy, tickets=[("Live", "200.00")], currency="EUR")
+    session_id = checkout_session_id(register(client, event))
+    session = stripe_emulator.sessions[session_id]
+    assert session["automatic_tax"]["liability"] == {"type": "account", "account": account.id}
+    pay_from(stripe_emulator, session_id, "ES")
+    assert latest_order().total == Decimal("242.00")
+
+
+def automatic_session_params(tax_behavior="exclusive", **changes):
+    price = {"currency": "eur", "unit_amount": 1000, "product_data": {"name": "X"}}
+    line = {"price_data": {**price, **({"tax_behavior": tax_behavior} if tax_behavior else {})}, "quantity": 1}
+    params = {"mode": "payment", "success_url": "http://x.test/", "automatic_tax": {"enabled": "true"}}
+    return {**params, "line_items": [line], **changes}
+
+
+def test_the_emulator_refuses_automatic_tax_as_stripe_does(stripe_emulator):
+    sessions = stripe_gateway.client().v1.checkout.sessions
+    rate = stripe_gateway.client().v1.tax_rates.create(
+        params={"display_name": "VAT", "percentage": "21", "inclusive": "false"}
+    )
+    with_rates = automatic_session_params()
+    with_rates["line_items"][0]["tax_rates"] = [rate.id]
+    with pytest.raises(stripe.InvalidRequestError, match="cannot use `tax_rates` together with `automatic_tax"):
+        sessions.create(params=with_rates)
+    with pytest.raises(stripe.InvalidRequestError, match="needs each price's tax_behavior"):
+        sessions.create(params=automatic_session_params(tax_behavior=None))
+    liable = {"enabled": "true", "liability": {"type": "account", "account": "acct_x"}}
+    with pytest.raises(stripe.InvalidRequestError, match="No such account: 'acct_x'"):
+        sessions.create(params=automatic_session_params(automatic_tax=liable))
+    assert not stripe_emulator.sessions
+
+
+def test_the_emulator_asks_the_buyers_country_when_stripe_tax_needs_it(stripe_emulator):
+    session = stripe_gateway.client().v1.checkout.sessions.create(params=automatic_session_params("inclusive"))
+    with pytest.raises(StripeError, match="Enter your country"):
+        stripe_emulator.pay(session.id)
+    assert stripe_emulator.sessions[session.id]["status"] == "open"

@@ -168,7 +168,8 @@ def place_order(
             status=Order.Status.PAID if free else Order.Status.PENDING, hold_deadline=hold_deadline, paid_at=now if free else None,
             client_key=client_key(client), consents=consents or {}, destination_account=destination,
             platform_fee=platform_fee, platform_fee_refundable=fee_refundable, tax_amount=tax_amount,
-            **({"tax_name": tax.name, "tax_rate": tax.rate, "tax_inclusive": tax.inclusive} if tax else {}),
+            **({"tax_name": tax.name, "tax_rate": tax.rate, "tax_inclusive": tax.inclusive,
+                "tax_automatic": tax.automatic} if tax else {}),
             **{f"billing_{name}": value for name, value in (billing or {}).items()},
         )  # fmt: skip
         seat_taxes = tax.split(tax_amount, len(attendees), event.currency) if tax else [0] * len(attendees)

@@ -7,11 +7,13 @@ out-of-order deliveries change nothing twice.
 
 import logging
 from collections import Counter
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from events.inputs import parse_int
+from events.money import Tax
 
 from .. import stripe_gateway
 from ..emails import send_email
@@ -49,6 +51,8 @@ def fulfil_session(session):
             return order  # this payment is recorded already (the order may since have been cancelled)
         order.stripe_checkout_session_id = session.id
         order.stripe_payment_intent_id = session.payment_intent or ""
+        if order.tax_automatic:
+            take_stripe_tax(order, session)
         check_amounts(order, session)
         event_on = order.event.status == order.event.Status.SCHEDULED
         if order.status == Order.Status.PENDING and event_on:
@@ -68,6 +72,31 @@ def fulfil_session(session):
     if refund is not None:
         refunds.process_refund(refund)
     return order
+
+
+def take_stripe_tax(order, session):
+    """What Stripe Tax worked out at payment, for an order whose tax it calculates: the total
+    charged, the tax in it (its name and rate when one rate applied), each seat's share."""
+    breakdown = getattr(session.total_details, "breakdown", None)
+    if breakdown is None:  # a session as a webhook or an expiry call gave it: fetch it whole
+        session = stripe_gateway.retrieve_session(session.id)
+        breakdown = session.total_details.breakdown
+    order.total = stripe_gateway.from_minor_units(session.amount_total, order.currency)
+    order.tax_amount = stripe_gateway.from_minor_units(session.total_details.amount_tax, order.currency)
+    rates = {(tax.rate.display_name, Decimal(str(tax.rate.percentage))) for tax in breakdown.taxes if tax.amount}
+    if len(rates) == 1:
+        ((order.tax_name, order.tax_rate),) = rates
+    order.save(update_fields=["total", "tax_amount", "tax_name", "tax_rate"])
+    registrations = list(order.registrations.order_by("pk"))
+    tax = Tax(order.tax_name, order.tax_rate, order.tax_inclusive)
+    for registration, share in zip(
+        registrations, tax.split(order.tax_amount, len(registrations), order.currency), strict=True
+    ):
+        registration.tax = share
+    Registration.objects.bulk_update(registrations, ["tax"])
+    if not order.billing_country and session.customer_details and session.customer_details.address:
+        order.billing_country = session.customer_details.address.country or ""
+        order.save(update_fields=["billing_country"])
 
 
 def check_amounts(order, session):

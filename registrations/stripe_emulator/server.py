@@ -198,6 +198,15 @@ LIST_SESSIONS_SCHEMA = {
     **dict.fromkeys("customer customer_details payment_intent payment_link status subscription".split()),
 }
 LIST_REFUNDS_SCHEMA = {**PAGE, "charge": ANY, "payment_intent": ANY}
+# Stripe Tax (automatic_tax): the tax of the buyer's country, where the liable account is registered
+# to collect it. The emulator's stand-in for Stripe's tax engine and an account's registrations: the
+# standard rate of these countries (elsewhere, as where an account has no registration: no tax).
+EMULATED_TAX = {
+    "AU": ("GST", "10"), "DE": ("VAT", "19"), "ES": ("VAT", "21"), "FR": ("VAT", "20"), "GB": ("VAT", "20"),
+    "IE": ("VAT", "23"), "IT": ("VAT", "22"), "JP": ("JCT", "10"), "NL": ("VAT", "21"), "NZ": ("GST", "15"),
+    "PT": ("VAT", "23"),
+}  # fmt: skip
+TAX_BEHAVIORS = frozenset(("inclusive", "exclusive"))
 # Tax rates (docs.stripe.com/tax/tax-rates): applied to Checkout's line items, percentage-based.
 TAX_RATE_SCHEMA = dict.fromkeys(
     "active country description display_name expand inclusive jurisdiction metadata percentage state tax_type".split()
@@ -384,6 +393,9 @@ def _line_items(raw, tax_rates):
         unit_amount = _int(data.get("unit_amount"), f"{p}[price_data][unit_amount]", 0)
         _check_amount_digits(unit_amount, currency, f"{p}[price_data][unit_amount]")
         quantity = _int(item.get("quantity"), f"{p}[quantity]", 1, 999)
+        behavior = data.get("tax_behavior")
+        if behavior not in (None, "unspecified", *TAX_BEHAVIORS):
+            raise StripeError(f"Invalid tax_behavior: {behavior}", f"{p}[price_data][tax_behavior]")
         rates = item.get("tax_rates") or []
         if not isinstance(rates, list):
             raise StripeError(f"Invalid array: {p}[tax_rates]", f"{p}[tax_rates]")
@@ -397,7 +409,14 @@ def _line_items(raw, tax_rates):
             tax = _line_tax(unit_amount * quantity, rate, currency)
             taxes.append({"amount": tax, "rate": copy.deepcopy(rate), "inclusive": rate["inclusive"]})
         items.append(
-            {"name": name, "currency": currency, "unit_amount": unit_amount, "quantity": quantity, "taxes": taxes}
+            {
+                "name": name,
+                "currency": currency,
+                "unit_amount": unit_amount,
+                "quantity": quantity,
+                "taxes": taxes,
+                "tax_behavior": behavior,
+            }  # fmt: skip
         )
     if len({item["currency"] for item in items}) > 1:
         raise StripeError("All line items must use the same currency.", "line_items")
@@ -604,6 +623,7 @@ class StripeEmulator:
         reference = params.get("client_reference_id")
         if reference is not None and (not isinstance(reference, str) or len(reference) > 200):
             raise StripeError("client_reference_id must be at most 200 characters.", "client_reference_id")
+        automatic = self._automatic_tax(params, items)
         intent_data = _dict(params.get("payment_intent_data"), "payment_intent_data")
         intent_metadata = _metadata(intent_data.get("metadata"), "payment_intent_data[metadata]")
         subtotal = sum(item["unit_amount"] * item["quantity"] for item in items)
@@ -618,6 +638,7 @@ class StripeEmulator:
             id=session_id,
             amount_subtotal=subtotal,
             amount_total=total,
+            automatic_tax=automatic,
             total_details={
                 **_CLEAN["checkout.session"]["total_details"],
                 "amount_tax": sum(t["amount"] for t in taxes),
@@ -641,6 +662,57 @@ class StripeEmulator:
             "line_items": items, "intent_metadata": intent_metadata, "destination": destination, "fee": fee,
         }  # fmt: skip
         return session
+
+    def _automatic_tax(self, params, items):
+        """The session's automatic_tax, checked as Stripe checks it: each price says whether it
+        includes the tax, no tax rates beside it, and a liable account that exists."""
+        settings = _dict(params.get("automatic_tax"), "automatic_tax")
+        if not _bool(settings.get("enabled"), "automatic_tax[enabled]"):
+            return {**FIXTURES["checkout.session"]["automatic_tax"], "enabled": False, "liability": None}
+        for i, item in enumerate(items):
+            if item["taxes"]:
+                raise StripeError(
+                    "You cannot use `tax_rates` together with `automatic_tax[enabled]`.", f"line_items[{i}][tax_rates]"
+                )
+            if item["tax_behavior"] not in TAX_BEHAVIORS:
+                raise StripeError(
+                    "Stripe Tax needs each price's tax_behavior (inclusive or exclusive), or a default in the "
+                    "account's tax settings.",
+                    f"line_items[{i}][price_data][tax_behavior]",
+                )
+        liability = _dict(settings.get("liability"), "automatic_tax[liability]") or {"type": "self"}
+        if liability.get("type") not in ("self", "account"):
+            raise StripeError("Invalid liability type: must be self or account.", "automatic_tax[liability][type]")
+        if liability["type"] == "account" and liability.get("account") not in self.accounts:
+            raise StripeError(
+                f"No such account: '{liability.get('account')}'",
+                "automatic_tax[liability][account]",
+                "resource_missing",
+            )
+        return {"enabled": True, "liability": liability, "provider": "stripe", "status": "requires_location_inputs"}
+
+    def _tax_by_location(self, session, items, country):
+        """Stripe Tax once the buyer's country is known: each line's tax at that country's rate."""
+        if country not in EMULATED_TAX and country not in ("US", "CA"):
+            raise StripeError(f"Invalid country: {country}", "country")
+        name, percentage = EMULATED_TAX.get(country, ("Sales tax", "0"))
+        rate = self._fixture(
+            "tax_rate", id=new_id("txr_", 24), active=False, country=country, created=int(time.time()),
+            display_name=name, inclusive=False, jurisdiction=country, percentage=float(percentage),
+            effective_percentage=float(percentage), tax_type="vat" if name == "VAT" else None,
+        )  # fmt: skip
+        for item in items:
+            inclusive = item["tax_behavior"] == "inclusive"
+            amount = _line_tax(
+                item["unit_amount"] * item["quantity"], {**rate, "inclusive": inclusive}, session["currency"]
+            )
+            item["taxes"] = (
+                [{"amount": amount, "rate": {**rate, "inclusive": inclusive}, "inclusive": inclusive}] if amount else []
+            )
+        taxes = [tax for item in items for tax in item["taxes"]]
+        session["amount_total"] = session["amount_subtotal"] + sum(t["amount"] for t in taxes if not t["inclusive"])
+        session["total_details"]["amount_tax"] = sum(t["amount"] for t in taxes)
+        session["automatic_tax"]["status"] = "complete"
 
     def _destination(self, intent_data, total):
         """(connected account, application fee) of a destination charge, checked as Stripe does."""
@@ -771,7 +843,20 @@ class StripeEmulator:
         return session
 
     def _retrieve_session(self, params, session_id, request):
-        return self._session(session_id)
+        session = self._session(session_id)
+        if "total_details.breakdown" not in _expand(params):
+            return session
+        taxes = {}
+        for item in self._checkout[session_id]["line_items"]:
+            for tax in item["taxes"]:
+                entry = taxes.setdefault(tax["rate"]["id"], {"amount": 0, "rate": tax["rate"], "taxable_amount": 0,
+                                                              "taxability_reason": "standard_rated"})  # fmt: skip
+                entry["amount"] += tax["amount"]
+                entry["taxable_amount"] += item["unit_amount"] * item["quantity"] - (
+                    tax["amount"] if tax["inclusive"] else 0
+                )
+        breakdown = {"discounts": [], "taxes": list(taxes.values())}
+        return {**session, "total_details": {**session["total_details"], "breakdown": breakdown}}
 
     def _list_sessions(self, params, request):
         for session_id in list(self.sessions):
@@ -954,13 +1039,14 @@ class StripeEmulator:
 
     # -- helpers for tests (also behind the /_emulator/ control endpoints) -------------
 
-    def pay(self, session_id, method="card", card=SUCCEEDING_CARD):
+    def pay(self, session_id, method="card", card=SUCCEEDING_CARD, country=None):
         """Pay an open session as the hosted page does; returns the session.
 
         method "card": `card` is a Stripe test card number; DECLINING_CARDS are refused with a
         402 card_error (the session stays open, nothing is charged, no webhook). method "delayed"
         (a bank debit): the session completes with payment_status "unpaid" and its PaymentIntent
-        is processing until `settle` says whether the money arrived.
+        is processing until `settle` says whether the money arrived. `country`: the buyer's, as the
+        page asks it when Stripe Tax needs a location (automatic_tax).
         """
         with self.lock:
             session = self._session(session_id)
@@ -984,6 +1070,13 @@ class StripeEmulator:
             email = session["customer_email"] or "customer@example.com"
             details = copy.deepcopy(FIXTURES["checkout.session"]["customer_details"])
             details.update(email=email, name="Test Customer")
+            if session["automatic_tax"]["enabled"]:
+                if not country:
+                    raise StripeError("Enter your country: the tax depends on it.", "country", "tax_location_required")
+                self._tax_by_location(session, self._checkout[session_id]["line_items"], country)
+                details["address"]["country"] = country
+                if session["amount_total"] > 0:
+                    _check_charge(session["amount_total"], session["currency"], "amount_total")
             delayed = method == "delayed"
             intent_id = self._charge(session, email, delayed) if session["amount_total"] > 0 else None
             session.update(
@@ -1386,6 +1479,13 @@ class StripeEmulator:
             for tax in item["taxes"]
         )
         cancel = session["cancel_url"]
+        location = ""
+        if session["automatic_tax"]["enabled"]:  # Stripe Tax asks where the buyer is
+            options = "".join(f'<option value="{code}">{code}</option>' for code in sorted({*EMULATED_TAX, "US", "CA"}))
+            location = (
+                '<p><label for="country">Country (for the tax)</label><br>'
+                f'<select id="country" name="country" required><option value="">—</option>{options}</select></p>'
+            )
         cancel_link = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
         alert = f'<p role="alert" class="notice">{html.escape(error)} No payment was made.</p>' if error else ""
         body = f"""{alert}
@@ -1394,7 +1494,7 @@ class StripeEmulator:
 <th scope="col">Unit price</th><th scope="col">Amount</th></tr></thead>
 <tbody>{rows}</tbody>
 <tfoot>{taxes}<tr><th scope="row" colspan="3">Total</th><td>{total}</td></tr></tfoot></table>
-<form method="post" action="/pay/{html.escape(session_id)}">
+<form method="post" action="/pay/{html.escape(session_id)}">{location}
 <p><label for="card">Card number</label><br>
 <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" value="{SUCCEEDING_CARD}">
 <br><small>Test cards: {SUCCEEDING_CARD} pays; 4000000000000002 is declined.</small></p>
@@ -1512,7 +1612,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_html(*emulator.checkout_page(session_id))
             return
         try:
-            session = emulator.pay(session_id, form.get("method", "card"), form.get("card", SUCCEEDING_CARD))
+            session = emulator.pay(
+                session_id, form.get("method", "card"), form.get("card", SUCCEEDING_CARD), form.get("country")
+            )
         except StripeError as exc:
             if exc.error["type"] == "card_error":  # declined: the page stays open for another card
                 status, page = emulator.checkout_page(session_id, error=exc.error["message"])
