@@ -153,16 +153,22 @@ class EventFigures:
 
 
 def platform_fees(event):
-    """{currency: what the platform keeps of the event's paid orders}: each order's fee, less the
-    share given back with its refunds where its terms say so (in proportion, as Stripe does)."""
+    """{currency: what the platform keeps of the event's paid orders}: each order's fee, less what
+    its refunds cost the platform, as Stripe moves the money: the fee's share of each refund where
+    the fee is given back (in proportion), else what the organizer's account has not yet given back
+    of the refunds (Order.reverses_refunds_apart: the platform's balance paid it meanwhile)."""
     kept = {}
+    succeeded = Q(refunds__status=Refund.Status.SUCCEEDED)
     orders = (
         Order.objects.filter(paid_orders_q(), event=event, platform_fee__gt=0)
-        .annotate(refunded=Sum("refunds__amount", filter=Q(refunds__status=Refund.Status.SUCCEEDED)))
-        .values_list("currency", "total", "platform_fee", "platform_fee_refundable", "refunded")
+        .annotate(
+            refunded=Sum("refunds__amount", filter=succeeded), taken_back=Sum("refunds__taken_back", filter=succeeded)
+        )
+        .values_list("currency", "total", "platform_fee", "platform_fee_refundable", "refunded", "taken_back")
     )
-    for currency, total, fee, refundable, refunded in orders:
-        given_back = fee * (refunded or 0) / total if refundable and total else 0
+    for currency, total, fee, refundable, refunded, taken_back in orders:
+        refunded = refunded or 0
+        given_back = fee * refunded / total if refundable and total else refunded - (taken_back or 0)
         places = Decimal(1).scaleb(-decimal_places(currency))
         kept[currency] = kept.get(currency, 0) + (fee - Decimal(given_back)).quantize(places, rounding=ROUND_HALF_UP)
     return kept

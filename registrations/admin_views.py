@@ -132,6 +132,8 @@ ACTION_LABELS = {
     "invoiced": gettext_lazy("Invoice issued"),
     "credit_note": gettext_lazy("Credit note issued"),
     "amount_mismatch": gettext_lazy("Stripe charged another amount than the order's"),
+    "taken_back": gettext_lazy("Refund taken back from the organizer"),
+    "reversal_failed": gettext_lazy("Taking the refund back from the organizer failed"),
 }
 
 

@@ -158,6 +158,13 @@ class Order(StateMachine):
         """The order's tax as `money.Tax`, or None when it had none."""
         return money.Tax(self.tax_name, self.tax_rate, self.tax_inclusive) if self.tax_rate else None
 
+    @property
+    def reverses_refunds_apart(self):
+        """Connect, and the platform keeps its fee: the organizer's account gives each refund back
+        whole, by a transfer reversal of its own (services/refunds.py). Stripe's `reverse_transfer`
+        would take back only the organizer's share, the platform's balance paying the fee's."""
+        return bool(self.destination_account) and self.platform_fee > 0 and not self.platform_fee_refundable
+
     def refunded_amount(self):
         return sum((r.amount for r in self.refunds.all() if r.status == Refund.Status.SUCCEEDED), start=0)
 
@@ -270,7 +277,10 @@ class PayoutAccount(models.Model):
     )  # fmt: skip
     refund_fee = models.BooleanField(
         _("give the platform fee back with refunds"), default=False,
-        help_text=_("In proportion to what is refunded, as Stripe does."),
+        help_text=_(
+            "Ticked: the fee is given back in proportion to what is refunded, as Stripe does. Unticked: the "
+            "platform keeps it, and the organizer gives each refund back whole (up to what it was paid)."
+        ),
     )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -405,6 +415,13 @@ class Refund(StateMachine):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     error = models.TextField(blank=True)
+    taken_back = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text="What the organizer's account gave back for it by a transfer reversal (Connect, when the "
+        "platform keeps its fee: Order.reverses_refunds_apart); blank until then.",
+    )  # fmt: skip
+    transfer_reversal_id = models.CharField(max_length=255, blank=True)
+    reversal_attempts = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(
         default=0,
         help_text="Failed calls to Stripe so far; a retry's idempotency key is refund-<order>-<n>-<attempts>.",

@@ -117,12 +117,32 @@ def create_refund(order, refund):
         "amount": minor_units(refund.amount, order.currency),
         "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)},
     }
-    if order.destination_account:  # the organizer's share comes back from their account
+    if order.destination_account and not order.reverses_refunds_apart:  # the organizer's share, in proportion
         params["reverse_transfer"] = True
         if order.platform_fee_refundable and order.platform_fee:
             params["refund_application_fee"] = True
     key = f"refund-{order.pk}-{refund.number}" + (f"-{refund.attempts}" if refund.attempts else "")
     return client().v1.refunds.create(params=params, options={"idempotency_key": key})
+
+
+def reverse_for_refund(order, refund):
+    """Take `refund` back from the organizer's transfer by a transfer reversal, at most what is left
+    of the transfer; returns the reversal (one an earlier, failed-looking call made, if any), or
+    None when nothing is left to take back."""
+    charge = client().v1.charges.retrieve(
+        client().v1.payment_intents.retrieve(order.stripe_payment_intent_id).latest_charge
+    )
+    reversals = client().v1.transfers.reversals.list(charge.transfer, params={"limit": 100})
+    for reversal in reversals.auto_paging_iter():
+        if as_dict(reversal.metadata).get("refund_number") == str(refund.number):
+            return reversal
+    transfer = client().v1.transfers.retrieve(charge.transfer)
+    amount = min(minor_units(refund.amount, order.currency), transfer.amount - transfer.amount_reversed)
+    if amount <= 0:
+        return None
+    params = {"amount": amount, "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)}}
+    key = f"reversal-{order.pk}-{refund.number}" + (f"-{refund.reversal_attempts}" if refund.reversal_attempts else "")
+    return client().v1.transfers.reversals.create(charge.transfer, params=params, options={"idempotency_key": key})
 
 
 def find_refund(order, refund):

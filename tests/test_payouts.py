@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 import requests
+import stripe
 from django.test import Client
 
+from registrations import stripe_gateway
 from registrations.models import Order, PayoutAccount
 from registrations.services import refunds
 from tests.factories import event_index, make_event
@@ -124,6 +126,62 @@ def test_the_money_goes_to_the_organizer_less_the_fee_and_refunds_take_it_back(
     assert Decimal(transfer["amount"] - transfer["amount_reversed"]) / 100 == Decimal("71.75")
 
 
+def dashboard_money(client, event, currency="EUR"):
+    page = client.get(f"/admin/registrations/events/{event.pk}/dashboard/").content.decode()
+    row = re.search(rf'<tr data-currency="{currency}">(.*?)</tr>', page, re.S).group(1)
+    return dict(re.findall(r'data-figure="(\w+)">(?:<strong>)?([^<]+)', row))
+
+
+def test_when_the_platform_keeps_its_fee_the_organizer_gives_refunds_back_whole(
+    madrid, stripe_emulator, client, django_user_model
+):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    PayoutAccount.objects.filter(organizer=organizer).update(fee_percent=10, fee_fixed="0.50", refund_fee=False)
+    root = Client()
+    root.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "80.00")], currency="EUR", capacity=10)
+    session_id = checkout_session_id(register(client, event, quantity=2))
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]
+    fee = stripe_emulator.application_fees[charge["application_fee"]]
+    assert (charge["amount"], fee["amount"], transfer["amount"]) == (16000, 1650, 14350)
+
+    # A refund Stripe makes from the platform's balance; the organizer's account gives it all back.
+    first = refunds.refund(order, 80)
+    first.refresh_from_db()
+    refund = stripe_emulator.refunds[first.stripe_refund_id]
+    assert refund["transfer_reversal"] is None  # not Stripe's proportional reversal
+    assert (transfer["amount_reversed"], fee["amount_refunded"]) == (8000, 0)
+    assert (first.taken_back, first.transfer_reversal_id) == (Decimal("80.00"), transfer["reversals"]["data"][0]["id"])
+    assert dashboard_money(root, event) == {
+        "paid": "160.00 EUR", "refunded": "80.00 EUR", "fees": "16.50 EUR", "net": "63.50 EUR"
+    }  # fmt: skip
+
+    # The rest: the organizer can give back only what is left of what it was paid (63.50).
+    stripe_emulator.add_fault(f"/v1/transfers/{transfer['id']}/reversals", "error_500", method="POST")
+    second = refunds.refund(order, 80)
+    second.refresh_from_db()
+    assert second.status == "succeeded" and second.taken_back is None and second.reversal_attempts == 1
+    assert order.log_entries.filter(action="reversal_failed").exists()
+    # Meanwhile the platform's balance has paid it: the figures say so, and still add up.
+    assert dashboard_money(root, event) == {
+        "paid": "160.00 EUR", "refunded": "160.00 EUR", "fees": "-63.50 EUR", "net": "63.50 EUR"
+    }  # fmt: skip
+    (retried,) = refunds.retry_failed_refunds()
+    assert (retried.taken_back, transfer["amount_reversed"]) == (Decimal("63.50"), 14350)
+    assert refunds.retry_failed_refunds() == []
+    assert len(transfer["reversals"]["data"]) == 2
+    figures = dashboard_money(root, event)
+    assert figures == {"paid": "160.00 EUR", "refunded": "160.00 EUR", "fees": "0.00 EUR", "net": "0.00 EUR"}
+    # Stripe's books and ours: the platform kept its fee less what it paid of the refunds.
+    platform = fee["amount"] - fee["amount_refunded"] - (charge["amount_refunded"] - transfer["amount_reversed"])
+    assert platform == 0 and transfer["amount"] - transfer["amount_reversed"] == 0
+
+
 def test_without_connect_there_is_no_payouts_page_and_payments_go_to_the_platform(
     client, stripe_emulator, admin_client
 ):
@@ -143,3 +201,19 @@ def test_a_team_connects_only_its_own_organizers(madrid, stripe_emulator, django
     assert "Boston Society" not in team.get(PAYOUTS).content.decode()
     assert team.post(f"{PAYOUTS}{organizer.pk}/connect/", {"country": "Narnia"}).status_code == 302
     assert not PayoutAccount.objects.exists() and stripe_emulator.accounts == {}  # a bad country: nothing made
+
+
+def test_the_emulator_reverses_no_more_of_a_transfer_than_is_left(madrid, stripe_emulator, client):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "80.00")], currency="EUR", capacity=10)
+    stripe_emulator.pay(checkout_session_id(register(client, event)))
+    (charge,) = stripe_emulator.charges.values()
+    reversals = stripe_gateway.client().v1.transfers.reversals
+    with pytest.raises(stripe.InvalidRequestError, match="remaining amount"):
+        reversals.create(charge["transfer"], params={"amount": 8001})
+    with pytest.raises(stripe.InvalidRequestError, match="No such transfer"):
+        reversals.create("tr_nope", params={"amount": 1})
+    assert reversals.create(charge["transfer"]).amount == 8000  # all that is left, by default
+    with pytest.raises(stripe.InvalidRequestError, match="already fully reversed"):
+        reversals.create(charge["transfer"], params={"amount": 1})

@@ -12,7 +12,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from events.inputs import parse_int
@@ -24,6 +24,7 @@ from . import invoices
 
 log = logging.getLogger(__name__)
 SEAT_GONE = "seat no longer available"
+MADE_AT_STRIPE = "made in the Stripe dashboard"
 
 
 class RefundRefused(Exception):
@@ -94,7 +95,7 @@ def record(order, stripe_refund, refund=None):
                 number=number,
                 amount=amount,
                 status=Refund.Status.PENDING,
-                reason="made in the Stripe dashboard",
+                reason=MADE_AT_STRIPE,
             )
             order.log("refund_recorded", amount=str(amount), stripe_refund=stripe_refund.id)
         was = refund.status
@@ -113,11 +114,37 @@ def record(order, stripe_refund, refund=None):
             credit_note = invoices.issue_credit_note(refund)
             if credit_note is not None:
                 order.log("credit_note", invoice=credit_note.display_number, number=refund.number)
+            if order.reverses_refunds_apart and refund.reason != MADE_AT_STRIPE:  # (Stripe's dashboard asks itself)
+                transaction.on_commit(lambda: take_back(refund.pk))
             # Money that came for a seat that was gone gets its own explanation.
             send_email(
                 "sold_out_refunded" if refund.reason == SEAT_GONE else "refund", order=order, amount=str(refund.amount),
                 **({"credit_note": credit_note.pk} if credit_note is not None else {}),
             )  # fmt: skip
+    return refund
+
+
+def take_back(refund_pk):
+    """The organizer's account gives a refund back whole (Order.reverses_refunds_apart), by a
+    transfer reversal made once: a failed call is counted, logged and tried again by
+    `retry_failed_refunds` under a new key, after asking Stripe whether it was made after all."""
+    refund = Refund.objects.select_related("order").get(pk=refund_pk)
+    if refund.taken_back is not None or refund.status != Refund.Status.SUCCEEDED:
+        return refund
+    order = refund.order
+    try:
+        reversal = stripe_gateway.reverse_for_refund(order, refund)
+    except stripe_gateway.StripeError as error:
+        Refund.objects.filter(pk=refund.pk).update(reversal_attempts=F("reversal_attempts") + 1)
+        order.log("reversal_failed", number=refund.number, error=str(error) or type(error).__name__)
+        return refund
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.taken_back is None:
+            refund.taken_back = stripe_gateway.from_minor_units(reversal.amount, order.currency) if reversal else 0
+            refund.transfer_reversal_id = reversal.id if reversal else ""
+            refund.save(update_fields=["taken_back", "transfer_reversal_id"])
+            order.log("taken_back", number=refund.number, amount=str(refund.taken_back))
     return refund
 
 
@@ -135,13 +162,14 @@ def refund(order, amount, reason="", user=None):
 
 
 def retry_failed_refunds():
-    """Send again every refund that Stripe did not accept (same idempotency key: never twice)."""
-    return [
-        process_refund(r)
-        for r in Refund.objects.filter(status=Refund.Status.FAILED, stripe_refund_id__isnull=True).select_related(
-            "order"
-        )
-    ]
+    """Send again every refund that Stripe did not accept (same idempotency key: never twice), and
+    every reversal an organizer's account still owes for a refund (`take_back`)."""
+    failed = Refund.objects.filter(status=Refund.Status.FAILED, stripe_refund_id__isnull=True)
+    owed = Refund.objects.filter(
+        status=Refund.Status.SUCCEEDED, taken_back__isnull=True, order__platform_fee__gt=0,
+        order__platform_fee_refundable=False,
+    ).exclude(order__destination_account="").exclude(reason=MADE_AT_STRIPE)  # fmt: skip
+    return [process_refund(r) for r in failed.select_related("order")] + [take_back(r.pk) for r in owed]
 
 
 def reconcile_from_webhook(stripe_refund):

@@ -81,6 +81,7 @@ _CLEAN = {
     "account_link": {},
     "application_fee": {"application": None, "balance_transaction": None, "originating_transaction": None},
     "transfer": {"balance_transaction": None, "destination_payment": None, "source_transaction": None},
+    "transfer_reversal": {"destination_payment_refund": None},
     "tax_rate": {
         "description": None,
         "flat_amount": None,
@@ -207,6 +208,7 @@ EMULATED_TAX = {
     "PT": ("VAT", "23"),
 }  # fmt: skip
 TAX_BEHAVIORS = frozenset(("inclusive", "exclusive"))
+REVERSAL_SCHEMA = dict.fromkeys("amount description expand metadata refund_application_fee".split())
 # Tax rates (docs.stripe.com/tax/tax-rates): applied to Checkout's line items, percentage-based.
 TAX_RATE_SCHEMA = dict.fromkeys(
     "active country description display_name expand inclusive jurisdiction metadata percentage state tax_type".split()
@@ -564,6 +566,8 @@ class StripeEmulator:
             ("POST", r"/v1/account_links", self._create_account_link, ACCOUNT_LINK_SCHEMA),
             ("GET", r"/v1/application_fees/([^/]+)", self._get(self.application_fees, "application fee"), RETRIEVE),
             ("GET", r"/v1/transfers/([^/]+)", self._get(self.transfers, "transfer"), RETRIEVE),
+            ("POST", r"/v1/transfers/([^/]+)/reversals", self._create_reversal, REVERSAL_SCHEMA),
+            ("GET", r"/v1/transfers/([^/]+)/reversals", self._list_reversals, PAGE),
             ("POST", r"/v1/tax_rates", self._create_tax_rate, TAX_RATE_SCHEMA),
             ("GET", r"/v1/tax_rates/([^/]+)", self._get(self.tax_rates, "tax rate"), RETRIEVE),
         ]
@@ -968,7 +972,7 @@ class StripeEmulator:
         )
         self.refunds[refund["id"]] = refund
         refund["transfer_reversal"] = (
-            self._reverse(self.transfers, charge, amount, "amount_reversed") if reverse else None
+            self._reverse(self.transfers, charge, amount, "amount_reversed", refund["id"]) if reverse else None
         )
         if refund_fee:
             self._reverse(self.application_fees, charge, amount, "amount_refunded")
@@ -978,9 +982,10 @@ class StripeEmulator:
         self._emit("refund.created", refund, request)
         return refund
 
-    def _reverse(self, store, charge, amount, field):
+    def _reverse(self, store, charge, amount, field, refund_id=None):
         """Take back from the charge's transfer (or application fee) the refund's share of it, as
-        Stripe does: in proportion, the last refund taking back all that is left. Returns its id."""
+        Stripe does: in proportion, the last refund taking back all that is left. Returns the
+        transfer reversal's id."""
         key = "transfer" if store is self.transfers else "application_fee"
         obj = store[charge[key]]
         left = obj["amount"] - obj[field]
@@ -988,9 +993,43 @@ class StripeEmulator:
             share = left
         else:
             share = min(left, (obj["amount"] * amount + charge["amount"] // 2) // charge["amount"])
-        obj[field] += share
-        obj["reversed" if key == "transfer" else "refunded"] = obj[field] == obj["amount"]
-        return new_id("trr_") if key == "transfer" else None
+        if key == "application_fee":
+            obj[field] += share
+            obj["refunded"] = obj[field] == obj["amount"]
+            return None
+        return self._add_reversal(obj, share, {}, refund_id)["id"]
+
+    def _add_reversal(self, transfer, amount, metadata, refund_id=None):
+        reversal = self._fixture(
+            "transfer_reversal", id=new_id("trr_"), amount=amount, created=int(time.time()),
+            currency=transfer["currency"], metadata=metadata, source_refund=refund_id, transfer=transfer["id"],
+        )  # fmt: skip
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        transfer["reversals"]["data"].append(reversal)
+        return reversal
+
+    def _create_reversal(self, params, transfer_id, request):
+        """A reversal of part of a transfer (the connected account gives it back to the platform):
+        at most what is left of the transfer, all of it by default."""
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            raise StripeError(f"No such transfer: '{transfer_id}'", "id", "resource_missing", 404)
+        left = transfer["amount"] - transfer["amount_reversed"]
+        if left == 0:
+            raise StripeError("This transfer is already fully reversed.", code="transfer_already_reversed")
+        amount = left if params.get("amount") in (None, "") else _int(params["amount"], "amount", 1)
+        if amount > left:
+            raise StripeError(
+                f"Amount must be no more than the transfer's remaining amount ({left}).", "amount", "amount_too_large"
+            )
+        return self._add_reversal(transfer, amount, _metadata(params.get("metadata")))
+
+    def _list_reversals(self, params, transfer_id, request):
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            raise StripeError(f"No such transfer: '{transfer_id}'", "id", "resource_missing", 404)
+        return transfer["reversals"]
 
     def settle_refund(self, refund_id, succeeded=True):
         """A pending refund succeeds, or fails (the card was closed: the money stays with the
