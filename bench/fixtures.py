@@ -25,7 +25,7 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from events.models import EventIndexPage, EventPage, EventQuestion, EventSession, Organizer, TicketType  # noqa: E402
-from registrations.models import Order, PromoCode, Refund, Registration, WaitlistEntry  # noqa: E402
+from registrations.models import Invoice, Order, PromoCode, Refund, Registration, WaitlistEntry  # noqa: E402
 
 RUSH = {
     "free": {"slug": "bench-ticket-rush-free", "title": "Bench ticket rush (free)", "price": Decimal(0)},
@@ -50,10 +50,12 @@ def sample(n):
 
 
 def with_code_and_questions(event, spec):
-    """The paid rush as organizers sell: a code for all, terms to accept, a question to answer."""
+    """The paid rush as organizers sell: a code for all, terms to accept, a question to answer,
+    20% VAT in the price (so each paid order also gets its invoice)."""
     if not spec.get("code"):
         return {}
     EventPage.objects.filter(pk=event.pk).update(terms="Sessions are not recorded.")
+    TicketType.objects.filter(page=event).update(tax_rate=Decimal(20))
     EventQuestion.objects.get_or_create(
         page=event, label="Licensing board", defaults={"kind": EventQuestion.Kind.SHORT_TEXT, "required": True}
     )
@@ -70,6 +72,7 @@ def rush(kind, seats):
     spec = RUSH[kind]
     event = EventPage.objects.filter(slug=spec["slug"]).first()
     if event is not None:
+        Invoice.objects.filter(order__event=event).delete()
         Refund.objects.filter(order__event=event).delete()
         WaitlistEntry.objects.filter(event=event).delete()
         Registration.objects.filter(event=event).delete()
@@ -145,8 +148,24 @@ def outcome(slug):
         "oversold": max(0, taking - event.capacity),
         "mismatched": mismatched,
         "refunds": Refund.objects.filter(order__event=event).count(),
+        # Invoices of the rush's paid orders, and whether their numbers run on without a gap.
+        "invoices": Invoice.objects.filter(order__event=event, kind=Invoice.Kind.INVOICE).count(),
+        "invoice_gaps": invoice_gaps(event),
         "sessions": sessions,
     }
+
+
+def invoice_gaps(event):
+    """Numbers missing from the series of the rush's invoices (their seller's invoices since the
+    first of them): 0 when they run on without a gap."""
+    numbers = list(
+        Invoice.objects.filter(order__event=event, kind=Invoice.Kind.INVOICE).values_list("number", flat=True)
+    )
+    if not numbers:
+        return 0
+    series = Invoice.objects.filter(order__event=event, kind=Invoice.Kind.INVOICE).values_list("series", flat=True)[0]
+    issued = Invoice.objects.filter(series=series, number__gte=min(numbers), number__lte=max(numbers)).count()
+    return max(numbers) - min(numbers) + 1 - issued
 
 
 def main(argv):

@@ -405,6 +405,8 @@ def rush_lines(rush, args):
         line("expired sessions still holding", rush["expired_with_hold"], "0", rush["expired_with_hold"] == 0)
         line("seats still held at the end", held, "0", held == 0)
         line("refunds", outcome["refunds"], "0", outcome["refunds"] == 0)
+        line("invoices (numbers missing)", f"{outcome['invoices']} ({outcome['invoice_gaps']})", "one per paid order (0)",
+             outcome["invoices"] == orders.get("paid", 0) and outcome["invoice_gaps"] == 0)  # fmt: skip
         line("webhooks delivered (failed attempts)", f"{rush['webhooks']} ({rush['webhooks_failed']})", "0 failed",
              rush["webhooks_failed"] == 0 and rush["drained"])  # fmt: skip
         line("paid orders per minute", f"{per_minute:.0f}")

@@ -14,7 +14,7 @@ up to what it kept. Its tax is the refund's share of the order's tax, counted on
 so far, so refunding an order in parts gives back exactly the order's tax, to the cent.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -119,11 +119,11 @@ def issue_invoice(order):
 
 
 def refunded_tax(order, refunded):
-    """The order's tax in `refunded` of its total, rounded as a price is."""
+    """The order's tax in `refunded` of its total, rounded (half up) as a price is."""
     if not order.tax_amount or not order.total:
         return Decimal(0)
     step = Decimal(1).scaleb(-decimal_places(order.currency))
-    return (order.tax_amount * refunded / order.total).quantize(step)
+    return (order.tax_amount * refunded / order.total).quantize(step, rounding=ROUND_HALF_UP)
 
 
 def issue_credit_note(refund):
