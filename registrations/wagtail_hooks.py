@@ -2,6 +2,7 @@
 to change money or seats is the actions in admin_views.py (which call the services). And the
 Register box that events' page shows through its register_event_page_panel hook."""
 
+from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.template.loader import render_to_string
 from django.urls import path
@@ -20,7 +21,7 @@ from events.models import EventPage
 from . import admin_views as views
 from .admin_codes import PromoCodeViewSet
 from .models import Order, Registration
-from .templatetags.registration_tags import registration_box_context
+from .templatetags.registration_tags import paid_tickets_wait_for_payouts, registration_box_context
 
 
 class OrderURLFinder(ModelAdminURLFinder):
@@ -192,6 +193,24 @@ def seats_left(event):
     from .services.capacity import availability
 
     return availability(event)
+
+
+@hooks.register("before_edit_page")
+def warn_when_paid_tickets_cannot_sell(request, page):
+    """Tell the editor, above the event's editor, when its paid tickets are not on sale because its
+    organizer cannot take payments yet (Connect)."""
+    event = page.specific
+    if request.method != "GET" or not isinstance(event, EventPage) or not event.organizer_id:
+        return
+    if paid_tickets_wait_for_payouts(event, event.public_ticket_types):
+        messages.warning(
+            request,
+            _(
+                "%(organizer)s cannot take payments yet (Registrations → Payouts), so this event's paid tickets "
+                "are not on sale; its free ones are."
+            )
+            % {"organizer": event.organizer.name},
+        )
 
 
 @hooks.register("register_event_page_panel")

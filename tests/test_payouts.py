@@ -65,7 +65,12 @@ def test_a_team_connects_its_organizers_account_and_sees_it_can_take_payments(ma
     assert all(delivery["ok"] for delivery in stripe_emulator.deliveries())
 
 
-def test_an_unfinished_onboarding_is_shown_and_sells_no_paid_tickets(madrid, stripe_emulator, client, mailoutbox):
+EDITOR_WARNING = "Madrid Institute cannot take payments yet (Registrations → Payouts)"
+
+
+def test_an_unfinished_onboarding_is_shown_and_sells_no_paid_tickets(
+    madrid, stripe_emulator, client, mailoutbox, admin_client
+):
     organizer, team = madrid
     assert team.post(f"{PAYOUTS}{organizer.pk}/connect/", {"country": "ES"}).status_code == 302  # left Stripe's page
     assert 'data-status="pending"' in team.get(PAYOUTS).content.decode()
@@ -78,6 +83,7 @@ def test_an_unfinished_onboarding_is_shown_and_sells_no_paid_tickets(madrid, str
     assert "This organizer cannot take payments yet" in response.content.decode()
     assert not Order.objects.exists() and stripe_emulator.sessions == {}
     assert register(client, event, ticket=event.ticket_types.get(name="Free")).status_code == 302  # free still goes
+    assert EDITOR_WARNING in admin_client.get(f"/admin/pages/{event.pk}/edit/").content.decode()  # editors are told
     # Stripe's refresh_url (the link was used or expired) makes a new link for the same account.
     again = team.get(f"{PAYOUTS}{organizer.pk}/connect/")
     assert again.status_code == 302 and again["Location"].startswith(stripe_emulator.base_url + "/connect/")
@@ -97,6 +103,7 @@ def test_the_money_goes_to_the_organizer_less_the_fee_and_refunds_take_it_back(
 
     event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "80.00")], currency="EUR", capacity=10)
     assert "not on sale yet" not in client.get(event.url).content.decode()
+    assert EDITOR_WARNING not in root.get(f"/admin/pages/{event.pk}/edit/").content.decode()
     session_id = checkout_session_id(register(client, event, quantity=2))
     order = latest_order()
     account = PayoutAccount.objects.get(organizer=organizer).stripe_account_id
