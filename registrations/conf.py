@@ -5,6 +5,9 @@ from django.conf import settings
 DEFAULTS = {
     "STRIPE_SECRET_KEY": "",
     "STRIPE_WEBHOOK_SECRET": "",
+    # With Connect, the signing secret of a second endpoint Stripe sends connected accounts' events to
+    # (account.updated), when it is not the same endpoint; blank: none.
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "",
     "STRIPE_API_BASE": "https://api.stripe.com",
     # Seconds before a call to Stripe gives up, and how often the stripe library retries it.
     "STRIPE_TIMEOUT": 10,

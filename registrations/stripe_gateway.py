@@ -179,7 +179,15 @@ def retrieve_account(account_id):
 
 
 def construct_event(payload: bytes, signature: str):
-    """The webhook's event, if Stripe signed it recently; raises ValueError or SignatureVerificationError."""
-    return stripe.Webhook.construct_event(
-        payload, signature, conf.get("STRIPE_WEBHOOK_SECRET"), tolerance=conf.get("STRIPE_WEBHOOK_TOLERANCE")
-    )
+    """The webhook's event, if Stripe signed it recently with the secret of one of the platform's
+    endpoints (its own events', or the Connect endpoint's for connected accounts' events, which
+    Stripe signs with that endpoint's own secret); raises ValueError or SignatureVerificationError."""
+    secrets = [conf.get(name) for name in ("STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET")]
+    secrets = [secret for secret in secrets if secret] or [""]
+    tolerance = conf.get("STRIPE_WEBHOOK_TOLERANCE")
+    for secret in secrets[:-1]:
+        try:
+            return stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
+        except stripe.SignatureVerificationError:
+            continue
+    return stripe.Webhook.construct_event(payload, signature, secrets[-1], tolerance=tolerance)

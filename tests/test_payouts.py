@@ -224,3 +224,22 @@ def test_the_emulator_reverses_no_more_of_a_transfer_than_is_left(madrid, stripe
     assert reversals.create(charge["transfer"]).amount == 8000  # all that is left, by default
     with pytest.raises(stripe.InvalidRequestError, match="already fully reversed"):
         reversals.create(charge["transfer"], params={"amount": 1})
+
+
+def test_connect_events_signed_by_a_connect_endpoint_of_their_own_are_taken(madrid, stripe_emulator, settings):
+    """Stripe sends connected accounts' events (account.updated) to a Connect endpoint, signed with
+    that endpoint's secret: the webhook takes either secret, and no other."""
+    organizer, team = madrid
+    assert team.post(f"{PAYOUTS}{organizer.pk}/connect/", {"country": "ES"}).status_code == 302
+    account = PayoutAccount.objects.get(organizer=organizer)
+    stripe_emulator.complete_onboarding(account.stripe_account_id)  # its own account.updated goes out too
+    assert stripe_emulator.drain(timeout=10)
+    PayoutAccount.objects.filter(pk=account.pk).update(charges_enabled=False)
+    updated = stripe_emulator.accounts[account.stripe_account_id]
+    assert stripe_emulator.send_raw("account.updated", updated, secret="whsec_connect")["status_code"] == 400
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect"
+    assert stripe_emulator.send_raw("account.updated", updated, secret="whsec_other")["status_code"] == 400
+    assert not PayoutAccount.objects.get(pk=account.pk).charges_enabled
+    assert stripe_emulator.send_raw("account.updated", updated, secret="whsec_connect")["status_code"] == 200
+    assert PayoutAccount.objects.get(pk=account.pk).charges_enabled
+    assert stripe_emulator.send_raw("account.updated", updated)["status_code"] == 200  # the main secret still works
