@@ -12,7 +12,7 @@ import requests
 import stripe
 from django.test import Client
 
-from registrations import stripe_gateway
+from registrations import conf, stripe_gateway
 from registrations.models import Order, PayoutAccount
 from registrations.services import refunds
 from tests.factories import event_index, make_event
@@ -181,7 +181,10 @@ def test_when_the_platform_keeps_its_fee_the_organizer_gives_refunds_back_whole(
     (retried,) = refunds.retry_failed_refunds()
     assert (retried.taken_back, transfer["amount_reversed"]) == (Decimal("63.50"), 14350)
     assert refunds.retry_failed_refunds() == []
-    assert len(transfer["reversals"]["data"]) == 2
+    assert [r["metadata"] for r in transfer["reversals"]["data"]] == [
+        {"order_id": str(order.pk), "refund_number": "1"},
+        {"order_id": str(order.pk), "refund_number": "2"},
+    ]
     figures = dashboard_money(root, event)
     assert figures == {"paid": "160.00 EUR", "refunded": "160.00 EUR", "fees": "0.00 EUR", "net": "0.00 EUR"}
     # Stripe's books and ours: the platform kept its fee less what it paid of the refunds.
@@ -243,3 +246,33 @@ def test_connect_events_signed_by_a_connect_endpoint_of_their_own_are_taken(madr
     assert stripe_emulator.send_raw("account.updated", updated, secret="whsec_connect")["status_code"] == 200
     assert PayoutAccount.objects.get(pk=account.pk).charges_enabled
     assert stripe_emulator.send_raw("account.updated", updated)["status_code"] == 200  # the main secret still works
+
+
+def test_a_reversal_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe_emulator, client, settings):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    PayoutAccount.objects.filter(organizer=organizer).update(fee_percent=10, fee_fixed=0, refund_fee=False)
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "100.00")], currency="EUR", capacity=10)
+    stripe_emulator.pay(checkout_session_id(register(client, event)))
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]  # 90.00: the fee is 10.00
+    # Stripe makes the reversal, but no answer reaches us, however often the client tries.
+    settings.STRIPE_TIMEOUT = 0.5  # production's retries, a shorter wait
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault(f"/v1/transfers/{transfer['id']}/reversals", "timeout_after_success", "POST", tries, 1)
+    first = refunds.refund(order, Decimal("90.00"))
+    first.refresh_from_db()
+    assert first.taken_back is None and first.reversal_attempts == 1 and transfer["amount_reversed"] == 9000
+    (retried,) = refunds.retry_failed_refunds()  # asks Stripe first: the reversal is there
+    assert (retried.taken_back, len(transfer["reversals"]["data"]), transfer["amount_reversed"]) == (
+        Decimal("90.00"),
+        1,
+        9000,
+    )
+    # Nothing is left of the transfer: the last refund is the platform's to pay, and is recorded so.
+    last = refunds.refund(order, Decimal("10.00"))
+    last.refresh_from_db()
+    assert (last.taken_back, last.transfer_reversal_id) == (Decimal("0"), "")
+    assert len(transfer["reversals"]["data"]) == 1 and refunds.retry_failed_refunds() == []

@@ -1029,7 +1029,8 @@ class StripeEmulator:
         transfer = self.transfers.get(transfer_id)
         if transfer is None:
             raise StripeError(f"No such transfer: '{transfer_id}'", "id", "resource_missing", 404)
-        return transfer["reversals"]
+        reversals = {reversal["id"]: reversal for reversal in transfer["reversals"]["data"]}
+        return self._list(f"/v1/transfers/{transfer_id}/reversals", reversals, params)
 
     def settle_refund(self, refund_id, succeeded=True):
         """A pending refund succeeds, or fails (the card was closed: the money stays with the
