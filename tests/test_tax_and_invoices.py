@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from events.models import EventPage
 from events.money import Tax
 from registrations import stripe_gateway
-from registrations.models import Invoice, Order, PayoutAccount, StripeTaxRate
+from registrations.models import Invoice, Order, PayoutAccount, PromoCode, StripeTaxRate
 from registrations.services import fulfilment, invoices, refunds
 from registrations.stripe_emulator.server import StripeError
 from tests.concurrency import at_once
@@ -153,6 +154,31 @@ def test_one_stripe_tax_rate_serves_every_order_with_that_rate(client, stripe_em
     paid(client, stripe_emulator, event)
     paid(client, stripe_emulator, event)
     assert len(stripe_emulator.tax_rates) == 1 and StripeTaxRate.objects.count() == 1
+
+
+def test_a_stripe_tax_rate_is_shared_only_by_orders_with_the_very_same_tax(client, stripe_emulator):
+    sellers = [
+        ("a", "VAT", "21", True, "ES"), ("b", "VAT", "21", True, "ES"), ("c", "VAT", "21", False, "ES"),
+        ("d", "VAT", "21", True, "PT"), ("e", "IVA", "21", True, "ES"), ("f", "VAT", "21.5", True, "ES"),
+    ]  # fmt: skip
+    for slug, name, rate, inclusive, country in sellers:
+        seller = OrganizerFactory(
+            name=slug, slug=slug, tax_name=name, tax_rate=Decimal(rate), prices_include_tax=inclusive,
+            legal_country=country,
+        )  # fmt: skip
+        paid(client, stripe_emulator, make_event(f"Event {slug}", organizer=seller, tickets=[("T", "10.00")]))
+    made = sorted(
+        (r["display_name"], r["percentage"], r["inclusive"], r["country"], r["jurisdiction"])
+        for r in stripe_emulator.tax_rates.values()
+    )
+    assert made == [
+        ("IVA", 21.0, True, "ES", "ES"),
+        ("VAT", 21.0, False, "ES", "ES"),
+        ("VAT", 21.0, True, "ES", "ES"),
+        ("VAT", 21.0, True, "PT", "PT"),
+        ("VAT", 21.5, True, "ES", "ES"),
+    ]
+    assert StripeTaxRate.objects.count() == 5
 
 
 def test_a_seller_without_tax_charges_none(client, stripe_emulator):
@@ -471,3 +497,35 @@ def test_the_emulator_asks_the_buyers_country_when_stripe_tax_needs_it(stripe_em
     with pytest.raises(StripeError, match="Enter your country"):
         stripe_emulator.pay(session.id)
     assert stripe_emulator.sessions[session.id]["status"] == "open"
+
+
+def test_an_invoice_says_what_was_bought_in_the_buyers_language_and_is_issued_once(client, stripe_emulator, madrid):
+    event = make_event("Alianza", organizer=madrid, tickets=[("General", "100.00")], currency="EUR")
+    code = PromoCode.objects.create(organizer=madrid, event=event, code="SOCIO", value=10)
+    session_id = checkout_session_id(register(client, event, quantity=2, code=code.code))
+    Order.objects.filter(pk=latest_order().pk).update(language="es")  # as if registered in Spanish
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    invoice = order.invoices.get()
+    (line,) = invoice.lines
+    assert line["description"] == "Alianza – General (código SOCIO)"  # in the buyer's language
+    assert (line["quantity"], line["unit_price"], line["net"], line["tax"], line["total"]) == (
+        "2", "90.00", "148.76", "31.24", "180.00",
+    )  # fmt: skip
+    text = pdf_text(invoices.render_pdf(invoice))
+    assert "Factura" in text and "Fecha de emisión" in text and "Pagado íntegramente" in text
+    assert invoices.issue_invoice(order) == invoice  # issued once
+    refund = refunds.refund(order, Decimal("10.00"))
+    assert invoices.issue_credit_note(refund) is None  # its credit note is issued once too
+    assert order.invoices.count() == 2
+
+
+def test_an_event_without_an_organizer_invoices_as_the_platform(client, stripe_emulator, settings):
+    settings.REGISTRATIONS_SELLER = {"name": "Events Platform Ltd", "tax_id": "GB999", "invoice_prefix": "plat"}
+    event = make_event("Platform's own", tickets=[("General", "10.00")], currency="GBP")
+    EventPage.objects.filter(pk=event.pk).update(organizer=None)  # as events made before organizers were asked
+    order, _ = paid(client, stripe_emulator, event)
+    invoice = order.invoices.get()
+    assert invoice.display_number == "PLAT-00001" and invoice.organizer is None
+    assert invoice.seller == {"name": "Events Platform Ltd", "tax_id": "GB999"}
