@@ -173,7 +173,8 @@ def test_when_the_platform_keeps_its_fee_the_organizer_gives_refunds_back_whole(
     second = refunds.refund(order, 80)
     second.refresh_from_db()
     assert second.status == "succeeded" and second.taken_back is None and second.reversal_attempts == 1
-    assert order.log_entries.filter(action="reversal_failed").exists()
+    failed = order.log_entries.get(action="reversal_failed").detail
+    assert failed["number"] == 2 and "Injected fault" in failed["error"]
     # Meanwhile the platform's balance has paid it: the figures say so, and still add up.
     assert dashboard_money(root, event) == {
         "paid": "160.00 EUR", "refunded": "160.00 EUR", "fees": "-63.50 EUR", "net": "63.50 EUR"
@@ -181,6 +182,10 @@ def test_when_the_platform_keeps_its_fee_the_organizer_gives_refunds_back_whole(
     (retried,) = refunds.retry_failed_refunds()
     assert (retried.taken_back, transfer["amount_reversed"]) == (Decimal("63.50"), 14350)
     assert refunds.retry_failed_refunds() == []
+    assert [e.detail for e in order.log_entries.filter(action="taken_back")] == [
+        {"number": 1, "amount": "80.00"},
+        {"number": 2, "amount": "63.50"},
+    ]
     assert [r["metadata"] for r in transfer["reversals"]["data"]] == [
         {"order_id": str(order.pk), "refund_number": "1"},
         {"order_id": str(order.pk), "refund_number": "2"},
@@ -276,3 +281,23 @@ def test_a_reversal_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe
     last.refresh_from_db()
     assert (last.taken_back, last.transfer_reversal_id) == (Decimal("0"), "")
     assert len(transfer["reversals"]["data"]) == 1 and refunds.retry_failed_refunds() == []
+
+
+def test_only_a_refund_that_succeeded_is_taken_back_from_the_organizer(madrid, stripe_emulator, client):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    PayoutAccount.objects.filter(organizer=organizer).update(fee_percent=10, fee_fixed=0, refund_fee=False)
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "100.00")], currency="EUR", capacity=10)
+    stripe_emulator.pay(checkout_session_id(register(client, event)))
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    stripe_emulator.set_refund_mode("pending")  # a bank refund: Stripe settles it later
+    pending = refunds.refund(order, Decimal("30.00"))
+    assert pending.status == "pending"
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]
+    assert refunds.take_back(pending.pk).taken_back is None and transfer["amount_reversed"] == 0
+    assert refunds.retry_failed_refunds() == []  # nothing owed yet
+    stripe_emulator.settle_refund(pending.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    assert refunds.take_back(pending.pk).taken_back is None and transfer["amount_reversed"] == 0

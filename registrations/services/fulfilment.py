@@ -76,11 +76,9 @@ def fulfil_session(session):
 
 def take_stripe_tax(order, session):
     """What Stripe Tax worked out at payment, for an order whose tax it calculates: the total
-    charged, the tax in it (its name and rate when one rate applied), each seat's share."""
-    breakdown = getattr(session.total_details, "breakdown", None)
-    if breakdown is None:  # a session as a webhook or an expiry call gave it: fetch it whole
-        session = stripe_gateway.retrieve_session(session.id)
-        breakdown = session.total_details.breakdown
+    charged, the tax in it (its name and rate when one rate applied), each seat's share. The
+    session is as `stripe_gateway.retrieve_session` gives it, its tax broken down by rate."""
+    breakdown = session.total_details.breakdown
     order.total = stripe_gateway.from_minor_units(session.amount_total, order.currency)
     order.tax_amount = stripe_gateway.from_minor_units(session.total_details.amount_tax, order.currency)
     rates = {(tax.rate.display_name, Decimal(str(tax.rate.percentage))) for tax in breakdown.taxes if tax.amount}
