@@ -147,10 +147,10 @@ class Tax:
         """What the buyer pays for `amount` at the listed price: the amount, plus the tax if added."""
         return Decimal(amount) if self.inclusive else Decimal(amount) + self.on(amount, currency)
 
-    def split(self, tax, count, currency):
-        """`tax` shared between `count` seats as evenly as the minor unit allows (the first seats
-        carry the odd units), so the seats' shares add up to the order's tax exactly."""
-        unit = Decimal(1).scaleb(-decimal_places(currency))
-        units = int(Decimal(tax) / unit)
-        each, odd = divmod(units, count)
-        return [(each + (1 if i < odd else 0)) * unit for i in range(count)]
+
+def split(amount, count, currency):
+    """`amount` shared between `count` seats as evenly as the currency's smallest price step
+    allows (the first seats carry the odd steps), so the shares add up to it exactly."""
+    step = Decimal(1).scaleb(-decimal_places(currency))
+    each, odd = divmod(int(Decimal(amount) / step), count)
+    return [(each + (1 if i < odd else 0)) * step for i in range(count)]

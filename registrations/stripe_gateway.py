@@ -36,8 +36,8 @@ def tax_rate_id(order):
     """The id of the Stripe TaxRate for the order's tax, created at Stripe the first time a rate is
     used (a TaxRate is the platform's, and the same rate serves every order that has it)."""
     tax = order.tax
-    organizer = order.event.organizer if order.event.organizer_id else None
-    country = organizer.legal_country.code if organizer is not None and organizer.legal_country else ""
+    organizer = order.event.organizer
+    country = organizer.legal_country.code if organizer else ""
     percentage = format(tax.rate.normalize(), "f")
     key = "|".join((tax.name, percentage, "inclusive" if tax.inclusive else "exclusive", country))
     known = StripeTaxRate.objects.filter(key=key).first()

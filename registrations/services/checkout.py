@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from events.money import minimum_charge
+from events.money import minimum_charge, split
 from events.templatetags.event_tags import price as shown_price
 
 from .. import conf, stripe_gateway
@@ -172,7 +172,7 @@ def place_order(
                 "tax_automatic": tax.automatic} if tax else {}),
             **{f"billing_{name}": value for name, value in (billing or {}).items()},
         )  # fmt: skip
-        seat_taxes = tax.split(tax_amount, len(attendees), event.currency) if tax else [0] * len(attendees)
+        seat_taxes = split(tax_amount, len(attendees), event.currency)
         status = Registration.Status.CONFIRMED if free else Registration.Status.HELD
         door_codes = unused_door_codes(event, len(attendees))
         registrations = Registration.objects.bulk_create(

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.inputs import parse_int
-from events.money import Tax
+from events.money import split
 
 from .. import stripe_gateway
 from ..emails import send_email
@@ -86,14 +86,14 @@ def take_stripe_tax(order, session):
         ((order.tax_name, order.tax_rate),) = rates
     order.save(update_fields=["total", "tax_amount", "tax_name", "tax_rate"])
     registrations = list(order.registrations.order_by("pk"))
-    tax = Tax(order.tax_name, order.tax_rate, order.tax_inclusive)
     for registration, share in zip(
-        registrations, tax.split(order.tax_amount, len(registrations), order.currency), strict=True
+        registrations, split(order.tax_amount, len(registrations), order.currency), strict=True
     ):
         registration.tax = share
     Registration.objects.bulk_update(registrations, ["tax"])
-    if not order.billing_country and session.customer_details and session.customer_details.address:
-        order.billing_country = session.customer_details.address.country or ""
+    address = session.customer_details.address if session.customer_details else None
+    if address and address.country and not order.billing_country:  # the invoice names the country taxed
+        order.billing_country = address.country
         order.save(update_fields=["billing_country"])
 
 
