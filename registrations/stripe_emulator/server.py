@@ -26,7 +26,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -760,10 +760,8 @@ class StripeEmulator:
             raise StripeError("display_name must be a string of at most 50 characters.", "display_name")
         if params.get("percentage") in (None, ""):
             raise StripeError("Missing required param: percentage.", "percentage")
-        try:
-            percentage = Decimal(str(params["percentage"]))
-        except InvalidOperation:
-            percentage = None
+        raw = str(params["percentage"])
+        percentage = Decimal(raw) if re.fullmatch(r"\d+(\.\d+)?", raw) else None  # a plain number, as Stripe reads one
         if percentage is None or not percentage.is_finite() or not 0 <= percentage <= 100:
             raise StripeError("Invalid percentage: must be a number between 0 and 100.", "percentage")
         if percentage != percentage.quantize(Decimal("0.0001")):
