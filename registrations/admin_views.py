@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -43,10 +42,10 @@ from events.models import EventPage, TicketType, soonest_first
 from . import stripe_gateway
 from .models import ConsentText, Order, Refund, Registration
 from .permissions import managed_events, may_manage
-from .services import invoices
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
 from .services.exports import answer_text
 from .services.refunds import RefundRefused, process_refund, refund
+from .views import pdf_response
 
 # URL namespaces and names (the viewsets in wagtail_hooks.py use the same ones).
 ORDERS = "registrations_orders"
@@ -438,9 +437,7 @@ def order_invoice(request, pk, invoice_pk):
         raise PermissionDenied
     order = get_object_or_404(orders_for_user(request.user), pk=pk)
     invoice = get_object_or_404(order.invoices.select_related("order__event"), pk=invoice_pk)
-    response = HttpResponse(invoices.render_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoices.pdf_name(invoice)}"'
-    return response
+    return pdf_response(invoice)
 
 
 # Actions

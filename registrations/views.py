@@ -347,6 +347,7 @@ def order_invoice(request, token, pk):
 
 
 def pdf_response(invoice):
+    """An invoice or credit note as a PDF response (the order page's link, and the admin's)."""
     response = HttpResponse(invoices.render_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoices.pdf_name(invoice)}"'
     return response

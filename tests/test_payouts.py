@@ -253,14 +253,19 @@ def test_connect_events_signed_by_a_connect_endpoint_of_their_own_are_taken(madr
     assert stripe_emulator.send_raw("account.updated", updated)["status_code"] == 200  # the main secret still works
 
 
-def test_a_reversal_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe_emulator, client, settings):
+def paid_keeping_the_fee(madrid, stripe_emulator, client):
+    """A paid order of 100.00 whose 10.00 fee the platform keeps: refunds are taken back apart."""
     organizer, team = madrid
     onboard(team, organizer, stripe_emulator)
     PayoutAccount.objects.filter(organizer=organizer).update(fee_percent=10, fee_fixed=0, refund_fee=False)
     event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "100.00")], currency="EUR", capacity=10)
     stripe_emulator.pay(checkout_session_id(register(client, event)))
     assert stripe_emulator.drain(timeout=10)
-    order = latest_order()
+    return latest_order()
+
+
+def test_a_reversal_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe_emulator, client, settings):
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
     (charge,) = stripe_emulator.charges.values()
     transfer = stripe_emulator.transfers[charge["transfer"]]  # 90.00: the fee is 10.00
     # Stripe makes the reversal, but no answer reaches us, however often the client tries.
@@ -284,13 +289,7 @@ def test_a_reversal_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe
 
 
 def test_only_a_refund_that_succeeded_is_taken_back_from_the_organizer(madrid, stripe_emulator, client):
-    organizer, team = madrid
-    onboard(team, organizer, stripe_emulator)
-    PayoutAccount.objects.filter(organizer=organizer).update(fee_percent=10, fee_fixed=0, refund_fee=False)
-    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "100.00")], currency="EUR", capacity=10)
-    stripe_emulator.pay(checkout_session_id(register(client, event)))
-    assert stripe_emulator.drain(timeout=10)
-    order = latest_order()
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
     stripe_emulator.set_refund_mode("pending")  # a bank refund: Stripe settles it later
     pending = refunds.refund(order, Decimal("30.00"))
     assert pending.status == "pending"
