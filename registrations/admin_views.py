@@ -133,6 +133,9 @@ ACTION_LABELS = {
     "amount_mismatch": gettext_lazy("Stripe charged another amount than the order's"),
     "taken_back": gettext_lazy("Refund taken back from the organizer"),
     "reversal_failed": gettext_lazy("Taking the refund back from the organizer failed"),
+    "debit_note": gettext_lazy("Debit note issued (the refund failed)"),
+    "given_back": gettext_lazy("Given back to the organizer (the refund failed)"),
+    "return_failed": gettext_lazy("Giving back to the organizer failed"),
 }
 
 

@@ -422,6 +422,11 @@ class Refund(StateMachine):
     )  # fmt: skip
     transfer_reversal_id = models.CharField(max_length=255, blank=True)
     reversal_attempts = models.PositiveSmallIntegerField(default=0)
+    returned_transfer_id = models.CharField(
+        max_length=255, blank=True,
+        help_text="The transfer that gave the organizer back what it gave for this refund, when Stripe "
+        "failed the refund after it succeeded (the money stayed with the platform).",
+    )  # fmt: skip
     attempts = models.PositiveSmallIntegerField(
         default=0,
         help_text="Failed calls to Stripe so far; a retry's idempotency key is refund-<order>-<n>-<attempts>.",
@@ -579,6 +584,7 @@ class Invoice(models.Model):
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
         CREDIT_NOTE = "credit_note", _("Credit note")
+        DEBIT_NOTE = "debit_note", _("Debit note")  # cancels a credit note whose refund Stripe failed later
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     series = models.CharField(
@@ -588,6 +594,10 @@ class Invoice(models.Model):
     prefix = models.CharField(max_length=20, help_text="What its number is shown after, such as MAD or MAD-CN.")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
     refund = models.OneToOneField(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note")
+    cancels = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by",
+        help_text="The credit note this debit note cancels.",
+    )  # fmt: skip
     organizer = models.ForeignKey(Organizer, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     currency = models.CharField(max_length=3)
@@ -621,3 +631,7 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self):
         return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def is_debit_note(self):
+        return self.kind == self.Kind.DEBIT_NOTE

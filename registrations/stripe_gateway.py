@@ -145,6 +145,24 @@ def reverse_for_refund(order, refund):
     return client().v1.transfers.reversals.create(charge.transfer, params=params, options={"idempotency_key": key})
 
 
+def return_to_organizer(order, refund):
+    """A transfer to the organizer's account of what it gave back for `refund` (Stripe failed the
+    refund after it was taken back), or the one an earlier, failed-looking call made. Its transfer
+    group names the refund, so it is found before a second is made."""
+    group = f"refund-{order.pk}-{refund.number}-returned"
+    listed = client().v1.transfers.list(
+        params={"destination": order.destination_account, "transfer_group": group, "limit": 100}
+    )
+    for transfer in listed.auto_paging_iter():
+        return transfer
+    params = {
+        "amount": minor_units(refund.taken_back, order.currency), "currency": order.currency.lower(),
+        "destination": order.destination_account, "transfer_group": group,
+        "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)},
+    }  # fmt: skip
+    return client().v1.transfers.create(params=params)
+
+
 def find_refund(order, refund):
     """The Stripe refund an earlier, failed-looking call made for `refund` after all, or None."""
     listed = client().v1.refunds.list(params={"payment_intent": order.stripe_payment_intent_id, "limit": 100})

@@ -300,3 +300,56 @@ def test_only_a_refund_that_succeeded_is_taken_back_from_the_organizer(madrid, s
     stripe_emulator.settle_refund(pending.stripe_refund_id, succeeded=False)
     assert stripe_emulator.drain(timeout=10)
     assert refunds.take_back(pending.pk).taken_back is None and transfer["amount_reversed"] == 0
+
+
+def test_what_the_organizer_gave_back_for_a_refund_stripe_then_failed_is_returned_once(
+    madrid, stripe_emulator, client, django_user_model
+):
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]  # 90.00 to the organizer
+    refund = refunds.refund(order, Decimal("30.00"))
+    refund.refresh_from_db()
+    assert refund.taken_back == Decimal("30.00") and transfer["amount_reversed"] == 3000
+    # The refund fails after it succeeded: the money is back with the platform, which owes the
+    # organizer its 30.00. Giving it back fails once (Stripe answered no) and is retried.
+    stripe_emulator.add_fault("/v1/transfers", "error_500", method="POST")
+    stripe_emulator.settle_refund(refund.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    refund.refresh_from_db()
+    assert refund.status == "failed" and refund.returned_transfer_id == ""
+    assert "return_failed" in set(order.log_entries.values_list("action", flat=True))
+    (retried,) = refunds.retry_failed_refunds()
+    returned = stripe_emulator.transfers[retried.returned_transfer_id]
+    assert (returned["amount"], returned["currency"], returned["destination"]) == (
+        3000, "eur", transfer["destination"],
+    )  # fmt: skip
+    assert refunds.retry_failed_refunds() == [] and refunds.give_back(refund.pk).returned_transfer_id == returned["id"]
+    # The buyer is refunded by a new refund, taken back again: the organizer ends with 90 - 30.
+    again = refunds.refund(order, Decimal("30.00"))
+    again.refresh_from_db()
+    assert again.taken_back == Decimal("30.00")
+    kept = transfer["amount"] - transfer["amount_reversed"] + returned["amount"]
+    root = Client()
+    root.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    assert dashboard_money(root, order.event) == {
+        "paid": "100.00 EUR", "refunded": "30.00 EUR", "fees": "10.00 EUR", "net": "60.00 EUR"
+    }  # fmt: skip
+    assert kept == 6000
+
+
+def test_a_return_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe_emulator, client, settings):
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    refund = refunds.refund(order, Decimal("90.00"))
+    settings.STRIPE_TIMEOUT = 0.5
+    tries = 1 + conf.get("STRIPE_MAX_RETRIES")
+    stripe_emulator.add_fault("/v1/transfers", "timeout_after_success", "POST", tries, 1)
+    stripe_emulator.settle_refund(refund.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=30)
+    refund.refresh_from_db()
+    assert refund.returned_transfer_id == ""
+    made = [t for t in stripe_emulator.transfers.values() if t["transfer_group"]]
+    assert len(made) == 1  # Stripe made it; no answer reached us
+    (retried,) = refunds.retry_failed_refunds()
+    assert retried.returned_transfer_id == made[0]["id"]
+    assert len([t for t in stripe_emulator.transfers.values() if t["transfer_group"]]) == 1

@@ -271,6 +271,39 @@ def test_refunds_get_credit_notes_that_give_back_exactly_the_tax(client, stripe_
     assert "Credit note" in text and "BOSTON-CE-00001" in text  # it names the invoice it corrects
 
 
+def test_a_refund_stripe_fails_after_it_succeeded_gets_its_credit_note_cancelled_once(
+    client, stripe_emulator, boston, mailoutbox
+):
+    event = make_event("Closed card", organizer=boston, tickets=[("Clinician", "100.00")], currency="USD")
+    order, _ = paid(client, stripe_emulator, event, quantity=2)  # 200 + 12.50 tax
+    refund = refunds.refund(order, Decimal("106.25"))
+    note = order.invoices.get(kind=Invoice.Kind.CREDIT_NOTE)
+    # The card was closed: Stripe fails the refund after it succeeded, and tells us twice.
+    stripe_emulator.settle_refund(refund.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    for delivery in stripe_emulator.deliveries():
+        if delivery["type"] == "refund.failed":
+            stripe_emulator.resend_event(delivery["event_id"])
+    assert stripe_emulator.drain(timeout=10)
+    refund.refresh_from_db()
+    assert refund.status == "failed" and refund.error == "expired_or_canceled_card"
+    debit = order.invoices.get(kind=Invoice.Kind.DEBIT_NOTE)
+    assert (debit.display_number, debit.cancels, debit.total, debit.tax) == (
+        "BOSTON-CE-DN-00001", note, Decimal("106.25"), Decimal("6.25"),
+    )  # fmt: skip
+    assert invoices.cancel_credit_note(refund) is None  # once
+    # The books: what the documents say was paid is what was kept.
+    assert sum(invoice.total for invoice in order.invoices.all()) == order.total - order.refunded_amount()
+    assert "debit_note" in set(order.log_entries.values_list("action", flat=True))
+    text = pdf_text(invoices.render_pdf(debit))
+    assert "Debit note" in text and note.display_number in text and "stays paid" in text
+    # The money is refunded again by a new refund, with a credit note of its own: the books still balance.
+    again = refunds.refund(order, order.refundable_amount())
+    assert again.status == "succeeded" and again.amount == Decimal("212.50")
+    assert sum(invoice.total for invoice in order.invoices.all()) == 0
+    assert order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 2
+
+
 def test_a_free_order_gets_no_invoice(client, madrid):
     event = make_event("Free", organizer=madrid, tickets=[("Free", "0")])
     register(client, event)

@@ -69,14 +69,17 @@ def next_number(series):
     return counter.last
 
 
-def issue(order, kind, lines, tax, refund=None):
+PREFIX_SUFFIX = {Invoice.Kind.CREDIT_NOTE: "-CN", Invoice.Kind.DEBIT_NOTE: "-DN"}
+
+
+def issue(order, kind, lines, tax, refund=None, cancels=None):
     key, prefix, details = seller(order.event)
     series = f"{key}-{kind}"
     net, total = sum((line["net"] for line in lines), Decimal(0)), sum((line["total"] for line in lines), Decimal(0))
     return Invoice.objects.create(
-        kind=kind, series=series, number=next_number(series), order=order, refund=refund,
+        kind=kind, series=series, number=next_number(series), order=order, refund=refund, cancels=cancels,
         organizer_id=order.event.organizer_id, currency=order.currency, seller=details, buyer=buyer(order),
-        prefix=prefix + ("-CN" if kind == Invoice.Kind.CREDIT_NOTE else ""),
+        prefix=prefix + PREFIX_SUFFIX.get(kind, ""),
         lines=[{name: str(value) for name, value in line.items()} for line in lines],
         net=net, tax=tax, total=total, tax_name=order.tax_name, tax_rate=order.tax_rate,
         tax_inclusive=order.tax_inclusive, language=order.language,
@@ -144,8 +147,25 @@ def issue_credit_note(refund):
     return issue(order, Invoice.Kind.CREDIT_NOTE, [line], -tax, refund=refund)
 
 
+def cancel_credit_note(refund):
+    """A debit note cancelling the credit note of a refund that Stripe failed after it succeeded (the
+    buyer was not paid back), issued once; None if the refund had none. An issued document is never
+    withdrawn: the books balance by the debit note, and a new refund gets a credit note of its own."""
+    note = Invoice.objects.filter(refund=refund).first()
+    if note is None or Invoice.objects.filter(cancels=note).exists():
+        return None
+    order = refund.order
+    with translation.override(supported_language(order.language)):
+        description = _("Refund %(number)s failed: credit note %(credit_note)s is cancelled") % {
+            "number": refund.number, "credit_note": note.display_number,
+        }  # fmt: skip
+    line = {"description": description, "quantity": 1, "unit_price": -note.total, "net": -note.net, "tax": -note.tax,
+            "total": -note.total}  # fmt: skip
+    return issue(order, Invoice.Kind.DEBIT_NOTE, [line], -note.tax, cancels=note)
+
+
 def render_pdf(invoice):
-    """The invoice or credit note as PDF bytes, in its buyer's language."""
+    """The invoice, credit note or debit note as PDF bytes, in its buyer's language."""
     from weasyprint import HTML  # loaded on first use, as for certificates
     from weasyprint.urls import URLFetcher
 
@@ -160,5 +180,5 @@ def render_pdf(invoice):
 
 
 def pdf_name(invoice):
-    kind = "credit-note" if invoice.is_credit_note else "invoice"
+    kind = invoice.kind.replace("_", "-")
     return f"{kind}-{invoice.display_number}.pdf"

@@ -108,6 +108,14 @@ def record(order, stripe_refund, refund=None):
         refund.save()
         if was != Refund.Status.FAILED and refund.status == Refund.Status.FAILED:
             order.log("refund_failed", number=refund.number, error=refund.error, stripe_refund=stripe_refund.id)
+        if was == Refund.Status.SUCCEEDED and refund.status == Refund.Status.FAILED:
+            # Stripe failed it after it succeeded (the card was closed): the buyer was not paid back.
+            refund.order = order
+            debit_note = invoices.cancel_credit_note(refund)
+            if debit_note is not None:
+                order.log("debit_note", invoice=debit_note.display_number, number=refund.number)
+            if refund.taken_back:
+                transaction.on_commit(lambda: give_back(refund.pk))
         if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
             order.log("refunded", amount=str(refund.amount), number=refund.number)
             refund.order = order
@@ -148,6 +156,27 @@ def take_back(refund_pk):
     return refund
 
 
+def give_back(refund_pk):
+    """What the organizer's account gave back for a refund that Stripe then failed goes back to it,
+    by a transfer made once (retried by `retry_failed_refunds`, found not made twice)."""
+    refund = Refund.objects.select_related("order").get(pk=refund_pk)
+    if refund.status != Refund.Status.FAILED or not refund.taken_back or refund.returned_transfer_id:
+        return refund
+    order = refund.order
+    try:
+        transfer = stripe_gateway.return_to_organizer(order, refund)
+    except stripe_gateway.StripeError as error:
+        order.log("return_failed", number=refund.number, error=str(error) or type(error).__name__)
+        return refund
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if not refund.returned_transfer_id:
+            refund.returned_transfer_id = transfer.id
+            refund.save(update_fields=["returned_transfer_id"])
+            order.log("given_back", number=refund.number, amount=str(refund.taken_back))
+    return refund
+
+
 def match_by_number(order, stripe_refund):
     number = stripe_gateway.as_dict(stripe_refund.metadata).get("refund_number")
     number = parse_int(str(number))
@@ -162,14 +191,20 @@ def refund(order, amount, reason="", user=None):
 
 
 def retry_failed_refunds():
-    """Send again every refund that Stripe did not accept (same idempotency key: never twice), and
-    every reversal an organizer's account still owes for a refund (`take_back`)."""
+    """Send again every refund that Stripe did not accept (same idempotency key: never twice), every
+    reversal an organizer's account still owes for a refund (`take_back`), and every return owed to
+    one for a refund Stripe failed after it was taken back (`give_back`)."""
     failed = Refund.objects.filter(status=Refund.Status.FAILED, stripe_refund_id__isnull=True)
     owed = Refund.objects.filter(
         status=Refund.Status.SUCCEEDED, taken_back__isnull=True, order__platform_fee__gt=0,
         order__platform_fee_refundable=False,
     ).exclude(order__destination_account="").exclude(reason=MADE_AT_STRIPE)  # fmt: skip
-    return [process_refund(r) for r in failed.select_related("order")] + [take_back(r.pk) for r in owed]
+    owed_back = Refund.objects.filter(status=Refund.Status.FAILED, taken_back__gt=0, returned_transfer_id="")
+    return (
+        [process_refund(r) for r in failed.select_related("order")]
+        + [take_back(r.pk) for r in owed]
+        + [give_back(r.pk) for r in owed_back]
+    )
 
 
 def reconcile_from_webhook(stripe_refund):

@@ -208,6 +208,11 @@ EMULATED_TAX = {
     "PT": ("VAT", "23"),
 }  # fmt: skip
 TAX_BEHAVIORS = frozenset(("inclusive", "exclusive"))
+# Transfers to a connected account (docs.stripe.com/api/transfers/create), and their list's filters.
+TRANSFER_SCHEMA = dict.fromkeys(
+    "amount currency description destination expand metadata source_transaction source_type transfer_group".split()
+)
+LIST_TRANSFERS_SCHEMA = {**PAGE, **dict.fromkeys("created destination transfer_group".split())}
 REVERSAL_SCHEMA = dict.fromkeys("amount description expand metadata refund_application_fee".split())
 # Tax rates (docs.stripe.com/tax/tax-rates): applied to Checkout's line items, percentage-based.
 TAX_RATE_SCHEMA = dict.fromkeys(
@@ -565,6 +570,8 @@ class StripeEmulator:
             ("GET", r"/v1/accounts/([^/]+)", self._get(self.accounts, "account"), RETRIEVE),
             ("POST", r"/v1/account_links", self._create_account_link, ACCOUNT_LINK_SCHEMA),
             ("GET", r"/v1/application_fees/([^/]+)", self._get(self.application_fees, "application fee"), RETRIEVE),
+            ("POST", r"/v1/transfers", self._create_transfer, TRANSFER_SCHEMA),
+            ("GET", r"/v1/transfers", self._list_transfers, LIST_TRANSFERS_SCHEMA),
             ("GET", r"/v1/transfers/([^/]+)", self._get(self.transfers, "transfer"), RETRIEVE),
             ("POST", r"/v1/transfers/([^/]+)/reversals", self._create_reversal, REVERSAL_SCHEMA),
             ("GET", r"/v1/transfers/([^/]+)/reversals", self._list_reversals, PAGE),
@@ -1007,6 +1014,38 @@ class StripeEmulator:
         transfer["reversals"]["data"].append(reversal)
         return reversal
 
+    def _create_transfer(self, params, request):
+        """Money from the platform's balance to a connected account that can take transfers."""
+        for required in ("amount", "currency", "destination"):
+            if params.get(required) in (None, ""):
+                raise StripeError(f"Missing required param: {required}.", required)
+        amount = _int(params["amount"], "amount", 1)
+        currency = params["currency"]
+        if currency not in STRIPE_CURRENCIES:
+            raise StripeError(f"Invalid currency: {currency}.", "currency")
+        account = self.accounts.get(params["destination"])
+        if account is None:
+            raise StripeError(f"No such destination: '{params['destination']}'", "destination", "resource_missing")
+        if account["capabilities"].get("transfers") != "active":
+            raise StripeError(
+                "Your destination account needs to have at least one of the following capabilities enabled: "
+                "transfers, crypto_transfers, legacy_payments",
+                "destination",
+                "insufficient_capabilities_for_transfer",
+            )
+        transfer = self._fixture(
+            "transfer", id=new_id("tr_"), amount=amount, amount_reversed=0, created=int(time.time()),
+            currency=currency, destination=account["id"], metadata=_metadata(params.get("metadata")), reversed=False,
+            source_transaction=params.get("source_transaction"), transfer_group=params.get("transfer_group"),
+        )  # fmt: skip
+        transfer["reversals"] = _list_object(f"/v1/transfers/{transfer['id']}/reversals")
+        self.transfers[transfer["id"]] = transfer
+        return transfer
+
+    def _list_transfers(self, params, request):
+        filters = {"destination": params.get("destination"), "transfer_group": params.get("transfer_group")}
+        return self._list("/v1/transfers", self.transfers, params, **filters)
+
     def _create_reversal(self, params, transfer_id, request):
         """A reversal of part of a transfer (the connected account gives it back to the platform):
         at most what is left of the transfer, all of it by default."""
@@ -1032,10 +1071,11 @@ class StripeEmulator:
 
     def settle_refund(self, refund_id, succeeded=True):
         """A pending refund succeeds, or fails (the card was closed: the money stays with the
-        merchant); sends refund.updated and charge.refund.updated, and refund.failed on failure."""
+        merchant); sends refund.updated and charge.refund.updated, and refund.failed on failure.
+        As at Stripe, a refund that succeeded may still fail later (never the other way)."""
         with self.lock:
             refund = self.refunds.get(refund_id)
-            if refund is None or refund["status"] != "pending":
+            if refund is None or refund["status"] not in ("pending",) + (() if succeeded else ("succeeded",)):
                 raise StripeError(f"Refund {refund_id} is not pending.", "refund")
             if succeeded:
                 refund["status"] = "succeeded"
