@@ -427,6 +427,7 @@ class Refund(StateMachine):
         help_text="The transfer that gave the organizer back what it gave for this refund, when Stripe "
         "failed the refund after it succeeded (the money stayed with the platform).",
     )  # fmt: skip
+    return_attempts = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(
         default=0,
         help_text="Failed calls to Stripe so far; a retry's idempotency key is refund-<order>-<n>-<attempts>.",

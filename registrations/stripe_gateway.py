@@ -148,7 +148,8 @@ def reverse_for_refund(order, refund):
 def return_to_organizer(order, refund):
     """A transfer to the organizer's account of what it gave back for `refund` (Stripe failed the
     refund after it was taken back), or the one an earlier, failed-looking call made. Its transfer
-    group names the refund, so it is found before a second is made."""
+    group names the refund, so it is found before a second is made; its idempotency key, so two
+    callers at once make one."""
     group = f"refund-{order.pk}-{refund.number}-returned"
     listed = client().v1.transfers.list(
         params={"destination": order.destination_account, "transfer_group": group, "limit": 100}
@@ -160,7 +161,8 @@ def return_to_organizer(order, refund):
         "destination": order.destination_account, "transfer_group": group,
         "metadata": {"order_id": str(order.pk), "refund_number": str(refund.number)},
     }  # fmt: skip
-    return client().v1.transfers.create(params=params)
+    key = f"return-{order.pk}-{refund.number}" + (f"-{refund.return_attempts}" if refund.return_attempts else "")
+    return client().v1.transfers.create(params=params, options={"idempotency_key": key})
 
 
 def find_refund(order, refund):

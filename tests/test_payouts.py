@@ -15,6 +15,7 @@ from django.test import Client
 from registrations import conf, stripe_gateway
 from registrations.models import Order, PayoutAccount
 from registrations.services import refunds
+from tests.concurrency import at_once
 from tests.factories import event_index, make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
 from tests.test_organizer_permissions import approved_organizer
@@ -353,3 +354,32 @@ def test_a_return_whose_answer_was_lost_is_found_not_made_twice(madrid, stripe_e
     (retried,) = refunds.retry_failed_refunds()
     assert retried.returned_transfer_id == made[0]["id"]
     assert len([t for t in stripe_emulator.transfers.values() if t["transfer_group"]]) == 1
+
+
+def test_two_takers_at_once_take_a_refund_back_once(madrid, stripe_emulator, client):
+    """The refund's own follow-up and the periodic retry may run together: both find no reversal
+    yet (their lists are answered late), and Stripe makes one, as both ask under the refund's
+    idempotency key."""
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]
+    stripe_emulator.add_fault(f"/v1/transfers/{transfer['id']}/reversals", "error_500", method="POST")
+    refund = refunds.refund(order, Decimal("40.00"))  # its reversal failed: owed
+    stripe_emulator.add_fault(f"/v1/transfers/{transfer['id']}/reversals", "timeout_after_success", "GET", 2, 2.0)
+    at_once([lambda: refunds.take_back(refund.pk), lambda: refunds.retry_failed_refunds()])
+    refund.refresh_from_db()
+    assert (len(transfer["reversals"]["data"]), transfer["amount_reversed"]) == (1, 4000)
+    assert refund.taken_back == Decimal("40.00")
+
+
+def test_two_givers_at_once_return_a_failed_refund_once(madrid, stripe_emulator, client):
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    refund = refunds.refund(order, Decimal("40.00"))
+    stripe_emulator.add_fault("/v1/transfers", "error_500", method="POST")
+    stripe_emulator.settle_refund(refund.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    stripe_emulator.add_fault("/v1/transfers", "timeout_after_success", "GET", 2, 2.0)
+    at_once([lambda: refunds.give_back(refund.pk), lambda: refunds.retry_failed_refunds()])
+    refund.refresh_from_db()
+    (returned,) = [t for t in stripe_emulator.transfers.values() if t["transfer_group"]]
+    assert (refund.returned_transfer_id, returned["amount"]) == (returned["id"], 4000)

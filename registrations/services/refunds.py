@@ -166,6 +166,7 @@ def give_back(refund_pk):
     try:
         transfer = stripe_gateway.return_to_organizer(order, refund)
     except stripe_gateway.StripeError as error:
+        Refund.objects.filter(pk=refund.pk).update(return_attempts=F("return_attempts") + 1)
         order.log("return_failed", number=refund.number, error=str(error) or type(error).__name__)
         return refund
     with transaction.atomic():
