@@ -35,16 +35,15 @@ def client() -> stripe.StripeClient:
 def tax_rate_id(order):
     """The id of the Stripe TaxRate for the order's tax, created at Stripe the first time a rate is
     used (a TaxRate is the platform's, and the same rate serves every order that has it)."""
-    tax = order.tax
-    organizer = order.event.organizer
-    country = organizer.legal_country.code if organizer else ""
+    tax = order.tax  # only an organizer's event is taxed (EventPage.tax_on)
+    country = order.event.organizer.legal_country.code
     percentage = format(tax.rate.normalize(), "f")
     key = "|".join((tax.name, percentage, "inclusive" if tax.inclusive else "exclusive", country))
     known = StripeTaxRate.objects.filter(key=key).first()
     if known is not None:
         return known.stripe_id
     params = {
-        "display_name": tax.name[:50],
+        "display_name": tax.name,  # at most 30 characters (Order.tax_name); Stripe takes 50
         "percentage": percentage,
         "inclusive": tax.inclusive,
         **({"country": country, "jurisdiction": country} if country else {}),

@@ -383,3 +383,57 @@ def test_two_givers_at_once_return_a_failed_refund_once(madrid, stripe_emulator,
     refund.refresh_from_db()
     (returned,) = [t for t in stripe_emulator.transfers.values() if t["transfer_group"]]
     assert (refund.returned_transfer_id, returned["amount"]) == (returned["id"], 4000)
+
+
+def test_the_last_cent_of_a_transfer_is_taken_back_too(madrid, stripe_emulator, client):
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    (charge,) = stripe_emulator.charges.values()
+    transfer = stripe_emulator.transfers[charge["transfer"]]  # 90.00
+    first, last = refunds.refund(order, Decimal("89.99")), refunds.refund(order, Decimal("0.01"))
+    first.refresh_from_db(), last.refresh_from_db()
+    assert (first.taken_back, last.taken_back, transfer["amount_reversed"]) == (Decimal("89.99"), Decimal("0.01"), 9000)
+
+
+def paid_connected(madrid, stripe_emulator, client, **fees):
+    organizer, team = madrid
+    onboard(team, organizer, stripe_emulator)
+    PayoutAccount.objects.filter(organizer=organizer).update(**fees)
+    event = make_event("Paid day", organizer=organizer, tickets=[("Standard", "100.00")], currency="EUR", capacity=10)
+    stripe_emulator.pay(checkout_session_id(register(client, event)))
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    (charge,) = stripe_emulator.charges.values()
+    return order, stripe_emulator.transfers[charge["transfer"]]
+
+
+@pytest.mark.parametrize(
+    "fees",
+    [{"fee_percent": 0, "fee_fixed": 0, "refund_fee": False}, {"fee_percent": 10, "fee_fixed": 0, "refund_fee": True}],
+)
+def test_a_refund_stripe_reverses_in_proportion_is_never_taken_back_again(madrid, stripe_emulator, client, fees):
+    """No fee, or a fee given back with the refund: Stripe's own reverse_transfer takes the
+    organizer's share; the periodic retry finds nothing owed."""
+    order, transfer = paid_connected(madrid, stripe_emulator, client, **fees)
+    refund = refunds.refund(order, Decimal("30.00"))
+    assert refunds.retry_failed_refunds() == []
+    refund.refresh_from_db()
+    assert refund.taken_back is None and len(transfer["reversals"]["data"]) == 1
+
+
+def test_a_refund_made_in_stripes_dashboard_is_not_taken_back_by_us(madrid, stripe_emulator, client):
+    """Stripe's dashboard asks itself whether to reverse the transfer."""
+    order = paid_keeping_the_fee(madrid, stripe_emulator, client)
+    stripe_emulator.dashboard_refund(order.stripe_payment_intent_id, amount=3000)
+    assert stripe_emulator.drain(timeout=10)
+    assert order.refunds.get().status == "succeeded"
+    assert refunds.retry_failed_refunds() == []
+    (charge,) = stripe_emulator.charges.values()
+    assert stripe_emulator.transfers[charge["transfer"]]["amount_reversed"] == 0
+
+
+def test_a_failed_reversal_is_retried_whatever_the_size_of_the_fee(madrid, stripe_emulator, client):
+    order, transfer = paid_connected(madrid, stripe_emulator, client, fee_percent=0, fee_fixed="1.00", refund_fee=False)
+    stripe_emulator.add_fault(f"/v1/transfers/{transfer['id']}/reversals", "error_500", method="POST")
+    refund = refunds.refund(order, Decimal("20.00"))
+    (retried,) = refunds.retry_failed_refunds()
+    assert (retried.pk, retried.taken_back, transfer["amount_reversed"]) == (refund.pk, Decimal("20.00"), 2000)

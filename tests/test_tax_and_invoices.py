@@ -304,6 +304,45 @@ def test_a_refund_stripe_fails_after_it_succeeded_gets_its_credit_note_cancelled
     assert order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 2
 
 
+def test_a_credit_note_says_what_was_refunded_with_its_tax_rounded_half_up(client, stripe_emulator, madrid):
+    event = make_event("Alianza", organizer=madrid, tickets=[("General", "100.00")], currency="EUR")
+    session_id = checkout_session_id(register(client, event))
+    Order.objects.filter(pk=latest_order().pk).update(language="es")
+    stripe_emulator.pay(session_id)
+    assert stripe_emulator.drain(timeout=10)
+    order = latest_order()
+    assert order.tax_amount == Decimal("17.36")  # 100.00 incl. 21%
+    refunds.refund(order, Decimal("6.25"))  # its tax is 1.085: half up, as a price is
+    note = order.invoices.get(kind=Invoice.Kind.CREDIT_NOTE)
+    assert note.lines == [
+        {"description": "Reembolso de la factura MAD-00001", "quantity": "1", "unit_price": "-6.25",
+         "net": "-5.16", "tax": "-1.09", "total": "-6.25"},
+    ]  # fmt: skip
+    assert (note.net, note.tax, note.total) == (Decimal("-5.16"), Decimal("-1.09"), Decimal("-6.25"))
+    refunds.refund(order, Decimal("93.75"))
+    last = order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).last()
+    assert last.tax == Decimal("-16.27") and last.lines[0]["tax"] == "-16.27"
+
+
+def test_each_credit_note_takes_the_tax_not_yet_given_back(client, stripe_emulator, boston):
+    event = make_event("Refunds", organizer=boston, tickets=[("Clinician", "100.00")], currency="USD")
+    order, _ = paid(client, stripe_emulator, event, quantity=3)  # 318.75, of which 18.75 tax
+    for amount in ("200.00", "118.75"):
+        refunds.refund(order, Decimal(amount))
+    notes = order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).order_by("number")
+    # 200.00 carries 11.76 (11.7647 rounded); the rest is what is left: 6.99.
+    assert [note.tax for note in notes] == [Decimal("-11.76"), Decimal("-6.99")]
+
+
+def test_a_credit_note_of_an_untaxed_order_carries_no_tax(client, stripe_emulator):
+    organizer = OrganizerFactory(name="No Tax Institute", legal_address="1 Quiet St")
+    event = make_event("Untaxed", organizer=organizer, tickets=[("General", "40.00")], currency="GBP")
+    order, _ = paid(client, stripe_emulator, event)
+    refunds.refund(order, Decimal("15.00"))
+    note = order.invoices.get(kind=Invoice.Kind.CREDIT_NOTE)
+    assert (note.tax, note.net, note.total, note.lines[0]["tax"]) == (0, Decimal("-15.00"), Decimal("-15.00"), "0.00")
+
+
 def test_a_free_order_gets_no_invoice(client, madrid):
     event = make_event("Free", organizer=madrid, tickets=[("Free", "0")])
     register(client, event)

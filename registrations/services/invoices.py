@@ -122,9 +122,8 @@ def issue_invoice(order):
 
 
 def refunded_tax(order, refunded):
-    """The order's tax in `refunded` of its total, rounded (half up) as a price is."""
-    if not order.tax_amount or not order.total:
-        return Decimal(0)
+    """The order's tax in `refunded` of its total, rounded (half up) as a price is (only an order
+    that was paid for is invoiced: its total is never 0)."""
     step = Decimal(1).scaleb(-decimal_places(order.currency))
     return (order.tax_amount * refunded / order.total).quantize(step, rounding=ROUND_HALF_UP)
 
