@@ -150,11 +150,9 @@ def return_to_organizer(order, refund):
     group names the refund, so it is found before a second is made; its idempotency key, so two
     callers at once make one."""
     group = f"refund-{order.pk}-{refund.number}-returned"
-    listed = client().v1.transfers.list(
-        params={"destination": order.destination_account, "transfer_group": group, "limit": 100}
-    )
-    for transfer in listed.auto_paging_iter():
-        return transfer
+    made = client().v1.transfers.list(params={"destination": order.destination_account, "transfer_group": group}).data
+    if made:
+        return made[0]
     params = {
         "amount": minor_units(refund.taken_back, order.currency), "currency": order.currency.lower(),
         "destination": order.destination_account, "transfer_group": group,
