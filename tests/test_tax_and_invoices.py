@@ -617,3 +617,6 @@ def test_an_event_without_an_organizer_invoices_as_the_platform(client, stripe_e
     invoice = order.invoices.get()
     assert invoice.display_number == "PLAT-00001" and invoice.organizer is None
     assert invoice.seller == {"name": "Events Platform Ltd", "tax_id": "GB999"}
+    settings.REGISTRATIONS_SELLER = {"name": "Events Platform Ltd"}  # no prefix given: INV
+    second, _ = paid(client, stripe_emulator, event)
+    assert second.invoices.get().display_number == "INV-00002"  # the platform's one series goes on
