@@ -301,6 +301,8 @@ def test_only_a_refund_that_succeeded_is_taken_back_from_the_organizer(madrid, s
     stripe_emulator.settle_refund(pending.stripe_refund_id, succeeded=False)
     assert stripe_emulator.drain(timeout=10)
     assert refunds.take_back(pending.pk).taken_back is None and transfer["amount_reversed"] == 0
+    assert not refunds.give_back(pending.pk).returned_transfer_id  # nothing was taken: nothing to give
+    assert len(stripe_emulator.transfers) == 1
 
 
 def test_what_the_organizer_gave_back_for_a_refund_stripe_then_failed_is_returned_once(
@@ -312,6 +314,7 @@ def test_what_the_organizer_gave_back_for_a_refund_stripe_then_failed_is_returne
     refund = refunds.refund(order, Decimal("30.00"))
     refund.refresh_from_db()
     assert refund.taken_back == Decimal("30.00") and transfer["amount_reversed"] == 3000
+    assert not refunds.give_back(refund.pk).returned_transfer_id  # it succeeded: nothing to give back
     # The refund fails after it succeeded: the money is back with the platform, which owes the
     # organizer its 30.00. Giving it back fails once (Stripe answered no) and is retried.
     stripe_emulator.add_fault("/v1/transfers", "error_500", method="POST")
@@ -319,12 +322,14 @@ def test_what_the_organizer_gave_back_for_a_refund_stripe_then_failed_is_returne
     assert stripe_emulator.drain(timeout=10)
     refund.refresh_from_db()
     assert refund.status == "failed" and refund.returned_transfer_id == ""
-    assert "return_failed" in set(order.log_entries.values_list("action", flat=True))
+    failed = order.log_entries.get(action="return_failed").detail
+    assert failed["number"] == 1 and "internal error" in failed["error"]
     (retried,) = refunds.retry_failed_refunds()
     returned = stripe_emulator.transfers[retried.returned_transfer_id]
-    assert (returned["amount"], returned["currency"], returned["destination"]) == (
-        3000, "eur", transfer["destination"],
+    assert (returned["amount"], returned["currency"], returned["destination"], returned["metadata"]) == (
+        3000, "eur", transfer["destination"], {"order_id": str(order.pk), "refund_number": "1"},
     )  # fmt: skip
+    assert order.log_entries.get(action="given_back").detail == {"number": 1, "amount": "30.00"}
     assert refunds.retry_failed_refunds() == [] and refunds.give_back(refund.pk).returned_transfer_id == returned["id"]
     # The buyer is refunded by a new refund, taken back again: the organizer ends with 90 - 30.
     again = refunds.refund(order, Decimal("30.00"))

@@ -279,6 +279,8 @@ def test_a_refund_stripe_fails_after_it_succeeded_gets_its_credit_note_cancelled
 ):
     event = make_event("Closed card", organizer=boston, tickets=[("Clinician", "100.00")], currency="USD")
     order, _ = paid(client, stripe_emulator, event, quantity=2)  # 200 + 12.50 tax
+    Order.objects.filter(pk=order.pk).update(language="es")  # the buyer reads Spanish
+    order.refresh_from_db()
     refund = refunds.refund(order, Decimal("106.25"))
     note = order.invoices.get(kind=Invoice.Kind.CREDIT_NOTE)
     # The card was closed: Stripe fails the refund after it succeeded, and tells us twice.
@@ -294,12 +296,16 @@ def test_a_refund_stripe_fails_after_it_succeeded_gets_its_credit_note_cancelled
     assert (debit.display_number, debit.cancels, debit.total, debit.tax) == (
         "BOSTON-CE-DN-00001", note, Decimal("106.25"), Decimal("6.25"),
     )  # fmt: skip
+    assert debit.lines == [
+        {"description": "El reembolso 1 falló: se anula la factura rectificativa BOSTON-CE-CN-00001", "quantity": "1",
+         "unit_price": "106.25", "net": "100.00", "tax": "6.25", "total": "106.25"},
+    ]  # fmt: skip
     assert invoices.cancel_credit_note(refund) is None  # once
     # The books: what the documents say was paid is what was kept.
     assert sum(invoice.total for invoice in order.invoices.all()) == order.total - order.refunded_amount()
     assert "debit_note" in set(order.log_entries.values_list("action", flat=True))
     text = pdf_text(invoices.render_pdf(debit))
-    assert "Debit note" in text and note.display_number in text and "stays paid" in text
+    assert "Nota de débito" in text and note.display_number in text and "sigue pagado" in text
     # The money is refunded again by a new refund, with a credit note of its own: the books still balance.
     again = refunds.refund(order, order.refundable_amount())
     assert again.status == "succeeded" and again.amount == Decimal("212.50")
