@@ -100,10 +100,7 @@ def take_stripe_tax(order, session):
 def check_amounts(order, session):
     """Stripe's total and tax are the order's (the tax computed as Stripe computes it, money.Tax):
     a difference is logged on the order, for its team to see and settle, never passed over."""
-    charged = (
-        getattr(session, "amount_total", None),
-        getattr(getattr(session, "total_details", None), "amount_tax", None),
-    )
+    charged = (session.amount_total, getattr(session.total_details, "amount_tax", None))  # total_details: nullable
     expected = tuple(stripe_gateway.minor_units(amount, order.currency) for amount in (order.total, order.tax_amount))
     if charged != expected:
         log.error("Order %s: Stripe charged (total, tax) %s, the order says %s", order.pk, charged, expected)
