@@ -7,6 +7,7 @@ is tried again under a new key (see services/refunds.py).
 """
 
 import hashlib
+import logging
 
 import stripe
 
@@ -14,6 +15,8 @@ from events.money import from_minor_units, minor_units  # noqa: F401  (the bound
 
 from . import conf
 from .models import StripeTaxRate
+
+log = logging.getLogger(__name__)
 
 StripeError = stripe.StripeError
 
@@ -32,13 +35,16 @@ def client() -> stripe.StripeClient:
     )
 
 
-def tax_rate_id(order):
+def tax_rate_id(order, renew=False):
     """The id of the Stripe TaxRate for the order's tax, created at Stripe the first time a rate is
-    used (a TaxRate is the platform's, and the same rate serves every order that has it)."""
+    used (a TaxRate is the platform's, and the same rate serves every order that has it). `renew`
+    forgets the one known and makes another (Stripe no longer has it, or it was archived)."""
     tax = order.tax  # only an organizer's event is taxed (EventPage.tax_on)
     country = order.event.organizer.legal_country.code
     percentage = format(tax.rate.normalize(), "f")
     key = "|".join((tax.name, percentage, "inclusive" if tax.inclusive else "exclusive", country))
+    if renew:
+        StripeTaxRate.objects.filter(key=key).delete()
     known = StripeTaxRate.objects.filter(key=key).first()
     if known is not None:
         return known.stripe_id
@@ -48,13 +54,25 @@ def tax_rate_id(order):
         "inclusive": tax.inclusive,
         **({"country": country, "jurisdiction": country} if country else {}),
     }
-    idempotency_key = "tax-rate-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    idempotency_key = "tax-rate-" + hashlib.sha256(key.encode()).hexdigest()[:32] + ("-renewed" if renew else "")
     rate = client().v1.tax_rates.create(params=params, options={"idempotency_key": idempotency_key})
     return StripeTaxRate.objects.get_or_create(key=key, defaults={"stripe_id": rate.id})[0].stripe_id
 
 
 def create_checkout_session(order, registrations, success_url, cancel_url):
-    tax_rates = {"tax_rates": [tax_rate_id(order)]} if order.tax else {}
+    try:
+        return checkout_session(order, registrations, success_url, cancel_url)
+    except stripe.InvalidRequestError as error:
+        if "[tax_rates]" not in (error.param or ""):
+            raise
+        # The TaxRate this site knew is not one Stripe will take (the site now uses another Stripe
+        # account or mode, or someone archived it): another is made, once.
+        log.warning("Order %s: Stripe refused the tax rate (%s); making a new one", order.pk, error.code or error)
+        return checkout_session(order, registrations, success_url, cancel_url, renew=True)
+
+
+def checkout_session(order, registrations, success_url, cancel_url, renew=False):
+    tax_rates = {"tax_rates": [tax_rate_id(order, renew=renew)]} if order.tax else {}
     lines = {}
     for registration in registrations:
         line = lines.setdefault(registration.ticket_type_id, {"registration": registration, "quantity": 0})
@@ -97,7 +115,7 @@ def create_checkout_session(order, registrations, success_url, cancel_url):
         params["automatic_tax"] = {"enabled": True, **({"liability": liability} if liability else {})}
         if liability:
             params["payment_intent_data"]["on_behalf_of"] = order.destination_account
-    key = f"checkout-{order.pk}-{order.checkout_attempt}"
+    key = f"checkout-{order.pk}-{order.checkout_attempt}" + ("-renewed" if renew else "")
     return client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key})
 
 

@@ -157,6 +157,23 @@ def test_one_stripe_tax_rate_serves_every_order_with_that_rate(client, stripe_em
     assert len(stripe_emulator.tax_rates) == 1 and StripeTaxRate.objects.count() == 1
 
 
+@pytest.mark.parametrize("gone", ["another account", "archived"])
+def test_a_tax_rate_stripe_no_longer_takes_is_made_again_and_the_buyer_pays(client, stripe_emulator, madrid, gone):
+    event = make_event("Moved", organizer=madrid, tickets=[("General", "50.00")], currency="EUR")
+    paid(client, stripe_emulator, event)
+    (old,) = stripe_emulator.tax_rates.values()
+    if gone == "another account":  # the site now talks to another Stripe account, or live mode
+        stripe_emulator.tax_rates.clear()
+    else:
+        old["active"] = False  # someone archived it in Stripe's dashboard
+    order, session = paid(client, stripe_emulator, event)
+    (new,) = [rate for rate in stripe_emulator.tax_rates.values() if rate["active"]]
+    assert new["id"] != old["id"] and StripeTaxRate.objects.get().stripe_id == new["id"]
+    assert (order.tax_amount, session["total_details"]["amount_tax"]) == (Decimal("8.68"), 868)
+    paid(client, stripe_emulator, event)  # and the new one serves the next order
+    assert len([rate for rate in stripe_emulator.tax_rates.values() if rate["active"]]) == 1
+
+
 def test_a_stripe_tax_rate_is_shared_only_by_orders_with_the_very_same_tax(client, stripe_emulator):
     sellers = [
         ("a", "VAT", "21", True, "ES"), ("b", "VAT", "21", True, "ES"), ("c", "VAT", "21", False, "ES"),
