@@ -327,7 +327,23 @@ def test_a_refund_stripe_fails_after_it_succeeded_gets_its_credit_note_cancelled
     again = refunds.refund(order, order.refundable_amount())
     assert again.status == "succeeded" and again.amount == Decimal("212.50")
     assert sum(invoice.total for invoice in order.invoices.all()) == 0
+    assert sum(invoice.tax for invoice in order.invoices.all()) == 0  # the tax given back: the order's, once
     assert order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 2
+
+
+def test_after_a_cancelled_credit_note_the_tax_given_back_is_still_the_orders_to_the_cent(
+    client, stripe_emulator, boston
+):
+    event = make_event("Closed card", organizer=boston, tickets=[("Clinician", "100.00")], currency="USD")
+    order, _ = paid(client, stripe_emulator, event, quantity=2)  # 212.50, of which 12.50 tax
+    failed = refunds.refund(order, Decimal("100.01"))
+    stripe_emulator.settle_refund(failed.stripe_refund_id, succeeded=False)
+    assert stripe_emulator.drain(timeout=10)
+    for amount in ("100.01", "112.49"):  # the buyer is refunded again, in two parts
+        refunds.refund(order, Decimal(amount))
+    live = order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE, cancelled_by__isnull=True).order_by("number")
+    assert [note.tax for note in live] == [Decimal("-5.88"), Decimal("-6.62")]
+    assert sum(invoice.tax for invoice in order.invoices.all()) == 0
 
 
 def test_a_credit_note_says_what_was_refunded_with_its_tax_rounded_half_up(client, stripe_emulator, madrid):

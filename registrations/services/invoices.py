@@ -135,7 +135,9 @@ def issue_credit_note(refund):
     invoice = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
     if invoice is None or hasattr(refund, "credit_note"):
         return None
-    before = -sum((note.total for note in order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE)), Decimal(0))
+    # What earlier notes gave back; one a debit note cancelled gave nothing.
+    notes = order.invoices.filter(kind=Invoice.Kind.CREDIT_NOTE, cancelled_by__isnull=True)
+    before = -sum((note.total for note in notes), Decimal(0))
     tax = refunded_tax(order, before + refund.amount) - refunded_tax(order, before)
     with translation.override(supported_language(order.language)):
         description = _("Refund of invoice %(number)s") % {"number": invoice.display_number}
