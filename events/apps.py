@@ -8,4 +8,17 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import checks, signals  # noqa: F401  (checks: registers the system checks)
+
+        post_migrate.connect(list_live_events, sender=self)
+
+
+def list_live_events(sender, using="default", **kwargs):
+    """After `migrate`: every live event has its listing entry (the table is new on an upgrade, or
+    pages were written without Wagtail)."""
+    from . import read_model
+
+    if using == "default":
+        read_model.repair()

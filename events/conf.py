@@ -35,6 +35,22 @@ DEFAULTS = {
     # that is under no Wagtail Site; every other event's links use its own Site's root URL
     # (Settings > Sites). "": WAGTAILADMIN_BASE_URL, else http://localhost.
     "EVENTS_BASE_URL": "",
+    # PostgreSQL's text search configuration for events in each language (stemming, stop words):
+    # "seminars" finds "seminar". Another language is searched word for word ("simple"). After a
+    # change, `manage.py rebuild_listing` indexes the events again.
+    "EVENTS_SEARCH_CONFIGS": {
+        "en": "english",
+        "es": "spanish",
+        "fr": "french",
+        "de": "german",
+        "pt": "portuguese",
+        "it": "italian",
+        "nl": "dutch",
+    },
+    # Results counted exactly up to this many; beyond, "1,000+" (counting every match of a broad
+    # search costs more than the page itself). Page numbers go as far; the JSON API's `next` links
+    # go on past it.
+    "EVENTS_COUNT_LIMIT": 1000,
 }
 
 

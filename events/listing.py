@@ -1,8 +1,10 @@
 """The one place that turns a query string into a filtered, searched, sorted list of events.
 
-The listing page, the JSON API and the calendar feed all call `search_events`. Filters run in the
-database first (each filtered column is also a FilterField, so a search backend such as OpenSearch
-can apply them too); the text query then searches within what the filters kept.
+The listing page, the JSON API and the calendar feed all call `search_events`. They read
+`ListingEntry`, one row per live event page kept by read_model.py, with its own indexes: filters,
+order and text search (search.py) run on that one table, and only the page of events shown is then
+fetched from Wagtail's tables, by primary key (`PageEvents`), so a listing costs the same whether
+the site has a thousand events or a million.
 
 What the three callers cache is keyed by `EventSearch.params`: the validated parameters, canonical (unknown
 ones dropped, values written one way, in one order), so `?junk=1` or the same filters in another
@@ -12,15 +14,13 @@ Formats: an event's format says how it can be attended, so `format=online` lists
 (they can be attended online), and so does `format=in_person`; `format=hybrid` lists only hybrid
 ones.
 
-Relevance: title matches come first (most query words in the title first), then soonest. The
-database search backends rank by their own scores, and SQLite's ignores field boosts, so an event
-whose organizer's name matched could outrank the one titled with the words; the order is therefore
-set in the query itself, the same on SQLite and PostgreSQL. A backend that cannot order by an
-expression (OpenSearch) ranks by its scores, which honour the title's boost.
+Counts: exact up to EVENTS_COUNT_LIMIT, "1,000+" beyond (`CappedPaginator`); page numbers go as
+far as that, and the JSON API's `after` cursor past it.
 """
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,7 +32,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Model, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -41,13 +41,14 @@ from . import conf
 from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
-from .models import EventPage, Organizer, Topic
+from .models import EventPage, ListingEntry, Organizer, Topic
+from .search import matching
 from .widgets import QuickCheckboxes, QuickSelect
 
 SORTS = {
-    "soonest": ("start", "id"),
-    "newest": ("-first_published_at", "-id"),
-    "relevance": ("start", "id"),  # the order within equal relevance, and without a query
+    "soonest": ("sort_start", "page_id"),
+    "newest": ("-first_published_at", "-page_id"),
+    "relevance": ("sort_start", "page_id"),  # without a query
 }
 FORMATS = [
     ("in_person", _("In person (includes hybrid)")),
@@ -59,7 +60,6 @@ ATTENDED_AS = {
     "online": (EventPage.Format.ONLINE, EventPage.Format.HYBRID),
     "hybrid": (EventPage.Format.HYBRID,),
 }
-MAX_TITLE_TERMS = 8
 PRESETS = [
     ("today", _("Today")),
     ("this_week", _("This week")),
@@ -110,7 +110,7 @@ class EventFilterSet(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
         label=_("Country"), choices=lambda: list(countries), empty_label=_("Any country"), widget=QuickSelect
     )
-    city = django_filters.CharFilter(label=_("City"), lookup_expr="iexact", max_length=100)
+    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=100)
     format = django_filters.ChoiceFilter(
         label=_("Format"), choices=FORMATS, method="filter_format", empty_label=_("Any format"), widget=QuickSelect
     )
@@ -152,7 +152,7 @@ class EventFilterSet(django_filters.FilterSet):
     )
 
     class Meta:
-        model = EventPage
+        model = ListingEntry
         fields = []
         form = EventFilterForm
 
@@ -164,6 +164,9 @@ class EventFilterSet(django_filters.FilterSet):
         first, last = preset_range(value, timezone.now().date())
         return queryset.filter(local_end_date__gte=first, local_start_date__lte=last)
 
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(city_key=value.strip().casefold())
+
     def filter_format(self, queryset, name, value):
         return queryset.filter(format__in=ATTENDED_AS[value])
 
@@ -171,7 +174,7 @@ class EventFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         tagged = EventPage.topics.through.objects.filter(topic__in=value).values("eventpage_id")
-        return queryset.filter(pk__in=tagged)
+        return queryset.filter(page_id__in=tagged)
 
     def filter_price(self, queryset, name, value):
         return queryset.filter(price_min=0) if value == "free" else queryset.filter(price_max__gt=0)
@@ -184,7 +187,7 @@ class EventFilterSet(django_filters.FilterSet):
         data = self.form.cleaned_data
         if not (data.get("past") or data.get("start") or data.get("when")):
             # To the minute, so the same listing asked twice in a minute is the same query (see
-            # CountCachingPaginator); an event stays listed for at most a minute after it ends.
+            # CappedPaginator); an event stays listed for at most a minute after it ends.
             queryset = queryset.upcoming(now=timezone.now().replace(second=0, microsecond=0))
         return queryset
 
@@ -208,7 +211,8 @@ def canonical(value):
 @dataclass
 class EventSearch:
     filterset: EventFilterSet
-    results: object  # a QuerySet, or SearchResults when there is a text query
+    results: QuerySet  # of ListingEntry, in order
+    matches: QuerySet  # the same, unordered: what is counted
     query: str
     sort: str
 
@@ -245,16 +249,6 @@ def default_sort(query):
     return "relevance" if query else "soonest"
 
 
-def title_first(queryset, query):
-    """`queryset` ordered by how many of the query's words its titles hold, then soonest."""
-    terms = query.split()[:MAX_TITLE_TERMS]
-    hits = sum(
-        (Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in terms),
-        Value(0, output_field=IntegerField()),
-    )
-    return queryset.order_by(hits.desc(), *SORTS["relevance"])
-
-
 def search_events(params, queryset):
     """Filter, search and sort `queryset` by the listing's query parameters.
 
@@ -265,28 +259,17 @@ def search_events(params, queryset):
     filterset.is_valid()
     form = filterset.form
     cleaned = form.cleaned_data
-    # Double quotes mean nothing to a plain-text search, but SQLite's full-text syntax chokes on an
-    # unpaired one ("unterminated string", a 500): they are dropped.
-    query = " ".join((cleaned.get("q") or "").replace('"', " ").split())
+    query = " ".join((cleaned.get("q") or "").split())
     sort = cleaned.get("sort") or default_sort(query)
     if form.data.get("sort") != sort:
         form.data = form.data.copy()
         form.data["sort"] = sort
-    results = filterset.qs.order_by(*SORTS[sort])
-    if query:
-        by_title = sort == "relevance" and search_orders_by_expressions()
-        if by_title:
-            results = title_first(results, query)
-        results = results.search(query, order_by_relevance=sort == "relevance" and not by_title)
-    return EventSearch(filterset=filterset, results=results, query=query, sort=sort)
-
-
-def search_orders_by_expressions():
-    """Whether the search backend can order results by an expression (the database ones can)."""
-    from wagtail.search.backends import get_search_backend
-
-    compiler = get_search_backend().query_compiler_class
-    return getattr(compiler, "HANDLES_ORDER_BY_EXPRESSIONS", False)
+    matches = matching(filterset.qs, query, by_relevance=False)
+    if query and sort == "relevance":
+        results = matching(filterset.qs, query, by_relevance=True)
+    else:
+        results = matches.order_by(*SORTS[sort])
+    return EventSearch(filterset=filterset, results=results, matches=matches.order_by(), query=query, sort=sort)
 
 
 def page_number(raw):
@@ -296,37 +279,56 @@ def page_number(raw):
     return parse_int(raw, minimum=1, maximum=10**9 - 1)
 
 
-class CountCachingPaginator(Paginator):
-    """A paginator that remembers each query's count for EVENTS_LISTING_CACHE_SECONDS (0: never).
+class CappedPaginator(Paginator):
+    """Pages of `results` whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is not
+    counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
+    for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query."""
 
-    Counting tens of thousands of upcoming events costs more than fetching and rendering a page of
-    them; a count up to a minute old is good enough for "N events" and the page links.
-    """
+    def __init__(self, results, per_page, matches):
+        super().__init__(results, per_page, allow_empty_first_page=True)
+        self.matches = matches
+        self.limit = conf.get("EVENTS_COUNT_LIMIT")
+
+    @cached_property
+    def found(self):
+        """How many match, up to one more than the limit."""
+        counted = self.matches[: self.limit + 1]
+        seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
+        if not seconds or not may_cache():
+            return counted.count()
+        try:
+            source = str(counted.query)
+        except EmptyResultSet:
+            return 0
+        key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
+        return cache.get_or_set(key, counted.count, seconds)
+
+    @property
+    def exact(self):
+        return self.found <= self.limit
 
     @cached_property
     def count(self):
-        seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
-        if not seconds or not may_cache():
-            return super().count
-        compiler = getattr(self.object_list, "query_compiler", None)  # search results
-        try:
-            source = f"{compiler.queryset.query}|{compiler.query!r}" if compiler else str(self.object_list.query)
-        except (AttributeError, EmptyResultSet):
-            return super().count
-        key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
-        return cache.get_or_set(key, self.object_list.count, seconds)
+        return min(self.found, self.limit)
+
+    @cached_property
+    def num_pages(self):
+        return max(1, math.ceil(self.count / self.per_page)) if self.count else 1
 
 
 class PageEvents(Sequence):
-    """A page's events, fetched with `related` (one query per relation) when first used, so that
-    a listing page served from the cache never asks the database for them."""
+    """A page's events: the ids from the read model, then the pages themselves by primary key with
+    `related` (one query per relation), when first used, so that a listing page served from the
+    cache never asks the database for them."""
 
     def __init__(self, results, related):
         self.results, self.related = results, related
 
     @cached_property
     def events(self):
-        events = list(self.results)
+        ids = list(self.results.values_list("page_id", flat=True))
+        pages = {page.pk: page for page in EventPage.objects.filter(pk__in=ids)}
+        events = [pages[pk] for pk in ids if pk in pages]
         prefetch_related_objects(events, *self.related)
         return events
 
@@ -337,9 +339,9 @@ class PageEvents(Sequence):
         return len(self.events)
 
 
-def paginate(results, number, per_page, related=("organizer", "topics")):
-    """Page `number` of results, with what a card shows fetched in one query per relation; an
-    `InvalidPage` (EmptyPage) when there is no such page (page 1 always exists, even empty)."""
-    page = CountCachingPaginator(results, per_page, allow_empty_first_page=True).page(number)
+def paginate(search, number, per_page, related=("organizer", "topics")):
+    """Page `number` of a search's results, with what a card shows fetched in one query per
+    relation; an `InvalidPage` (EmptyPage) when there is no such page (page 1 always exists)."""
+    page = CappedPaginator(search.results, per_page, search.matches).page(number)
     page.object_list = PageEvents(page.object_list, related)
     return page

@@ -11,6 +11,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -239,7 +240,8 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         return _("Events") if self.title == self.DEFAULT_TITLE else self.title
 
     def events(self):
-        return EventPage.objects.live().public().child_of(self)
+        """What this listing shows: its live, public events (the read model's rows; read_model.py)."""
+        return ListingEntry.objects.filter(listing_id=self.pk, public=True)
 
     def children(self, model):
         # An event page shows these, and its registration box the ticket types at every request.
@@ -266,7 +268,7 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         try:
             if number is None:
                 raise InvalidPage
-            page = paginate(search.results, number, conf.get("EVENTS_PAGE_SIZE"))
+            page = paginate(search, number, conf.get("EVENTS_PAGE_SIZE"))
         except InvalidPage:
             # (not kept: the message repeats what was asked, and it costs nothing to write)
             context.update(missing_page=request.GET.get("page"), cache_seconds=0)
@@ -529,7 +531,11 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         update_fields = kwargs.get("update_fields")
         check_removals(self, relation_names=None if update_fields is None else set(update_fields))
         self.refresh_summary_fields()
-        return super().save(*args, **kwargs)
+        result = super().save(*args, **kwargs)  # with its sessions, topics and ticket types (modelcluster)
+        from .read_model import sync_after_save
+
+        sync_after_save(self, update_fields)
+        return result
 
     def publish(self, revision, *args, user=None, **kwargs):
         """Publishing (the editor, a moderator's approval, bulk publish, a schedule) refuses a
@@ -912,3 +918,90 @@ class OrganizerApplication(models.Model):
 
     def __str__(self):
         return f"{self.organization} ({self.get_status_display()})"
+
+
+class SearchDocumentField(SearchVectorField):
+    """PostgreSQL's `tsvector` (weighted words, searched through a GIN index: search.py); a text
+    column left empty elsewhere, where search.py reads the text columns instead."""
+
+    def db_type(self, connection):
+        return super().db_type(connection) if connection.vendor == "postgresql" else "text"
+
+
+class ListingEntryQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        """Events not yet over."""
+        return self.filter(end__gte=now or timezone.now())
+
+
+class ListingEntry(models.Model):
+    """What the listings, the JSON API and the feeds filter, sort and search: one row per live event
+    page, copied from it when it is saved (read_model.py), so that a listing reads one table with
+    its own indexes instead of joining Wagtail's page tree for every row. Cards are then fetched by
+    primary key, at most a page of them, with everything live (seats, sold out)."""
+
+    page = models.OneToOneField(EventPage, primary_key=True, on_delete=models.CASCADE, related_name="listing_entry")
+    # The event's parent: the listing it is shown in (a translated listing has its own events).
+    listing = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    # Neither the event nor a page above it is private (PageViewRestriction).
+    public = models.BooleanField(default=True)
+    # `start`, or LATEST for an event without sessions: the sort key, never null.
+    sort_start = models.DateTimeField()
+    start = models.DateTimeField(null=True)
+    end = models.DateTimeField(null=True)
+    local_start_date = models.DateField(null=True)
+    local_end_date = models.DateField(null=True)
+    first_published_at = models.DateTimeField(null=True)
+    country = models.CharField(max_length=2, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    city_key = models.CharField(max_length=100, blank=True)  # casefolded: `city=` is an indexed equality
+    format = models.CharField(max_length=10)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10)
+    featured = models.BooleanField(default=False)
+    organizer = models.ForeignKey(Organizer, null=True, on_delete=models.SET_NULL, related_name="+")
+    price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    ce_hours = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    # The searched text, by weight (search.py): A the title; B topics, summary and what the event
+    # offers (CE credits); C the description, learning objectives, presenters and place; D the organizer.
+    title = models.TextField()
+    topics_text = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    facets_text = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    place_text = models.TextField(blank=True)
+    organizer_name = models.TextField(blank=True)
+    search_config = models.CharField(max_length=20, default="simple")
+    search_document = SearchDocumentField(null=True, editable=False)
+
+    objects = ListingEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("listing entry")
+        verbose_name_plural = _("listing entries")
+        indexes = [
+            # A listing's upcoming events, soonest first: the order is the index's, and `end` is in
+            # it so that events already over are skipped inside the index.
+            models.Index(
+                fields=["listing", "sort_start", "page", "end"],
+                condition=models.Q(public=True),
+                name="events_entry_listing_idx",
+            ),
+            # The same across listings (the JSON API).
+            models.Index(
+                fields=["sort_start", "page", "end"], condition=models.Q(public=True), name="events_entry_start_idx"
+            ),
+            models.Index(fields=["listing", "-first_published_at", "-page"], name="events_entry_newest_idx"),
+            models.Index(fields=["-first_published_at", "-page"], name="events_entry_all_newest_idx"),
+            models.Index(fields=["local_start_date"], name="events_entry_local_start_idx"),
+            models.Index(fields=["local_end_date"], name="events_entry_local_end_idx"),
+            models.Index(fields=["country"], name="events_entry_country_idx"),
+            models.Index(fields=["city_key"], name="events_entry_city_idx"),
+            models.Index(fields=["language"], name="events_entry_language_idx"),
+            models.Index(fields=["price_min"], name="events_entry_price_idx"),
+            models.Index(fields=["end"], name="events_entry_end_idx"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -16,7 +16,7 @@ from . import conf, ratelimits
 from .caching import content_version, may_cache
 from .ical import events_calendar
 from .listing import page_number, paginate, search_events
-from .models import EventPage
+from .models import ListingEntry
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
 FEED_LIMIT = 500
@@ -92,7 +92,7 @@ def listing_calendar(request, queryset, name):
         )
 
     def build():
-        page = paginate(search.results, 1, FEED_LIMIT, related=CALENDAR_RELATED)
+        page = paginate(search, 1, FEED_LIMIT, related=CALENDAR_RELATED)
         return calendar_response(events_calendar(page.object_list, request, name=name), "events")
 
     return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
@@ -127,7 +127,7 @@ def event_json(event, request):
 def api_events(request):
     """The listing as JSON; a page of it may be reused for EVENTS_LISTING_CACHE_SECONDS, as the
     listing's are. Invalid parameters answer 400, a page past the last one 404, each with reasons."""
-    search = search_events(request.GET, EventPage.objects.live().public())
+    search = search_events(request.GET, ListingEntry.objects.filter(public=True))
     errors = search.errors.get_json_data() if search.errors else {}
     limit = conf.get("EVENTS_API_MAX_PAGE_SIZE")
     page_size = page_number(request.GET.get("page_size", str(conf.get("EVENTS_PAGE_SIZE"))))
@@ -147,7 +147,7 @@ def api_events(request):
 
 def api_response(request, search, number, page_size):
     try:
-        page = paginate(search.results, number, page_size)
+        page = paginate(search, number, page_size)
     except InvalidPage:
         message = _("There is no page %(number)s of these results.") % {"number": number}
         return JsonResponse({"errors": {"page": [{"message": message, "code": "not_found"}]}}, status=404)
@@ -161,6 +161,7 @@ def api_response(request, search, number, page_size):
     return JsonResponse(
         {
             "count": page.paginator.count,
+            "count_is_exact": page.paginator.exact,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
             "results": [event_json(event, request) for event in page.object_list],

@@ -1,7 +1,7 @@
 import json
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django import template
 from django.templatetags.cache import CacheNode
 from django.utils import formats
@@ -82,6 +82,12 @@ def percent(rate):
     if rate in (None, ""):
         return ""
     return formats.number_format(Decimal(format(Decimal(rate).normalize(), "f")))
+
+
+@register.filter
+def localize_number(number):
+    """A whole number the active language's way: 1,000 (1.000)."""
+    return format_decimal(number, locale=to_locale(get_language() or "en"))
 
 
 @register.simple_tag

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
+from events import read_model
 from events.caching import content_changed
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
 
@@ -75,7 +76,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--no-index", action="store_true", help="Skip the search index (text queries will not find them)."
+            "--no-index",
+            action="store_true",
+            help="Skip Wagtail's search index (the admin's search will not find them).",
         )
 
     def handle(self, count, batch, seed, no_index, **options):
@@ -92,6 +95,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 index = EventIndexPage.objects.select_for_update().get(pk=index.pk)
                 pages = self.insert_batch(index, size, rng, pools)
+                read_model.sync(pages)  # what the listings read
             if not no_index:
                 self.index(pages)
             made += size
