@@ -42,7 +42,7 @@ from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
 from .models import EventPage, ListingEntry, Organizer, Topic
-from .search import matching
+from .search import correction, matching
 from .widgets import QuickCheckboxes, QuickSelect
 
 SORTS = {
@@ -143,6 +143,9 @@ class EventFilterSet(django_filters.FilterSet):
     )
     ce = django_filters.BooleanFilter(label=_("Offers CE credits"), method="filter_ce", widget=forms.CheckboxInput)
     past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=forms.CheckboxInput)
+    # The words exactly as typed: no correction of misspelt ones (the "Search instead for" link;
+    # not shown in the form, so that the next search typed is corrected again).
+    exact = django_filters.BooleanFilter(method="keep", widget=forms.HiddenInput)
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=[("soonest", _("Soonest")), ("newest", _("Newest")), ("relevance", _("Relevance"))],
@@ -215,6 +218,23 @@ class EventSearch:
     matches: QuerySet  # the same, unordered: what is counted
     query: str
     sort: str
+
+    def corrected(self):
+        """This search with its misspelt words corrected ("aliance": "alliance"), or None when it
+        has none or asks for its words as typed. For a search that found nothing."""
+        if not self.query or self.filterset.form.cleaned_data.get("exact"):
+            return None
+        query = correction(self.query)
+        if query is None:
+            return None
+        params = self.filterset.data.copy()
+        params["q"] = query
+        return search_events(params, self.filterset.queryset)
+
+    @property
+    def exact_query_string(self):
+        """The query string of this search with its words as typed (never corrected)."""
+        return urlencode([*self.params, ("exact", "1")])
 
     @property
     def errors(self):
@@ -345,3 +365,15 @@ def paginate(search, number, per_page, related=("organizer", "topics")):
     page = CappedPaginator(search.results, per_page, search.matches).page(number)
     page.object_list = PageEvents(page.object_list, related)
     return page
+
+
+def paginate_or_correct(search, number, per_page, related=("organizer", "topics")):
+    """(page, correction): page `number` of `search`, or, when it found nothing, of the same
+    search with its misspelt words corrected if that finds something (then the corrected search,
+    else None). Links and cache keys stay those of the search as asked."""
+    page = paginate(search, number, per_page, related)
+    if page.paginator.count == 0 and (corrected := search.corrected()) is not None:
+        corrected_page = paginate(corrected, number, per_page, related)
+        if corrected_page.paginator.count:
+            return corrected_page, corrected
+    return page, None

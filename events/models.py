@@ -252,7 +252,7 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         from django.core.paginator import InvalidPage
 
         from .caching import content_version
-        from .listing import page_number, paginate, search_events
+        from .listing import page_number, paginate_or_correct, search_events
 
         # Validating the parameters is cheap and gives the cache's key; the events are fetched only
         # when the template needs them: a listing served from the cache does not.
@@ -268,14 +268,14 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         try:
             if number is None:
                 raise InvalidPage
-            page = paginate(search, number, conf.get("EVENTS_PAGE_SIZE"))
+            page, correction = paginate_or_correct(search, number, conf.get("EVENTS_PAGE_SIZE"))
         except InvalidPage:
             # (not kept: the message repeats what was asked, and it costs nothing to write)
             context.update(missing_page=request.GET.get("page"), cache_seconds=0)
             response = self.render(request, context_overrides=context)
             response.status_code = 404
             return response
-        context["events_page"] = page
+        context.update(events_page=page, correction=correction)
         return self.render(request, context_overrides=context)
 
     @path("ical/")
@@ -1005,3 +1005,13 @@ class ListingEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SearchTerm(models.Model):
+    """A word of the events' titles, topics, summaries, places and organizers: what a misspelt word
+    of a search that found nothing is corrected to (search.py)."""
+
+    term = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.term

@@ -16,7 +16,8 @@ from django_countries import countries
 from wagtail.models import Page, PageViewRestriction
 
 from . import conf
-from .models import LATEST, EventPage, ListingEntry
+from .models import LATEST, EventPage, ListingEntry, SearchTerm
+from .search import lexicon_words
 
 BATCH = 1000
 BODY_LIMIT = 20_000
@@ -127,7 +128,17 @@ def sync_batch(pks):
     restricted = restricted_paths()
     entries = [entry(page, parents[page.path[: -Page.steplen]], is_public(page.path, restricted)) for page in pages]
     ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=COPIED)
+    learn_words(entries)
     index_text(ListingEntry.objects.filter(page_id__in=[page.pk for page in pages]))
+
+
+def learn_words(entries):
+    """Add the entries' words to the lexicon that misspelt searches are corrected from."""
+    terms = set()
+    for row in entries:
+        text = " ".join((row.title, row.topics_text, row.summary, row.facets_text, row.place_text, row.organizer_name))
+        terms.update(lexicon_words(text))
+    SearchTerm.objects.bulk_create([SearchTerm(term=term) for term in sorted(terms)], ignore_conflicts=True)
 
 
 def index_text(entries):

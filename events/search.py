@@ -8,14 +8,15 @@ occur (`ts_rank`), SQLite by the weight of the texts that hold them; then soones
 
 PostgreSQL reads a weighted `tsvector` (A title, B topics/summary/offers, C description/place, D
 organizer) made in the event's language (EVENTS_SEARCH_CONFIGS: "seminars" finds "seminar"), through
-its GIN index; the query is made in every configured language and word for word, so a search
-in English finds a Spanish event titled with the same word. SQLite matches words inside the texts
+its GIN index; each word of the query is looked for in the forms every configured language gives
+it, and as typed, so a search in English finds a Spanish event titled with the same word. SQLite matches words inside the texts
 (LIKE), with plural endings taken off ("seminars" finds "seminar").
 
 A query is cut into words made only of letters and digits, at most MAX_WORDS: nothing a visitor
 types is read as search syntax.
 """
 
+import difflib
 import re
 from functools import reduce
 from operator import and_, or_
@@ -43,6 +44,30 @@ def words(query):
     return [word.casefold() for word in WORD.findall(query)][:MAX_WORDS]
 
 
+def lexicon_words(text):
+    """The words of `text` worth correcting a search to: letters only, 3 to 100 of them."""
+    return {word.casefold() for word in WORD.findall(text) if 3 <= len(word) <= 100 and word.isalpha()}
+
+
+def correction(query):
+    """`query` with each word the events never use replaced by the closest word they do (a typo:
+    "aliance" is "alliance"), or None when no word was replaced. Asked only when a search found
+    nothing: one query for the words known, one per unknown word for the words that begin with
+    its letter and are about as long."""
+    from .models import SearchTerm
+
+    terms = words(query)
+    known = set(SearchTerm.objects.filter(term__in=terms).values_list("term", flat=True))
+    corrected = []
+    for term in terms:
+        if term not in known and len(term) >= 4 and term.isalpha():
+            nearby = SearchTerm.objects.filter(term__startswith=term[0]).values_list("term", flat=True)
+            similar = [t for t in nearby.iterator() if abs(len(t) - len(term)) <= 2]
+            term = next(iter(difflib.get_close_matches(term, similar, n=1, cutoff=0.8)), term)
+        corrected.append(term)
+    return " ".join(corrected) if corrected != terms else None
+
+
 def matching(queryset, query, by_relevance):
     """`queryset` (of ListingEntry) narrowed to the events that hold every word of `query`; ordered
     by relevance when `by_relevance`, else left in its order."""
@@ -67,12 +92,18 @@ def document():
 
 
 def tsquery(terms, weights=""):
-    """Every word, in each configured language and word for word, limited to `weights`."""
+    """Every word, each in the form any configured language gives it (or as typed), limited to
+    `weights`. Word by word: a word that is a stop word in one language ("ce" in French) is still
+    required, in the forms the other languages give it."""
     from django.contrib.postgres.search import SearchQuery
 
-    raw = " & ".join(f"{term}:{weights}" if weights else term for term in terms)
     configs = sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"})
-    return reduce(or_, (SearchQuery(raw, search_type="raw", config=config) for config in configs))
+    label = f":{weights}" if weights else ""
+    forms = (
+        reduce(or_, (SearchQuery(term + label, search_type="raw", config=config) for config in configs))
+        for term in terms
+    )
+    return reduce(and_, forms)
 
 
 def postgres_matching(queryset, terms, by_relevance):

@@ -15,7 +15,7 @@ from django_ratelimit.core import is_ratelimited
 from . import conf, ratelimits
 from .caching import content_version, may_cache
 from .ical import events_calendar
-from .listing import page_number, paginate, search_events
+from .listing import page_number, paginate_or_correct, search_events
 from .models import ListingEntry
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
@@ -92,7 +92,7 @@ def listing_calendar(request, queryset, name):
         )
 
     def build():
-        page = paginate(search, 1, FEED_LIMIT, related=CALENDAR_RELATED)
+        page, _correction = paginate_or_correct(search, 1, FEED_LIMIT, related=CALENDAR_RELATED)
         return calendar_response(events_calendar(page.object_list, request, name=name), "events")
 
     return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
@@ -147,7 +147,7 @@ def api_events(request):
 
 def api_response(request, search, number, page_size):
     try:
-        page = paginate(search, number, page_size)
+        page, correction = paginate_or_correct(search, number, page_size)
     except InvalidPage:
         message = _("There is no page %(number)s of these results.") % {"number": number}
         return JsonResponse({"errors": {"page": [{"message": message, "code": "not_found"}]}}, status=404)
@@ -162,6 +162,8 @@ def api_response(request, search, number, page_size):
         {
             "count": page.paginator.count,
             "count_is_exact": page.paginator.exact,
+            # The search made, when the words asked found nothing and their correction did.
+            "corrected_query": correction.query if correction else None,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
             "results": [event_json(event, request) for event in page.object_list],

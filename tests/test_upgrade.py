@@ -175,7 +175,10 @@ def test_a_database_of_the_previous_release_upgrades_without_losing_anything():
     # The listings' read model is new: `migrate` fills it, and the old events are listed again.
     assert not ListingEntry.objects.exists()
     call_command("migrate", verbosity=0)
-    assert set(ListingEntry.objects.values_list("page_id", "title")) == {(event.pk, event.title), (other.pk, other.title)}
+    assert set(ListingEntry.objects.values_list("page_id", "title")) == {
+        (event.pk, event.title),
+        (other.pk, other.title),
+    }
     call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
 
 

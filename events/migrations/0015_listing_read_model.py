@@ -71,5 +71,12 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('public', True)), fields=['listing', 'sort_start', 'page', 'end'], name='events_entry_listing_idx'), models.Index(condition=models.Q(('public', True)), fields=['sort_start', 'page', 'end'], name='events_entry_start_idx'), models.Index(fields=['listing', '-first_published_at', '-page'], name='events_entry_newest_idx'), models.Index(fields=['-first_published_at', '-page'], name='events_entry_all_newest_idx'), models.Index(fields=['local_start_date'], name='events_entry_local_start_idx'), models.Index(fields=['local_end_date'], name='events_entry_local_end_idx'), models.Index(fields=['country'], name='events_entry_country_idx'), models.Index(fields=['city_key'], name='events_entry_city_idx'), models.Index(fields=['language'], name='events_entry_language_idx'), models.Index(fields=['price_min'], name='events_entry_price_idx'), models.Index(fields=['end'], name='events_entry_end_idx')],
             },
         ),
+        migrations.CreateModel(
+            name='SearchTerm',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('term', models.CharField(max_length=100, unique=True)),
+            ],
+        ),
         migrations.RunPython(add_search_index, drop_search_index),
     ]
