@@ -32,7 +32,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -41,7 +41,7 @@ from . import conf
 from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
-from .models import EventPage, ListingEntry, Organizer, Topic
+from .models import EARLIEST, LATEST, EventPage, ListingEntry, Organizer, Topic
 from .search import correction, matching
 from .widgets import QuickCheckboxes, QuickSelect
 
@@ -84,12 +84,45 @@ def preset_range(preset, today):
     return first_of_next, (first_of_next + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
+# What a cursor (`after`, from the JSON API's `next` link) walks on, by the order it was made for.
+CURSOR_ORDERS = {"soonest": "s", "newest": "n"}
+
+
+def make_cursor(sort, event):
+    """The `after` value that lists what comes after `event` in `sort` order (None: no cursor)."""
+    kind = CURSOR_ORDERS.get(sort)
+    if kind is None:
+        return None
+    value = (event.start or LATEST) if kind == "s" else (event.first_published_at or EARLIEST)
+    return f"{kind}:{value.isoformat()}~{event.pk}"
+
+
+def parse_cursor(token):
+    """(kind, moment, page id) of an `after` value; ValueError when it is not one."""
+    kind, _, rest = token.partition(":")
+    moment, _, pk = rest.rpartition("~")
+    moment, pk = dt.datetime.fromisoformat(moment), parse_int(pk, minimum=1, maximum=2**63 - 1)
+    if kind not in CURSOR_ORDERS.values() or moment.tzinfo is None or pk is None or not 1900 < moment.year < 2200:
+        raise ValueError(token)
+    return kind, moment, pk
+
+
 class EventFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end date is before the start date."))
+        if data.get("after"):
+            sort = data.get("sort") or default_sort(data.get("q"))
+            try:
+                kind, _moment, _pk = parse_cursor(data["after"])
+            except ValueError:
+                self.add_error("after", _("This is not a cursor from a “next” link."))
+            else:
+                order = "soonest" if sort == "relevance" and not data.get("q") else sort
+                if CURSOR_ORDERS.get(order) != kind:
+                    self.add_error("after", _("This cursor is for another order: follow the “next” links as given."))
         return data
 
 
@@ -143,6 +176,8 @@ class EventFilterSet(django_filters.FilterSet):
     )
     ce = django_filters.BooleanFilter(label=_("Offers CE credits"), method="filter_ce", widget=forms.CheckboxInput)
     past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=forms.CheckboxInput)
+    # Where a walk through the results goes on (the JSON API's `next` link past EVENTS_COUNT_LIMIT).
+    after = django_filters.CharFilter(method="keep", max_length=100, widget=forms.HiddenInput)
     # The words exactly as typed: no correction of misspelt ones (the "Search instead for" link;
     # not shown in the form, so that the next search typed is corrected again).
     exact = django_filters.BooleanFilter(method="keep", widget=forms.HiddenInput)
@@ -192,6 +227,14 @@ class EventFilterSet(django_filters.FilterSet):
             # To the minute, so the same listing asked twice in a minute is the same query (see
             # CappedPaginator); an event stays listed for at most a minute after it ends.
             queryset = queryset.upcoming(now=timezone.now().replace(second=0, microsecond=0))
+        if data.get("after"):
+            kind, moment, pk = parse_cursor(data["after"])
+            if kind == "s":
+                queryset = queryset.filter(Q(sort_start__gt=moment) | Q(sort_start=moment, page_id__gt=pk))
+            else:
+                queryset = queryset.filter(
+                    Q(first_published_at__lt=moment) | Q(first_published_at=moment, page_id__lt=pk)
+                )
         return queryset
 
 
@@ -230,6 +273,11 @@ class EventSearch:
         params = self.filterset.data.copy()
         params["q"] = query
         return search_events(params, self.filterset.queryset)
+
+    @property
+    def order(self):
+        """The order the results are in: relevance without a query is soonest first."""
+        return "soonest" if self.sort == "relevance" and not self.query else self.sort
 
     @property
     def exact_query_string(self):

@@ -16,7 +16,7 @@ from django_countries import countries
 from wagtail.models import Page, PageViewRestriction
 
 from . import conf
-from .models import LATEST, EventPage, ListingEntry, SearchTerm
+from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
 from .search import lexicon_words
 
 BATCH = 1000
@@ -75,7 +75,7 @@ def entry(page, listing_id, public):
         end=page.end,
         local_start_date=page.local_start_date,
         local_end_date=page.local_end_date,
-        first_published_at=page.first_published_at,
+        first_published_at=page.first_published_at or EARLIEST,
         country=page.country,
         city=page.city,
         city_key=page.city.casefold(),

@@ -72,8 +72,8 @@ def matching(queryset, query, by_relevance):
     """`queryset` (of ListingEntry) narrowed to the events that hold every word of `query`; ordered
     by relevance when `by_relevance`, else left in its order."""
     terms = words(query)
-    if not terms:
-        return queryset
+    if not terms:  # nothing to look for ("😀"): all, soonest first
+        return queryset.order_by("sort_start", "page_id") if by_relevance else queryset
     if connections[queryset.db].vendor == "postgresql":
         return postgres_matching(queryset, terms, by_relevance)
     return like_matching(queryset, terms, by_relevance)

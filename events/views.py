@@ -1,6 +1,7 @@
 """Calendars and the JSON API: thin callers of `listing.search_events` and `ical`."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.paginator import InvalidPage
@@ -15,7 +16,7 @@ from django_ratelimit.core import is_ratelimited
 from . import conf, ratelimits
 from .caching import content_version, may_cache
 from .ical import events_calendar
-from .listing import page_number, paginate_or_correct, search_events
+from .listing import make_cursor, page_number, paginate_or_correct, search_events
 from .models import ListingEntry
 
 CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
@@ -152,11 +153,18 @@ def api_response(request, search, number, page_size):
         message = _("There is no page %(number)s of these results.") % {"number": number}
         return JsonResponse({"errors": {"page": [{"message": message, "code": "not_found"}]}}, status=404)
 
-    def link(number):
-        query = search.page_query(number)
+    def link(query):
         if page_size != conf.get("EVENTS_PAGE_SIZE"):
             query = f"{query}&page_size={page_size}" if query else f"page_size={page_size}"
         return request.build_absolute_uri(f"{request.path}?{query}")
+
+    if page.has_next():
+        next_link = link(search.page_query(page.next_page_number()))
+    elif not page.paginator.exact and (after := make_cursor(search.order, page.object_list[-1])):
+        # Past the numbered pages: the next ones by a cursor, which a new event cannot shift.
+        next_link = link(urlencode([*((n, v) for n, v in search.params if n != "after"), ("after", after)]))
+    else:
+        next_link = None
 
     return JsonResponse(
         {
@@ -164,8 +172,8 @@ def api_response(request, search, number, page_size):
             "count_is_exact": page.paginator.exact,
             # The search made, when the words asked found nothing and their correction did.
             "corrected_query": correction.query if correction else None,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "next": next_link,
+            "previous": link(search.page_query(page.previous_page_number())) if page.has_previous() else None,
             "results": [event_json(event, request) for event in page.object_list],
         }
     )

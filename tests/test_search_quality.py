@@ -154,3 +154,8 @@ def test_no_correction_when_no_word_is_near_one_the_events_use(client, grief_and
 def test_a_correction_keeps_the_filters(client, grief_and_ce):
     assert found(client, "q=greif&ce=on") == []  # "grief" has no CE event: nothing, and no correction shown
     assert found(client, "q=intensiv&ce=on") == ["Trauma Intensive"]
+
+
+@pytest.mark.parametrize("query", ["%F0%9F%98%80", "%22%22", "--+%2A"])
+def test_a_query_without_words_lists_everything_soonest_first(client, grief_and_ce, query):
+    assert found(client, f"q={query}") == ["Grief Seminar", "Trauma Intensive", "Ethics Forum", "Peer Supervision Circle"]

@@ -51,7 +51,7 @@ ODD_PATH_VALUES = [
 QUERY_PARAMETERS = [
     "page", "page_size", "p", "session", "ticket", "quantity", "q", "start", "end", "format", "topic",
     "organizer", "city", "sort", "ordering", "event", "status", "ticket_type", "session_id", "next",
-    "export", "lang", "tz",
+    "export", "lang", "tz", "after", "exact",
 ]  # fmt: skip
 
 
