@@ -158,4 +158,9 @@ def test_a_correction_keeps_the_filters(client, grief_and_ce):
 
 @pytest.mark.parametrize("query", ["%F0%9F%98%80", "%22%22", "--+%2A"])
 def test_a_query_without_words_lists_everything_soonest_first(client, grief_and_ce, query):
-    assert found(client, f"q={query}") == ["Grief Seminar", "Trauma Intensive", "Ethics Forum", "Peer Supervision Circle"]
+    assert found(client, f"q={query}") == [
+        "Grief Seminar",
+        "Trauma Intensive",
+        "Ethics Forum",
+        "Peer Supervision Circle",
+    ]
