@@ -17,9 +17,14 @@ DEFAULTS = {
     # an event that just ended leaves the listing.
     "EVENTS_LISTING_CACHE_SECONDS": 60,
     # Seconds an event page's content (all but its registration box, which is always live), and the
-    # site and pages an address leads to (routing.py), may be reused; edits make them stale at once,
-    # as for listings. 0: never.
+    # event page an address leads to (routing.py), may be reused; edits make them stale at once, as
+    # for listings. 0: never.
     "EVENTS_PAGE_CACHE_SECONDS": 300,
+    # Seconds the site and the pages above the events (home page, listings) an address leads to, and
+    # which view restrictions apply to them, may be reused (routing.py); edits make them stale at
+    # once. The same for every search and every event: a listing nobody asked for before still
+    # finds its page in memory. 0: never.
+    "EVENTS_ROUTING_CACHE_SECONDS": 300,
     # The cache (an alias of CACHES) for the sites, pages and view restrictions found by address
     # (routing.py). Its keys hold the content version kept in the default cache, so a cache in each
     # process's own memory is safe, and the fastest.

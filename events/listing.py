@@ -32,7 +32,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Model, Q, QuerySet, prefetch_related_objects
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -42,6 +42,7 @@ from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, Organizer, Topic
+from .routing import cached
 from .search import correction, matching
 from .widgets import QuickCheckboxes, QuickSelect
 
@@ -108,6 +109,15 @@ def parse_cursor(token):
 
 
 class EventFilterForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The topics and organizers offered, from memory under the content version (any edit of
+        # one makes a new list); what is chosen is still looked up in the database.
+        for name, model in (("topic", Topic), ("organizer", Organizer)):
+            field = self.fields[name]
+            options = cached(f"choices:{name}", lambda model=model: [(o.slug, str(o)) for o in model.objects.all()])
+            field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
+
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
@@ -384,21 +394,32 @@ class CappedPaginator(Paginator):
         return max(1, math.ceil(self.count / self.per_page)) if self.count else 1
 
 
-class PageEvents(Sequence):
-    """A page's events: the ids from the read model, then the pages themselves by primary key with
-    `related` (one query per relation), when first used, so that a listing page served from the
-    cache never asks the database for them."""
+# What a listing's card and the JSON API show of an event, with its organizer and topics: the
+# page's other columns (its description above all) are not read.
+LISTED = (
+    EventPage.objects.only(
+        *("title", "url_path", "path", "depth", "locale", "content_type", "first_published_at"),
+        *("summary", "status", "sold_out", "start", "end", "time_zone", "format", "city", "country", "language"),
+        *("price_min", "price_max", "currency", "ce_hours", "organizer__name", "organizer__slug"),
+    )
+    .select_related("organizer")
+    .prefetch_related("topics")
+)
 
-    def __init__(self, results, related):
-        self.results, self.related = results, related
+
+class PageEvents(Sequence):
+    """A page's events: the ids from the read model, then the pages themselves by primary key from
+    `events` (a queryset of EventPage saying what to fetch with them), when first used, so that a
+    listing page served from the cache never asks the database for them."""
+
+    def __init__(self, results, events):
+        self.results, self.queryset = results, events
 
     @cached_property
     def events(self):
         ids = list(self.results.values_list("page_id", flat=True))
-        pages = {page.pk: page for page in EventPage.objects.filter(pk__in=ids)}
-        events = [pages[pk] for pk in ids if pk in pages]
-        prefetch_related_objects(events, *self.related)
-        return events
+        pages = {page.pk: page for page in self.queryset.filter(pk__in=ids)}
+        return [pages[pk] for pk in ids if pk in pages]
 
     def __getitem__(self, index):
         return self.events[index]
@@ -407,21 +428,22 @@ class PageEvents(Sequence):
         return len(self.events)
 
 
-def paginate(search, number, per_page, related=("organizer", "topics")):
-    """Page `number` of a search's results, with what a card shows fetched in one query per
-    relation; an `InvalidPage` (EmptyPage) when there is no such page (page 1 always exists)."""
+def paginate(search, number, per_page, events=LISTED):
+    """Page `number` of a search's results, fetched from `events` (a queryset of EventPage: what is
+    fetched with them, in one query per relation); an `InvalidPage` (EmptyPage) when there is no
+    such page (page 1 always exists)."""
     page = CappedPaginator(search.results, per_page, search.matches).page(number)
-    page.object_list = PageEvents(page.object_list, related)
+    page.object_list = PageEvents(page.object_list, events)
     return page
 
 
-def paginate_or_correct(search, number, per_page, related=("organizer", "topics")):
+def paginate_or_correct(search, number, per_page, events=LISTED):
     """(page, correction): page `number` of `search`, or, when it found nothing, of the same
     search with its misspelt words corrected if that finds something (then the corrected search,
     else None). Links and cache keys stay those of the search as asked."""
-    page = paginate(search, number, per_page, related)
+    page = paginate(search, number, per_page, events)
     if page.paginator.count == 0 and (corrected := search.corrected()) is not None:
-        corrected_page = paginate(corrected, number, per_page, related)
+        corrected_page = paginate(corrected, number, per_page, events)
         if corrected_page.paginator.count:
             return corrected_page, corrected
     return page, None

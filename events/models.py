@@ -243,6 +243,8 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         """What this listing shows: its live, public events (the read model's rows; read_model.py)."""
         return ListingEntry.objects.filter(listing_id=self.pk, public=True)
 
+    children_cache_setting = "EVENTS_PAGE_CACHE_SECONDS"  # events: kept as long as their content
+
     def children(self, model):
         # An event page shows these, and its registration box the ticket types at every request.
         return super().children(model).select_related("venue", "organizer").prefetch_related(*EventPage.SHOWN_WITH)
@@ -552,6 +554,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
     # Kept by the live row, never by an editor: a revision's copy of them is out of date (publishing
     # an older draft must not bring back a stale sold-out flag or lower the calendars' SEQUENCE).
+    cache_setting = "EVENTS_PAGE_CACHE_SECONDS"  # its view restrictions: one of a long tail (routing.py)
     LIVE_ROW_FIELDS = ("sold_out", "calendar_sequence", "calendar_fingerprint")
 
     def with_content_json(self, content):

@@ -17,7 +17,7 @@ from wagtail.models import Page, PageViewRestriction
 
 from . import conf
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
-from .search import lexicon_words
+from .search import document, lexicon_words
 
 BATCH = 1000
 BODY_LIMIT = 20_000
@@ -127,9 +127,13 @@ def sync_batch(pks):
     parents = dict(Page.objects.filter(path__in=parent_paths).values_list("path", "pk"))
     restricted = restricted_paths()
     entries = [entry(page, parents[page.path[: -Page.steplen]], is_public(page.path, restricted)) for page in pages]
-    ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=COPIED)
+    fields = COPIED
+    if connection.vendor == "postgresql":
+        fields = [*COPIED, "search_document"]
+        for row in entries:
+            row.search_document = document(row)
+    ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=fields)
     learn_words(entries)
-    index_text(ListingEntry.objects.filter(page_id__in=[page.pk for page in pages]))
 
 
 def learn_words(entries):
@@ -144,8 +148,6 @@ def learn_words(entries):
 def index_text(entries):
     """Write the weighted search document of `entries` (PostgreSQL; elsewhere search.py reads the text columns)."""
     if connection.vendor == "postgresql":
-        from .search import document
-
         entries.update(search_document=document())
 
 

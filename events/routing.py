@@ -2,9 +2,12 @@
 
 Wagtail finds a page by looking up the request's Site, then at each level of the address the child
 page and then its specific type: two queries a level, half of a cached event page's time. Here the
-Site, each page as its own type, and which view restrictions apply to a page are kept for
-EVENTS_PAGE_CACHE_SECONDS in the EVENTS_ROUTING_CACHE (best: each process's own memory) under the
-content version (caching.py) that the shared cache holds. Every save or deletion of a page, a site
+Site, each page as its own type, and which view restrictions apply to a page are kept in the
+EVENTS_ROUTING_CACHE (best: each process's own memory) under the content version (caching.py) that
+the shared cache holds: the Site and the pages above the events (home, listings) for
+EVENTS_ROUTING_CACHE_SECONDS, an event page with what it shows for EVENTS_PAGE_CACHE_SECONDS. The
+first are the same for every search of a listing; an event is one of a long tail, so it is kept as
+long as the rest of its page. Every save or deletion of a page, a site
 or a view restriction changes that version (signals.py), so no process serves what another one has
 changed. What Wagtail checks at each request stays live: a page's `live` flag and the restrictions
 themselves.
@@ -19,10 +22,10 @@ from . import conf
 from .caching import content_version, may_cache
 
 
-def cached(name, fetch):
-    """`fetch()`, kept for EVENTS_PAGE_CACHE_SECONDS under this content version (None is not kept);
+def cached(name, fetch, setting="EVENTS_ROUTING_CACHE_SECONDS"):
+    """`fetch()`, kept for the seconds of `setting` under this content version (None is not kept);
     a preview neither reads nor keeps anything (caching.may_cache)."""
-    seconds = conf.get("EVENTS_PAGE_CACHE_SECONDS")
+    seconds = conf.get(setting)
     if not seconds or not may_cache():
         return fetch()
     key = f"events:route:{content_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
@@ -40,10 +43,18 @@ class CachedRouting:
     view restrictions apply to it, from the cache or, for the child, from one query as its own type.
     Anything else (no such child, say) goes through Wagtail's own routing."""
 
+    # How long this page's children, and this page's own view restrictions, are kept (a setting).
+    children_cache_setting = "EVENTS_ROUTING_CACHE_SECONDS"
+    cache_setting = "EVENTS_ROUTING_CACHE_SECONDS"
+
     def route(self, request, path_components):
         if path_components and len(child_models := self.clean_subpage_models()) == 1:
             model, slug = child_models[0], path_components[0]
-            child = cached(f"page:{self.pk}:{slug}", lambda: self.children(model).filter(slug=slug).first())
+            child = cached(
+                f"page:{self.pk}:{slug}",
+                lambda: self.children(model).filter(slug=slug).first(),
+                self.children_cache_setting,
+            )
             if child is not None:
                 child._cached_parent_obj = self  # as Wagtail does: get_parent() needs no query
                 return child.route(request, path_components[1:])
@@ -58,7 +69,11 @@ class CachedRouting:
         sites there are none at all, and that is known once for every page."""
         restrictions = super().get_view_restrictions
         if cached("any-restrictions", PageViewRestriction.objects.exists):
-            ids = cached(f"restrictions:{self.pk}", lambda: list(restrictions().values_list("pk", flat=True)))
+            ids = cached(
+                f"restrictions:{self.pk}",
+                lambda: list(restrictions().values_list("pk", flat=True)),
+                self.cache_setting,
+            )
             if ids:
                 return PageViewRestriction.objects.filter(pk__in=ids)
         return PageViewRestriction.objects.none()

@@ -82,12 +82,17 @@ def matching(queryset, query, by_relevance):
 # PostgreSQL
 
 
-def document():
-    """The weighted search document of a row, in its language's configuration."""
+def document(entry=None):
+    """The weighted search document, in the event's language's configuration: of each row from its
+    own columns, or of `entry` (a ListingEntry about to be written) from its values, so that the
+    row is written once, not inserted and then updated (which leaves a dead copy of each row)."""
     from django.contrib.postgres.search import SearchVector
 
-    config = F("search_config")
-    vectors = (SearchVector(*columns, weight=weight, config=config) for weight, columns in COLUMNS.items())
+    def value(column):
+        return F(column) if entry is None else Value(getattr(entry, column))
+
+    config = value("search_config")
+    vectors = (SearchVector(*map(value, columns), weight=weight, config=config) for weight, columns in COLUMNS.items())
     return reduce(lambda a, b: a + b, vectors)
 
 
@@ -97,13 +102,17 @@ def tsquery(terms, weights=""):
     required, in the forms the other languages give it."""
     from django.contrib.postgres.search import SearchQuery
 
-    configs = sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"})
-    label = f":{weights}" if weights else ""
-    forms = (
-        reduce(or_, (SearchQuery(term + label, search_type="raw", config=config) for config in configs))
-        for term in terms
-    )
-    return reduce(and_, forms)
+    class EveryWord(SearchQuery):
+        # Written as one SQL string: as Django expressions (one per word and language, for each of
+        # the tiers too), compiling the query took longer than running it.
+        def as_sql(self, compiler, connection, function=None, template=None):
+            configs = sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"})
+            label = f":{weights}" if weights else ""
+            either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(configs))
+            sql = " && ".join([f"({either})"] * len(terms))
+            return f"({sql})", [value for term in terms for config in configs for value in (config, term + label)]
+
+    return EveryWord("")
 
 
 def postgres_matching(queryset, terms, by_relevance):

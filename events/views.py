@@ -17,9 +17,10 @@ from . import conf, ratelimits
 from .caching import content_version, may_cache
 from .ical import events_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
-from .models import ListingEntry
+from .models import EventPage, ListingEntry
 
-CALENDAR_RELATED = ("sessions", "venue", "organizer", "topics")
+# What a feed shows of its events.
+CALENDAR_EVENTS = EventPage.objects.select_related("venue", "organizer").prefetch_related("sessions", "topics")
 FEED_LIMIT = 500
 
 
@@ -93,7 +94,7 @@ def listing_calendar(request, queryset, name):
         )
 
     def build():
-        page, _correction = paginate_or_correct(search, 1, FEED_LIMIT, related=CALENDAR_RELATED)
+        page, _correction = paginate_or_correct(search, 1, FEED_LIMIT, CALENDAR_EVENTS)
         return calendar_response(events_calendar(page.object_list, request, name=name), "events")
 
     return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)

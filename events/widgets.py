@@ -2,12 +2,16 @@
 
 Django renders every <option> and every checkbox through a template of its own. The listing's
 filter form has some 250 countries, 180 languages and every organizer and topic, so that came to
-tens of milliseconds per listing page; these widgets give the same HTML in a fraction of it.
+tens of milliseconds per listing page; these widgets give the same HTML in a fraction of it, each
+value and label escaped once with the standard library's `html.escape` (the same five characters
+as Django's `escape`) rather than through `format_html` for every option.
 """
+
+from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 
 def _flat(choices):
@@ -16,7 +20,7 @@ def _flat(choices):
         if isinstance(label, (list, tuple)):
             yield from _flat(label)
         else:
-            yield value, label
+            yield "" if value is None else str(value), str(label)
 
 
 class QuickSelect(forms.Select):
@@ -25,12 +29,10 @@ class QuickSelect(forms.Select):
         selected = set(self.format_value(value))
         rows, chosen = [], False
         for option_value, label in _flat(self.choices):
-            option_value = "" if option_value is None else str(option_value)
             mark = not chosen and option_value in selected
             chosen = chosen or mark
-            rows.append((option_value, " selected" if mark else "", label))
-        options = format_html_join("\n", '<option value="{}"{}>{}</option>', rows)
-        return format_html("<select{}>\n{}\n</select>", flatatt(attrs), options)
+            rows.append(f'<option value="{escape(option_value)}"{" selected" if mark else ""}>{escape(label)}</option>')
+        return mark_safe(f"<select{flatatt(attrs)}>\n" + "\n".join(rows) + "\n</select>")
 
 
 class QuickCheckboxes(forms.CheckboxSelectMultiple):
@@ -40,12 +42,13 @@ class QuickCheckboxes(forms.CheckboxSelectMultiple):
         checked = set(self.format_value(value))
         rows = []
         for index, (option_value, label) in enumerate(_flat(self.choices)):
-            option_value = "" if option_value is None else str(option_value)
             box = {"type": "checkbox", "name": name, "value": option_value, **attrs}
             if base_id:
                 box["id"] = f"{base_id}_{index}"
             if option_value in checked:
                 box["checked"] = True
-            rows.append((flatatt({"for": box["id"]} if base_id else {}), flatatt(box), label))
-        boxes = format_html_join("\n", "<div>\n<label{}><input{}>\n {}</label>\n\n</div>", rows)
-        return format_html("<div{}>\n{}\n</div>", flatatt({"id": base_id} if base_id else {}), boxes)
+            rows.append(
+                f"<div>\n<label{flatatt({'for': box['id']} if base_id else {})}><input{flatatt(box)}>\n"
+                f" {escape(label)}</label>\n\n</div>"
+            )
+        return mark_safe(f"<div{flatatt({'id': base_id} if base_id else {})}>\n" + "\n".join(rows) + "\n</div>")

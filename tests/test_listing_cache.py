@@ -137,6 +137,23 @@ def test_a_renamed_organizer_shows_at_once(client, caching):
     assert b"Renamed Institute" in client.get("/events/").content
 
 
+def test_the_filter_forms_topics_and_organizers_come_from_memory_and_an_edit_shows_at_once(client, settings):
+    from tests.factories import TopicFactory
+
+    settings.EVENTS_LISTING_CACHE_SECONDS = 0  # (the rendered form is not kept: its lists are)
+    event = make_event("Workshop", starts_in=dt.timedelta(days=2))
+    fetch(client, "/events/")
+    _, sql = fetch(client, "/events/")
+    assert not [query for query in sql if 'FROM "events_topic" ORDER BY' in query or 'FROM "events_organizer"' in query]
+    TopicFactory(name="Grief work", slug="grief-work")
+    event.organizer.name = "Renamed Institute"
+    event.organizer.save()
+    form = client.get("/events/").content.split(b'class="filters"')[1].split(b"</form>")[0]
+    assert b'value="grief-work"' in form and b"Grief work" in form
+    assert f'<option value="{event.organizer.slug}">Renamed Institute</option>'.encode() in form
+    assert client.get("/events/?topic=grief-work").status_code == 200  # (and it can be chosen)
+
+
 # Event pages: all but the registration box is cached the same way.
 
 

@@ -141,3 +141,23 @@ def test_generated_events_are_listed(client):
     call_command("generate_events", count=30, no_index=True, stdout=io.StringIO())
     assert ListingEntry.objects.count() == EventPage.objects.live().count() == 30
     assert read_model.differences() == ([], [])
+
+
+@pytest.mark.postgres_only
+def test_a_sync_writes_each_row_once_with_its_search_document():
+    """Written with its search document in one statement: an insert then an update would leave a
+    dead copy of every row, which a listing's scan of the table reads through until VACUUM."""
+    from django.db import connection
+
+    event = make_event("Written once", starts_in=dt.timedelta(days=3))
+    table = f"'{ListingEntry._meta.db_table}'::regclass"
+    with connection.cursor() as cursor:
+        read_model.sync([event.pk])  # (an existing row: the upsert updates it)
+        ListingEntry.objects.filter(page_id=event.pk).delete()
+        cursor.execute(f"SELECT pg_stat_get_xact_tuples_updated({table}), pg_stat_get_xact_tuples_inserted({table})")
+        before = cursor.fetchone()
+        read_model.sync([event.pk])
+        cursor.execute(f"SELECT pg_stat_get_xact_tuples_updated({table}), pg_stat_get_xact_tuples_inserted({table})")
+        updated, inserted = (after - earlier for after, earlier in zip(cursor.fetchone(), before, strict=True))
+    assert (updated, inserted) == (0, 1)
+    assert ListingEntry.objects.filter(page_id=event.pk, search_document="written").exists()

@@ -44,7 +44,7 @@ def test_with_no_privacy_setting_anywhere_a_first_visit_asks_for_no_view_restric
 
 
 def test_without_the_cache_each_level_of_an_address_is_one_query(client, settings):
-    settings.EVENTS_PAGE_CACHE_SECONDS = 0
+    settings.EVENTS_PAGE_CACHE_SECONDS = settings.EVENTS_ROUTING_CACHE_SECONDS = 0
     event = make_event("Routed", tickets=[("A", "0")])
     queries(client, event.url)
     sql = queries(client, event.url)
@@ -54,9 +54,25 @@ def test_without_the_cache_each_level_of_an_address_is_one_query(client, setting
     assert 'FROM "events_eventindexpage"' in by_slug[0] and 'FROM "events_eventpage"' in by_slug[1]
 
 
+def test_without_the_page_cache_the_site_and_listing_are_remembered_but_not_the_event(client, settings):
+    """EVENTS_PAGE_CACHE_SECONDS = 0: an event (one of a long tail) is looked up at each visit, the
+    site and the listing above it (the same for every event and every search) are not."""
+    settings.EVENTS_PAGE_CACHE_SECONDS = settings.EVENTS_LISTING_CACHE_SECONDS = 0
+    event = make_event("Routed", tickets=[("A", "0")])
+    queries(client, event.url)
+    sql = queries(client, event.url)
+    by_slug = [query for query in sql if '"wagtailcore_page"."slug" =' in query]
+    assert len(by_slug) == 1 and 'FROM "events_eventpage"' in by_slug[0], by_slug
+    assert not [query for query in sql if "wagtailcore_site" in query], sql
+    queries(client, "/events/")
+    listing = queries(client, "/events/")
+    assert not [query for query in listing if "wagtailcore_site" in query or '"slug" =' in query], listing
+    assert [query for query in listing if "events_listingentry" in query]  # (the results are not remembered)
+
+
 @pytest.mark.parametrize("cache_seconds", [0, 300])
 def test_what_an_address_finds_and_what_it_refuses(client, settings, cache_seconds):
-    settings.EVENTS_PAGE_CACHE_SECONDS = cache_seconds
+    settings.EVENTS_PAGE_CACHE_SECONDS = settings.EVENTS_ROUTING_CACHE_SECONDS = cache_seconds
     event = make_event("Routed")
     for _ in range(2):  # found, then found again from the cache
         assert client.get(event.url).context["page"] == event

@@ -209,12 +209,13 @@ AXES_LOCKOUT_CALLABLE = "config.security.sign_in_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged by axes: only the failures it counts
 AXES_VERBOSE = False  # no start-up banner in every management command
 
-# How long a listing or API page, a calendar feed, and an event page's content (never its registration
-# box) with the pages its address leads to may be served from the cache; edits make them stale at
-# once (events/conf.py, events/signals.py). 0 turns a cache off.
+# How long a listing or API page, a calendar feed, an event page's content (never its registration
+# box) and the site and pages an address leads to may be served from the cache; edits make them
+# stale at once (events/conf.py, events/signals.py). 0 turns a cache off.
 EVENTS_LISTING_CACHE_SECONDS = int(os.environ.get("EVENTS_LISTING_CACHE_SECONDS", 60))
 EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300))
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
+EVENTS_ROUTING_CACHE_SECONDS = int(os.environ.get("EVENTS_ROUTING_CACHE_SECONDS", 300))
 
 # Email: EMAIL_URL such as smtp://user:password@host:587/?tls=1, or console:// for development.
 from config.settings.email import email_settings  # noqa: E402

@@ -4,10 +4,11 @@ from decimal import Decimal
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.templatetags.cache import CacheNode
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
 from wagtail import hooks
 
 from events.caching import may_cache
@@ -94,3 +95,25 @@ def localize_number(number):
 def price(amount, currency):
     """`amount` in `currency`, written the active language's way (12,50 € or €12.50)."""
     return format_currency(amount, currency, locale=to_locale(get_language() or "en"))
+
+
+@register.simple_tag
+def when(event, start, end):
+    """The time of one span, in the event's zone, and (filled by local-times.js) in the viewer's:
+    written in Python, as a listing shows twenty of them (a template took 6 ms for twenty)."""
+    zone = event.zone
+    start, end = timezone.localtime(start, zone), timezone.localtime(end, zone)
+    date, time = formats.get_format("DATE_FORMAT"), formats.get_format("TIME_FORMAT")
+    start_iso, end_iso = start.isoformat(), end.isoformat()
+    ends = (
+        date_format(end, time) if start.date() == end.date() else f"{date_format(end, date)}, {date_format(end, time)}"
+    )
+    return format_html(
+        '<time datetime="{}">{}, {}, {}</time>–<time datetime="{}">{}</time>\n'
+        '<abbr class="zone" title="{}">{}</abbr>\n'
+        '<span class="viewer-time" data-viewer-time data-start="{}" data-end="{}" data-event-zone="{}" hidden>'
+        '({} <span data-viewer-time-text></span>)</span>',
+        start_iso, date_format(start, "l"), date_format(start, date), date_format(start, time), end_iso, ends,
+        event.time_zone, date_format(start, "T"),
+        start_iso, end_iso, event.time_zone, gettext("your time:"),
+    )  # fmt: skip
