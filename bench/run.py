@@ -338,7 +338,8 @@ def table(rows, rushes, args, events):
         f"Events: {events:,}; {args.clients} clients for {args.seconds:.0f} s per scenario; "
         f"floor = /healthz/ at the same concurrency, measured just before each scenario; "
         + (
-            "listing, feed and event page caches off (--no-cache)."
+            "listing, feed and event page caches off (--no-cache; the site and listing pages found by "
+            "address, the same for every search, and the feeds' calendar entries, made once per event, are kept)."
             if args.no_cache
             else "listing, feed and event page caches on."
         ),
@@ -454,7 +455,8 @@ def main():
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="serve listings, feeds and event pages without reusing them (see events/conf.py)",
+        help="serve listings, feeds and event pages without reusing them (see events/conf.py); what is the "
+        "same for every search (the site and listing pages found by address) and each event's calendar entry stay",
     )
     args = parser.parse_args()
 

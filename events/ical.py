@@ -1,16 +1,24 @@
 """The one calendar builder: feeds, single events and (in `registrations`) invites all use it.
 
 Every event becomes one VEVENT per session, with TZID times and the VTIMEZONE they need.
+
+A feed lists up to 500 events, and icalendar takes some 2 ms to make and write one: so a feed
+(`feed_calendar`) reuses each event's entry, written once per language and kept in CalendarEntry
+under the digest of everything it says, and each zone's VTIMEZONE, made once per process.
 """
 
 import datetime as dt
 import hashlib
 import json
+from functools import lru_cache
+from pathlib import Path
 
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from . import conf
 from .addresses import address_lines
@@ -151,3 +159,89 @@ def events_calendar(events, request, name=None):
         for component in session_components(event, event.absolute_url(request), sequence=event.calendar_sequence):
             calendar.add_component(component)
     return to_ics(calendar)
+
+
+# What makes an entry: a change to this code or to how addresses are written makes every one anew.
+CODE_DIGEST = hashlib.sha256(
+    b"".join(Path(__file__).with_name(name).read_bytes() for name in ("ical.py", "addresses.py"))
+).hexdigest()
+
+
+def entry_digest(event, language, url):
+    """The digest of everything `session_components` writes of `event` in `language` at `url` (but
+    the stamp): any change to the event, its sessions, venue, organizer or topics, to the words
+    translated for it, or to this code gives another."""
+    venue = event.venue if event.venue_id else None
+    organizer = event.organizer if event.organizer_id else None
+    facts = [
+        CODE_DIGEST, language, url, conf.get("EVENTS_UID_DOMAIN"), gettext("Online"), gettext("%(place)s (and online)"),
+        event.pk, event.title, event.summary, event.status, event.format, event.time_zone, event.calendar_sequence,
+        event.last_published_at and event.last_published_at.isoformat(),
+        [[s.pk, s.title, s.start.isoformat(), s.end.isoformat()] for s in event.ordered_sessions],
+        venue and [venue.name, venue.address, venue.city, venue.region, venue.postal_code, str(venue.country.name),
+                   str(venue.latitude), str(venue.longitude)],
+        organizer and [organizer.name, organizer.email],
+        [topic.name for topic in event.topics.all()],
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+def entry_text(event, url):
+    """`event`'s VEVENTs as a calendar writes them."""
+    components = session_components(event, url, sequence=event.calendar_sequence)
+    return b"".join(component.to_ical() for component in components).decode()
+
+
+def stored_entries(events, language, urls):
+    """{event pk: entry text} for `events` at `urls` (by pk): those kept whose digest still
+    matches, the others made now and kept (a feed that cannot write them, the database being
+    busy, still gets them)."""
+    from .models import CalendarEntry
+
+    digests = {event.pk: entry_digest(event, language, urls[event.pk]) for event in events}
+    kept = CalendarEntry.objects.filter(page_id__in=digests, language=language)
+    texts = {pk: text for pk, digest, text in kept.values_list("page_id", "digest", "text") if digests[pk] == digest}
+    made = [
+        CalendarEntry(
+            page_id=event.pk, language=language, digest=digests[event.pk], text=entry_text(event, urls[event.pk])
+        )
+        for event in sorted(events, key=lambda event: event.pk)  # (one lock order for concurrent feeds)
+        if event.pk not in texts
+    ]
+    texts.update((entry.page_id, entry.text) for entry in made)
+    if made:
+        try:
+            with transaction.atomic():
+                CalendarEntry.objects.bulk_create(
+                    made, update_conflicts=True, unique_fields=["page", "language"], update_fields=["digest", "text"]
+                )
+        except DatabaseError:
+            pass  # made again next time
+    return texts
+
+
+@lru_cache(maxsize=512)
+def vtimezone(tzid, first_year, last_year):
+    """The VTIMEZONE of `tzid` from the first day of `first_year` to the last of `last_year` (none
+    for a zone icalendar does not know, as `add_missing_timezones` does)."""
+    try:
+        zone = Timezone.from_tzid(tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year, 12, 31))
+    except ValueError:
+        return b""
+    return zone.to_ical()
+
+
+def feed_calendar(events, request, name=None):
+    """The calendar of a feed: as `events_calendar` writes it, from each event's stored entry. Each
+    zone's VTIMEZONE covers the calendar's years and one either side."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    texts = stored_entries(events, language, {event.pk: event.absolute_url(request) for event in events})
+    zones, years = set(), set()
+    for event in events:
+        for session in event.ordered_sessions:
+            zones.add(event.time_zone)
+            years.update(moment.astimezone(event.zone).year for moment in (session.start, session.end))
+    zones = b"".join(vtimezone(tzid, min(years) - 1, max(years) + 1) for tzid in sorted(zones - {"UTC"}))
+    head, end = new_calendar("PUBLISH", name=name).to_ical().rsplit(b"END:VCALENDAR", 1)
+    body = "".join(texts[event.pk] for event in events).encode()
+    return head + zones + body + b"END:VCALENDAR" + end

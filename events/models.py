@@ -1018,3 +1018,23 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class CalendarEntry(models.Model):
+    """An event's VEVENTs in one language, as a feed writes them (ical.feed_calendar): made once and
+    reused by every feed that lists the event. `digest` is that of everything the text says, so an
+    entry whose event changed in any way no longer matches and is made again: it needs no
+    invalidation, and a feed built during an edit cannot keep a stale one."""
+
+    page = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=15)
+    digest = models.CharField(max_length=64)
+    text = models.TextField()  # as the feed writes it (the address on the host it was asked on)
+
+    class Meta:
+        verbose_name = _("calendar entry")
+        verbose_name_plural = _("calendar entries")
+        constraints = [models.UniqueConstraint(fields=["page", "language"], name="events_calendar_entry_unique")]
+
+    def __str__(self):
+        return f"{self.page_id} ({self.language})"

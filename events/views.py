@@ -15,12 +15,19 @@ from django_ratelimit.core import is_ratelimited
 
 from . import conf, ratelimits
 from .caching import content_version, may_cache
-from .ical import events_calendar
+from .ical import events_calendar, feed_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
 from .models import EventPage, ListingEntry
 
-# What a feed shows of its events.
-CALENDAR_EVENTS = EventPage.objects.select_related("venue", "organizer").prefetch_related("sessions", "topics")
+# What a feed shows of its events (ical.entry_digest): not their descriptions, say.
+CALENDAR_EVENTS = (
+    EventPage.objects.only(
+        *("title", "url_path", "path", "depth", "locale", "content_type", "last_published_at", "summary", "status"),
+        *("format", "time_zone", "calendar_sequence", "venue", "organizer__name", "organizer__email"),
+    )
+    .select_related("venue", "organizer")
+    .prefetch_related("sessions", "topics")
+)
 FEED_LIMIT = 500
 
 
@@ -95,7 +102,7 @@ def listing_calendar(request, queryset, name):
 
     def build():
         page, _correction = paginate_or_correct(search, 1, FEED_LIMIT, CALENDAR_EVENTS)
-        return calendar_response(events_calendar(page.object_list, request, name=name), "events")
+        return calendar_response(feed_calendar(page.object_list, request, name=name), "events")
 
     return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
 
