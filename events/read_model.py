@@ -18,6 +18,7 @@ from wagtail.models import Page, PageViewRestriction
 from . import conf
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
 from .search import lexicon_words
+from .suggest import index_titles
 
 BATCH = 1000
 BODY_LIMIT = 20_000
@@ -129,6 +130,7 @@ def sync_batch(pks):
     entries = [entry(page, parents[page.path[: -Page.steplen]], is_public(page.path, restricted)) for page in pages]
     ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=COPIED)
     learn_words(entries)
+    index_titles(entries)  # what autocomplete finds titles by
     index_text(ListingEntry.objects.filter(page_id__in=[page.pk for page in pages]))
 
 
