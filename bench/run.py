@@ -47,6 +47,12 @@ FILTERS = [
     "/events/?ce=1&format=online",
 ]
 QUERIES = ["/events/?q=trauma", "/events/?q=cbt+workshop", "/events/?q=london", "/events/?q=grief+seminar"]
+SUGGEST = [
+    "/api/events/suggest/?q=the",
+    "/api/events/suggest/?q=trau",
+    "/api/events/suggest/?q=lond",
+    "/api/events/suggest/?q=cbt",
+]
 PRETIX = "pretix on a like machine: event page p95 234-287 ms, 150-200 free orders/min, 0.57-0.76 CPU s/order"
 
 
@@ -58,6 +64,7 @@ def scenarios(slugs):
         ("listing, q", QUERIES, 150, 10),
         ("event page", [f"/events/{slug}/" for slug in slugs], 100, None),
         ("/api/events/", ["/api/events/"], 150, None),
+        ("suggest", SUGGEST, 30, None),
         ("/events/ical/", ["/events/ical/"], 150, None),
     ]
 

@@ -1038,3 +1038,29 @@ class CalendarEntry(models.Model):
 
     def __str__(self):
         return f"{self.page_id} ({self.language})"
+
+
+class TitleWord(models.Model):
+    """A word of the listed events' titles, without case or accents (suggest.fold): what the letters
+    typed so far are completed to (suggest.py). Kept when its events go, as SearchTerm is."""
+
+    word = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.word
+
+
+class EntryTitleWord(models.Model):
+    """A word of one listed event's title, with when the event ends (both copied from its
+    ListingEntry, read_model.py): the index on (word, end) gives the soonest upcoming events
+    whose title has a word, at the cost of one index lookup (suggest.py)."""
+
+    entry = models.ForeignKey(ListingEntry, on_delete=models.CASCADE, related_name="title_words")
+    word = models.CharField(max_length=100)
+    end = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["word", "end"], name="events_titleword_end_idx")]
+
+    def __str__(self):
+        return self.word

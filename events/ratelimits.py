@@ -1,7 +1,8 @@
 """Rate limits on the public actions that write: registering, joining a waitlist, applying as an
 organizer, and the door's check-in; and on what one client can make the server build for it
-(calendar feeds and API pages not in the cache, views.reused). One decorator for all of them (django-ratelimit, counted in
-Django's cache), so a burst from one address is refused before anything is changed.
+(calendar feeds and API pages not in the cache, views.reused; autocomplete, suggest.py). One
+decorator for all of them (django-ratelimit, counted in Django's cache), so a burst from one
+address is refused before anything is changed.
 
 Only posts count: reading a form never does. Rates come from the RATELIMITS setting
 ({group: "count/period"}), with the defaults below; RATELIMIT_ENABLE = False turns every limit off
@@ -26,6 +27,8 @@ DEFAULT_RATES = {
     # Per address: feeds and API pages built because they were not in the cache (a feed of 500
     # events takes about half a second). Calendar apps polling the same feeds hit the cache.
     "listing_build": "60/10m",
+    # Per address: autocomplete, asked at each pause in typing (suggest.py); a few a second at most.
+    "suggest": "300/5m",
 }
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

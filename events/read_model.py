@@ -18,6 +18,7 @@ from wagtail.models import Page, PageViewRestriction
 from . import conf
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
 from .search import document, lexicon_words
+from .suggest import index_titles
 
 BATCH = 1000
 BODY_LIMIT = 20_000
@@ -134,6 +135,7 @@ def sync_batch(pks):
             row.search_document = document(row)
     ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=fields)
     learn_words(entries)
+    index_titles(entries)  # what autocomplete finds titles by
 
 
 def learn_words(entries):

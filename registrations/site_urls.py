@@ -9,9 +9,11 @@ waitlist and calendar are not here: they live below the event page's own address
 
 from django.urls import include, path
 
+from events.suggest import suggest_events
 from events.views import api_events
 
 urlpatterns = [
+    path("api/events/suggest/", suggest_events, name="api_events_suggest"),
     path("api/events/", api_events, name="api_events"),
     path("", include("events.urls")),
     path("", include("registrations.urls")),

@@ -76,6 +76,7 @@ ACCESS = {
     # Nothing about attendees.
     "healthz": PUBLIC,
     "api_events": PUBLIC,
+    "api_events_suggest": PUBLIC,
     "set_language": PUBLIC,
     "sitemap.xml": PUBLIC,
     "robots.txt": PUBLIC,

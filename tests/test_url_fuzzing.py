@@ -152,6 +152,7 @@ def test_no_view_fails_on_every_query_parameter_at_once(world, clients, role):  
     query=st.dictionaries(st.sampled_from(QUERY_PARAMETERS), st.one_of(NUMBERISH, TEXT), min_size=1, max_size=4),
 )
 @example(route=("api/events/", "api_events"), role="anonymous", query={"page": "²"})
+@example(route=("api/events/suggest/", "api_events_suggest"), role="anonymous", query={"q": "a\x00b"})
 @example(route=("api/events/", "api_events"), role="anonymous", query={"page_size": "²"})
 @example(route=("checkin/<id:event_id>/", "registrations:checkin"), role="superuser", query={"session": "²"})
 @example(

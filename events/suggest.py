@@ -1,0 +1,195 @@
+"""Autocomplete of the listing's search box: `GET /api/events/suggest/?q=alli`, asked at each pause in
+typing (autocomplete.js), so it must cost a few milliseconds whatever the number of events.
+
+What is suggested: topics, organizers and cities (Venue) first, then the titles of public upcoming
+events, soonest first and those in the visitor's language before the others; each with the address
+it leads to (the listing filtered by it, or the event's page). A word matches when it begins with
+what was typed, without case or accents ("alli" finds "Therapeutic alliance", "therap" finds
+"Thérapie"); every word typed must match.
+
+Why it stays fast without a cache: topics, organizers and venues are small tables an editor keeps,
+read whole in one query and matched here. Event titles are not: a `LIKE '%alli%'` or a prefix
+tsquery (`alli:*`) reads every matching row before the soonest can be picked, and "th" matches most
+of them. So a title's words are stored folded, one row each (`EntryTitleWord`, written with the
+event's ListingEntry by read_model.py) with the event's end, indexed on (word, end); and every word
+once in `TitleWord`. Then:
+1. the words that begin with the last one typed, the first WORDS of them: a range of TitleWord's
+   unique index (varchar_pattern_ops on PostgreSQL), bounded by the number of distinct words;
+2. for each such word, its soonest upcoming events: one descent of the (word, end) index from
+   (word, now), reading PER_WORD rows; all the words in one UNION ALL query (PostgreSQL; SQLite,
+   which refuses a LIMIT inside a UNION and has no speed target, reads them in one plain query).
+Both are O(log n): no step reads the events that match but are not shown, nor the past ones.
+With the names, the listing (its view restrictions, its page, the Site), six queries in all,
+however many events there are.
+Words of events that have ended stay in TitleWord (as SearchTerm's do): a prefix whose first words
+have no upcoming event suggests fewer titles, never wrong ones.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.db.models import F, Value
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+from wagtail.models import Page
+
+from . import ratelimits
+from .models import EntryTitleWord, EventIndexPage, Organizer, TitleWord, Topic, Venue
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+LIMIT = 8  # suggestions in all
+NAMES = 4  # of which topics, organizers and cities, at most
+WORDS = 5  # completions of the last word looked up
+PER_WORD = 8  # events read per completion
+WORD = re.compile(r"[^\W_]+")
+# What else is suggested, in this order: (model, kind, its name, the listing's parameter's value).
+NAMED = [(Topic, "topic", "name", "slug"), (Organizer, "organizer", "name", "slug"), (Venue, "city", "city", "city")]
+
+
+@lru_cache(maxsize=8192)
+def fold(text):
+    """`text` as it is compared: without case or accents ("Thérapie" is "therapie")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def words(text):
+    return WORD.findall(fold(text))
+
+
+def title_words(title):
+    """The words of a title worth completing to: two letters or more, not a bare number ("#12")."""
+    return {word for word in words(title) if MIN_LENGTH <= len(word) <= MAX_LENGTH and not word.isdigit()}
+
+
+def index_titles(entries):
+    """Store the title words of `entries` (ListingEntry rows just written by read_model.sync)."""
+    EntryTitleWord.objects.filter(entry_id__in=[entry.page_id for entry in entries]).delete()
+    rows = [
+        EntryTitleWord(entry_id=entry.page_id, word=word, end=entry.end)
+        for entry in entries
+        for word in sorted(title_words(entry.title))
+    ]
+    EntryTitleWord.objects.bulk_create(rows)
+    TitleWord.objects.bulk_create(
+        [TitleWord(word=w) for w in sorted({row.word for row in rows})], ignore_conflicts=True
+    )
+
+
+def matches(terms, text):
+    """Whether every term begins a word of `text`."""
+    text_words = words(text)
+    return all(any(word.startswith(term) for word in text_words) for term in terms)
+
+
+def problem(query):
+    """Why `query` cannot be looked up (None: it can)."""
+    if len(query) > MAX_LENGTH:
+        return _("Type at most %(limit)s characters.") % {"limit": MAX_LENGTH}
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in query):
+        return _("Type letters and digits, without control characters.")
+    return None
+
+
+def listing_url(request, **params):
+    """The first public listing, filtered by `params` (None when the site has no listing)."""
+    if not hasattr(request, "_suggest_listing"):
+        request._suggest_listing = EventIndexPage.objects.live().public().order_by("path").first()
+    listing = request._suggest_listing
+    url = listing.get_url(request) if listing is not None else None
+    return f"{url}?{urlencode(params)}" if url else None
+
+
+def name_suggestions(request, terms):
+    """Topics, organizers and cities whose name matches, those that begin with the first term first."""
+    first, *others = (
+        model.objects.order_by()
+        .annotate(kind=Value(kind), label=F(label), key=F(key))
+        .values_list("kind", "label", "key")
+        for model, kind, label, key in NAMED
+    )
+    rows = first.union(*others)  # a city of several venues once
+    kinds = [kind for _model, kind, _label, _key in NAMED]
+    found = sorted(
+        (row for row in rows if matches(terms, row[1])),
+        key=lambda row: (kinds.index(row[0]), not fold(row[1]).startswith(terms[0]), fold(row[1])),
+    )
+    suggestions = []
+    for kind, label, key in found[:NAMES]:
+        url = listing_url(request, **{kind: key})
+        if url is not None:
+            suggestions.append({"kind": kind, "label": label, "url": url})
+    return suggestions
+
+
+def upcoming_titles(completions, now):
+    """(page id, title, language, url_path) of the soonest upcoming public events with each word."""
+    fields = ("entry_id", "entry__title", "entry__language", "entry__page__url_path", "end")
+    rows = EntryTitleWord.objects.filter(end__gte=now, entry__public=True)
+    if connection.features.supports_slicing_ordering_in_compound:
+        first, *others = (
+            rows.filter(word=word).order_by("end", "entry_id").values_list(*fields)[:PER_WORD] for word in completions
+        )
+        return list(first.union(*others, all=True))
+    return list(
+        rows.filter(word__in=completions)
+        .order_by("end", "entry_id")
+        .values_list(*fields)[: PER_WORD * len(completions)]
+    )
+
+
+def event_suggestions(request, terms, room):
+    completions = list(
+        TitleWord.objects.filter(word__startswith=terms[-1]).order_by("word").values_list("word", flat=True)[:WORDS]
+    )
+    if not completions or not room:
+        return []
+    language = (get_language() or "").split("-")[0]
+    rows = {row[0]: row for row in upcoming_titles(completions, timezone.now())}.values()
+    rows = sorted(
+        (row for row in rows if matches(terms, row[1])),
+        key=lambda row: (row[2].split("-")[0] != language, row[4], row[0]),
+    )
+    suggestions, seen = [], set()
+    for _pk, title, _language, url_path, _end in rows:
+        url = Page(url_path=url_path).get_url(request)
+        if title not in seen and url is not None:
+            seen.add(title)
+            suggestions.append({"kind": "event", "label": title, "url": url})
+    return suggestions[:room]
+
+
+def suggestions(request, query):
+    terms = words(query)
+    if len(query) < MIN_LENGTH or not terms:
+        return []
+    names = name_suggestions(request, terms)
+    return names + event_suggestions(request, terms, LIMIT - len(names))
+
+
+@require_GET
+def suggest_events(request):
+    """`{"query", "suggestions": [{"kind", "label", "url"}]}`; fewer than two characters suggest
+    nothing; more than MAX_LENGTH, or control characters, answer 400 with the reason."""
+    query = " ".join(request.GET.get("q", "").split())
+    if reason := problem(request.GET.get("q", "")):
+        return JsonResponse({"errors": {"q": [{"message": reason, "code": "invalid"}]}}, status=400)
+    if len(query) >= MIN_LENGTH and is_ratelimited(
+        request, group="suggest", key="ip", rate=ratelimits.rate, method=ALL, increment=True
+    ):
+        message = _("Too many searches from your address in a short time. Please wait a minute, then try again.")
+        response = JsonResponse({"errors": {"__all__": [{"message": message, "code": "rate_limited"}]}}, status=429)
+        response["Retry-After"] = str(ratelimits.retry_after("suggest"))
+        return response
+    response = JsonResponse({"query": query, "suggestions": suggestions(request, query)})
+    patch_cache_control(response, private=True, max_age=60)  # typing back over the same letters
+    return response
