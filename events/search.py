@@ -22,7 +22,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, Expression, F, IntegerField, Q, Value, When
 
 from . import conf
 
@@ -88,12 +88,29 @@ def document(entry=None):
     row is written once, not inserted and then updated (which leaves a dead copy of each row)."""
     from django.contrib.postgres.search import SearchVector
 
-    def value(column):
-        return F(column) if entry is None else Value(getattr(entry, column))
-
-    config = value("search_config")
-    vectors = (SearchVector(*map(value, columns), weight=weight, config=config) for weight, columns in COLUMNS.items())
+    if entry is not None:
+        return EntryDocument(entry)
+    vectors = (SearchVector(*columns, weight=weight, config=F("search_config")) for weight, columns in COLUMNS.items())
     return reduce(lambda a, b: a + b, vectors)
+
+
+class EntryDocument(Expression):
+    """`document()` of one entry's values: the same SQL functions on the same text (SearchVector
+    joins a weight's columns with a space), written as one string, as a batch has thousands."""
+
+    def __init__(self, entry):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+        self.entry = entry
+
+    def as_sql(self, compiler, connection):
+        sql = " || ".join(["setweight(to_tsvector(%s::regconfig, %s), %s)"] * len(COLUMNS))
+        params = []
+        for weight, columns in COLUMNS.items():
+            text = " ".join(getattr(self.entry, column) or "" for column in columns)
+            params += [self.entry.search_config, text, weight]
+        return f"({sql})", params
 
 
 def tsquery(terms, weights=""):

@@ -4,6 +4,7 @@ feeds show is what is published, and nothing else."""
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -161,3 +162,22 @@ def test_a_sync_writes_each_row_once_with_its_search_document():
         updated, inserted = (after - earlier for after, earlier in zip(cursor.fetchone(), before, strict=True))
     assert (updated, inserted) == (0, 1)
     assert ListingEntry.objects.filter(page_id=event.pk, search_document="written").exists()
+
+
+@pytest.mark.postgres_only
+def test_a_row_written_from_its_values_has_the_document_its_columns_give():
+    """read_model writes each row's document from its values (search.EntryDocument); an organizer's
+    rename rewrites it from the columns (search.document()): both must index the same words."""
+    from events.search import document
+
+    event = make_event(
+        "Grief, loss and repair",
+        summary="Seminars on mourning.",
+        topics=[TopicFactory(name="Bereavement")],
+        venue=VenueFactory(name="Conway Hall", city="London"),
+        language="es",
+    )
+    written = row(event).search_document
+    ListingEntry.objects.filter(page_id=event.pk).update(search_document=document())
+    assert row(event).search_document == written
+    assert re.search(r"'grief':1A", written) and re.search(r"'conway':\d+C", written), written
