@@ -117,6 +117,10 @@ class EventFilterForm(forms.Form):
             field = self.fields[name]
             options = cached(f"choices:{name}", lambda model=model: [(o.slug, str(o)) for o in model.objects.all()])
             field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
+        # Each list's options written once per language, under the content version, too.
+        for field in self.fields.values():
+            if isinstance(field.widget, QuickSelect):
+                field.widget.remember = cached
 
     def clean(self):
         data = super().clean()

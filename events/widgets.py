@@ -12,6 +12,7 @@ from html import escape
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 
 def _flat(choices):
@@ -24,14 +25,26 @@ def _flat(choices):
 
 
 class QuickSelect(forms.Select):
+    # A function(name, make) that returns make() or what it returned before for `name` (set by a
+    # form whose options are the same for every request in a language: the listing's).
+    remember = None
+
+    def options(self):
+        """(value, HTML before the selected mark, HTML after it) of each option."""
+        return [
+            (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>")
+            for value, label in _flat(self.choices)
+        ]
+
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {"name": name, **self.build_attrs(self.attrs, attrs or {})}
         selected = set(self.format_value(value))
+        options = self.remember(f"options:{name}:{get_language()}", self.options) if self.remember else self.options()
         rows, chosen = [], False
-        for option_value, label in _flat(self.choices):
+        for option_value, before, after in options:
             mark = not chosen and option_value in selected
             chosen = chosen or mark
-            rows.append(f'<option value="{escape(option_value)}"{" selected" if mark else ""}>{escape(label)}</option>')
+            rows.append(f"{before} selected{after}" if mark else before + after)
         return mark_safe(f"<select{flatatt(attrs)}>\n" + "\n".join(rows) + "\n</select>")
 
 

@@ -154,6 +154,20 @@ def test_the_filter_forms_topics_and_organizers_come_from_memory_and_an_edit_sho
     assert client.get("/events/?topic=grief-work").status_code == 200  # (and it can be chosen)
 
 
+def test_the_filter_forms_lists_are_remembered_in_each_language_apart(client, settings):
+    settings.EVENTS_LISTING_CACHE_SECONDS = 0
+    make_event("Workshop", starts_in=dt.timedelta(days=2))
+    for _ in range(2):
+        english = client.get("/events/").content
+        spanish = client.get("/events/", HTTP_ACCEPT_LANGUAGE="es").content
+        assert b'<option value="DE">Germany</option>' in english and b"Alemania" not in english
+        assert b'<option value="DE">Alemania</option>' in spanish and b"Germany" not in spanish
+    assert (
+        b'<option value="DE" selected>Alemania</option>'
+        in client.get("/events/?country=DE", HTTP_ACCEPT_LANGUAGE="es").content
+    )
+
+
 # Event pages: all but the registration box is cached the same way.
 
 
