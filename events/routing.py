@@ -86,6 +86,13 @@ def site_with_root(request):
     return site
 
 
+def remember_site(request):
+    """Set the request's Wagtail Site (`Site.find_for_request` takes `request._wagtail_site`) from
+    the cache. get_host() refuses (400) a host that ALLOWED_HOSTS does not accept."""
+    key = f"site:{request.get_host()}:{request.get_port()}"
+    request._wagtail_site = cached(key, lambda: site_with_root(request))
+
+
 class CachedSiteMiddleware:
     """For a request that Wagtail serves, its Site, with the root page as its own type, from the
     cache (Wagtail's `Site.find_for_request` takes `request._wagtail_site` when it is set). Only for
@@ -101,7 +108,5 @@ class CachedSiteMiddleware:
         from wagtail.views import serve  # (not at import: this module is imported by models)
 
         if view_func is serve:
-            # get_host() refuses (400) a host that ALLOWED_HOSTS does not accept
-            key = f"site:{request.get_host()}:{request.get_port()}"
-            request._wagtail_site = cached(key, lambda: site_with_root(request))
+            remember_site(request)
         return None

@@ -19,8 +19,8 @@ once in `TitleWord`. Then:
    (word, now), reading PER_WORD rows; all the words in one UNION ALL query (PostgreSQL; SQLite,
    which refuses a LIMIT inside a UNION and has no speed target, reads them in one plain query).
 Both are O(log n): no step reads the events that match but are not shown, nor the past ones.
-With the names, the listing (its view restrictions, its page, the Site), six queries in all,
-however many events there are.
+The names, and the listing's address on the host asked, are kept in memory under the content
+version (routing.cached): two queries in all once they are, however many events there are.
 Words of events that have ended stay in TitleWord (as SearchTerm's do): a prefix whose first words
 have no upcoming event suggests fewer titles, never wrong ones.
 """
@@ -43,6 +43,7 @@ from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
 from . import ratelimits
+from .routing import cached, remember_site
 from .models import EntryTitleWord, EventIndexPage, Organizer, TitleWord, Topic, Venue
 
 MIN_LENGTH = 2
@@ -100,24 +101,33 @@ def problem(query):
     return None
 
 
+def first_listing_url(request):
+    listing = EventIndexPage.objects.live().public().order_by("path").first()
+    return listing.get_url(request) if listing is not None else None
+
+
 def listing_url(request, **params):
-    """The first public listing, filtered by `params` (None when the site has no listing)."""
-    if not hasattr(request, "_suggest_listing"):
-        request._suggest_listing = EventIndexPage.objects.live().public().order_by("path").first()
-    listing = request._suggest_listing
-    url = listing.get_url(request) if listing is not None else None
+    """The first public listing, filtered by `params` (None when the site has no listing). Its
+    address on this host is kept in memory under the content version (routing.cached)."""
+    url = cached(f"suggest:listing:{request.get_host()}", lambda: first_listing_url(request))
     return f"{url}?{urlencode(params)}" if url else None
 
 
-def name_suggestions(request, terms):
-    """Topics, organizers and cities whose name matches, those that begin with the first term first."""
+def names():
+    """(kind, name, key) of every topic, organizer and city (a city of several venues once), kept
+    in memory under the content version (routing.cached): any edit of one makes a new list."""
     first, *others = (
         model.objects.order_by()
         .annotate(kind=Value(kind), label=F(label), key=F(key))
         .values_list("kind", "label", "key")
         for model, kind, label, key in NAMED
     )
-    rows = first.union(*others)  # a city of several venues once
+    return cached("suggest:names", lambda: list(first.union(*others)))
+
+
+def name_suggestions(request, terms):
+    """Topics, organizers and cities whose name matches, those that begin with the first term first."""
+    rows = names()
     kinds = [kind for _model, kind, _label, _key in NAMED]
     found = sorted(
         (row for row in rows if matches(terms, row[1])),
@@ -172,6 +182,7 @@ def suggestions(request, query):
     terms = words(query)
     if len(query) < MIN_LENGTH or not terms:
         return []
+    remember_site(request)  # (the addresses below are on its host)
     names = name_suggestions(request, terms)
     return names + event_suggestions(request, terms, LIMIT - len(names))
 

@@ -115,7 +115,14 @@ def test_a_burst_of_organizer_applications_gets_429_and_no_application(limits_on
 
 def test_the_application_form_has_a_limit_by_default():
     """Not only when a test sets one: every limited action has a default rate."""
-    assert set(DEFAULT_RATES) == {"register", "waitlist_join", "organizer_apply", "checkin_redeem", "listing_build", "suggest"}
+    assert set(DEFAULT_RATES) == {
+        "register",
+        "waitlist_join",
+        "organizer_apply",
+        "checkin_redeem",
+        "listing_build",
+        "suggest",
+    }
 
 
 # Check-in at the door: per account, generous
