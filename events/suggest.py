@@ -43,8 +43,8 @@ from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
 from . import ratelimits
-from .routing import cached, remember_site
 from .models import EntryTitleWord, EventIndexPage, Organizer, TitleWord, Topic, Venue
+from .routing import cached, remember_site
 
 MIN_LENGTH = 2
 MAX_LENGTH = 100
