@@ -175,3 +175,28 @@ def check_site_addresses(app_configs, databases=None, **kwargs):
         )
         for site in sites
     ]
+
+
+@register(Tags.database)
+def check_listing_rows(app_configs, databases=None, **kwargs):
+    """The listings read one row per live event page (read_model.py), kept by Wagtail's saves and
+    signals: pages written around them (a bulk import, SQL) are not listed, or stay listed, until
+    repaired. Run by `migrate` (which then repairs them) and `check --database default`."""
+    if not databases:
+        return []
+    from . import read_model
+
+    try:
+        missing, extra = read_model.differences(using=next(iter(databases)))
+    except DatabaseError:  # not migrated yet
+        return []
+    if not (missing or extra):
+        return []
+    return [
+        Warning(
+            f"{len(missing)} live event pages have no listing row and {len(extra)} listing rows have no "
+            "live event page: the listings, the API and the feeds do not show what is published.",
+            hint="Run `manage.py rebuild_listing --missing` (`migrate` does it too).",
+            id="events.W008",
+        )
+    ]

@@ -192,10 +192,10 @@ def sync_topic(topic):
     sync(stale.values_list("page_id", flat=True))
 
 
-def differences():
+def differences(using="default"):
     """(live event pages without a row, rows of pages that are not live)."""
-    missing = EventPage.objects.live().filter(listing_entry__isnull=True).values_list("pk", flat=True)
-    extra = ListingEntry.objects.exclude(page__live=True).values_list("page_id", flat=True)
+    missing = EventPage.objects.using(using).live().filter(listing_entry__isnull=True).values_list("pk", flat=True)
+    extra = ListingEntry.objects.using(using).exclude(page__live=True).values_list("page_id", flat=True)
     return list(missing), list(extra)
 
 

@@ -1,11 +1,13 @@
 """The apps' system checks tell an integrator what is missing (docs/install.md, "Settings and
 checks"), and the reference site's own settings pass them."""
 
+import io
 import sys
 import types
 
 import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import include, path
 
@@ -116,3 +118,22 @@ def test_a_site_left_on_a_placeholder_address_is_reported(settings):
         assert "events.W006" in ids(databases=["default"])
     with override_settings(**{**CONFIGURED, "DEBUG": True}):
         assert "events.W006" not in ids(databases=["default"])
+
+
+@pytest.mark.django_db
+def test_event_pages_written_around_the_listing_rows_are_reported():
+    from events.models import ListingEntry
+    from tests.factories import make_event
+
+    event = make_event("Imported workshop")
+
+    def found(**kwargs):
+        with override_settings(**CONFIGURED):
+            return "events.W008" in ids(**kwargs)
+
+    assert not found(databases=["default"])
+    ListingEntry.objects.filter(page_id=event.pk).delete()  # (as SQL around Wagtail would)
+    assert not found()  # database checks only run with a database
+    assert found(databases=["default"])
+    call_command("rebuild_listing", "--missing", stdout=io.StringIO())
+    assert not found(databases=["default"])
