@@ -101,16 +101,30 @@ def problem(query):
     return None
 
 
-def first_listing_url(request):
+def first_listing(request):
+    """(address on this host, url_path) of the first public listing, or None."""
     listing = EventIndexPage.objects.live().public().order_by("path").first()
-    return listing.get_url(request) if listing is not None else None
+    url = listing.get_url(request) if listing is not None else None
+    return (url, listing.url_path) if url else None
+
+
+def listing_address(request):
+    """first_listing(), kept in memory under the content version (routing.cached)."""
+    return cached(f"suggest:listing:{request.get_host()}", lambda: first_listing(request))
 
 
 def listing_url(request, **params):
-    """The first public listing, filtered by `params` (None when the site has no listing). Its
-    address on this host is kept in memory under the content version (routing.cached)."""
-    url = cached(f"suggest:listing:{request.get_host()}", lambda: first_listing_url(request))
-    return f"{url}?{urlencode(params)}" if url else None
+    """The first public listing, filtered by `params` (None when the site has no listing)."""
+    found = listing_address(request)
+    return f"{found[0]}?{urlencode(params)}" if found else None
+
+
+def event_url(request, url_path):
+    """An event's address: below the first listing's, as its page's path is; else as Wagtail finds it."""
+    found = listing_address(request)
+    if found and url_path.startswith(found[1]):
+        return found[0] + url_path[len(found[1]) :]
+    return Page(url_path=url_path).get_url(request)
 
 
 def names():
@@ -171,7 +185,7 @@ def event_suggestions(request, terms, room):
     )
     suggestions, seen = [], set()
     for _pk, title, _language, url_path, _end in rows:
-        url = Page(url_path=url_path).get_url(request)
+        url = event_url(request, url_path)
         if title not in seen and url is not None:
             seen.add(title)
             suggestions.append({"kind": "event", "label": title, "url": url})

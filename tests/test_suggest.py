@@ -34,6 +34,19 @@ def test_a_word_begun_anywhere_in_a_title_suggests_the_event(client):
     assert labels(client, "alliance grief") == []
 
 
+def test_an_event_of_another_listing_leads_to_its_own_address(client):
+    from events.models import EventIndexPage
+    from tests.factories import ensure_home
+
+    first = make_event("Alliance basics")
+    courses = ensure_home().add_child(instance=EventIndexPage(title="Courses", slug="courses"))
+    courses.save_revision().publish()
+    other = make_event("Alliance course", parent=courses)
+    urls = {s["label"]: s["url"] for s in suggest(client, "alli")}
+    assert urls == {"Alliance basics": first.url, "Alliance course": other.url}
+    assert other.url.startswith("/courses/") and client.get(other.url).status_code == 200
+
+
 def test_topics_organizers_and_cities_lead_to_the_filtered_listing_before_event_titles(client):
     make_event("Trauma and the body", venue=VenueFactory(city="Trautenau"))
     TopicFactory(name="Trauma-informed care", slug="trauma-informed-care")
