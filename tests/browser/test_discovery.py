@@ -104,3 +104,20 @@ def make_listing_page_with_a_topic():
     from tests.factories import TopicFactory, make_event
 
     make_event("Ethics seminar", topics=[TopicFactory(name="Ethics", slug="ethics")])
+
+
+@pytest.mark.parametrize("device", ["page", "phone"])
+def test_a_misspelt_search_finds_what_was_meant_and_offers_the_words_as_typed(request, device):
+    """On a desktop and on a phone: "therapeutc aliance" shows the alliance workshop first, says
+    which words were searched, and links to the search as typed (which finds nothing)."""
+    call_command("seed_demo", verbosity=0)
+    screen = request.getfixturevalue(device)
+    screen.goto("/")
+    screen.get_by_label("Search events").fill("therapeutc aliance")
+    screen.get_by_label("Search events").press("Enter")
+    expect(screen.locator(".correction")).to_contain_text("Showing results for therapeutic alliance")
+    expect(screen.locator(".event-card h3").first).to_contain_text("The Therapeutic Alliance")
+    screen.locator(".correction").get_by_role("link", name="Search instead for “therapeutc aliance”").click()
+    expect(screen).to_have_url(re.compile(r"exact=1"))
+    expect(screen.get_by_text("No events match.")).to_be_visible()
+    expect(screen.locator(".correction")).to_have_count(0)
