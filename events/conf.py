@@ -29,8 +29,8 @@ DEFAULTS = {
     # (routing.py). Its keys hold the content version kept in the default cache, so a cache in each
     # process's own memory is safe, and the fastest.
     "EVENTS_ROUTING_CACHE": "default",
-    # Seconds a calendar feed (/events/ical/?...) may be served from the cache (0: never); edits
-    # make it stale at once too.
+    # Seconds a calendar, Atom or RSS feed (/events/ical/?..., feed/, rss/) may be served from the
+    # cache (0: never); edits make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,
     # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).

@@ -286,6 +286,18 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
 
         return listing_calendar(request, self.events(), name=str(self.heading))
 
+    @path("feed/")
+    def atom_feed(self, request):
+        from .syndication import listing_feed
+
+        return listing_feed(request, self, "atom")
+
+    @path("rss/")
+    def rss_feed(self, request):
+        from .syndication import listing_feed
+
+        return listing_feed(request, self, "rss")
+
 
 class EventPageQuerySet(PageQuerySet):
     def upcoming(self, now=None):

@@ -84,6 +84,16 @@ def too_many_builds(request, kind):
     return response
 
 
+def invalid_parameters(search):
+    """A feed's answer to parameters it cannot apply: 400, with the reasons (a feed has no form to
+    show them in, and a reader or calendar app must not keep polling a feed of something else)."""
+    return HttpResponse(
+        _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def listing_calendar(request, queryset, name):
     """A subscribable feed of the listing: the same filters, the first FEED_LIMIT results.
 
@@ -94,11 +104,7 @@ def listing_calendar(request, queryset, name):
 
     search = search_events(request.GET, queryset)
     if search.errors:
-        return HttpResponse(
-            _("Invalid parameters: %(errors)s") % {"errors": search.errors.as_text()},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return invalid_parameters(search)
 
     def build():
         page, _correction = paginate_or_correct(search, 1, FEED_LIMIT, CALENDAR_EVENTS)

@@ -1,4 +1,4 @@
-"""Whatever a visitor puts in the query string, the listing, API and feed answer without a 500."""
+"""Whatever a visitor puts in the query string, the listing, API and feeds answer without a 500."""
 
 import datetime as dt
 
@@ -64,7 +64,8 @@ def test_no_query_string_makes_a_server_error(client, some_events, query):
     # (404: a page number that names no page of the results)
     assert listing.status_code == 200 or (listing.status_code == 404 and "page" in dict(query))
     assert client.get("/api/events/?" + qs).status_code in (200, 400, 404)
-    assert client.get("/events/ical/?" + qs).status_code in (200, 400)
+    for feed in ("ical", "feed", "rss"):
+        assert client.get(f"/events/{feed}/?" + qs).status_code in (200, 400)
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,8 @@ ACCESS = {
     # Below an event listing's or event page's own address (RoutablePageMixin routes).
     "events.eventindexpage:listing": PUBLIC,
     "events.eventindexpage:ical_feed": PUBLIC,
+    "events.eventindexpage:atom_feed": PUBLIC,
+    "events.eventindexpage:rss_feed": PUBLIC,
     "events.eventindexpage:index_route": PUBLIC,
     "events.eventpage:index_route": PUBLIC,
     "events.eventpage:ical": PUBLIC,
