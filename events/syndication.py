@@ -54,8 +54,8 @@ def filters_in_words(search):
         words.append(city)
     if data.get("country"):
         words.append(str(countries.name(data["country"])))
-    if search.query:
-        words.append(_("“%(words)s”") % {"words": search.query})
+    if query := text(search.query).strip():
+        words.append(_("“%(words)s”") % {"words": query})
     return words
 
 

@@ -208,6 +208,7 @@ def test_invalid_parameters_answer_400_with_the_reasons(client, three, route, qu
 def test_odd_characters_in_a_search_do_not_break_the_feed(client, three):
     feed = atom(client, "q=work%01shop&past=1")
     assert "\x01" not in feed.findtext(f"{ATOM}title")
+    assert "“”" not in atom(client, "q=%01").findtext(f"{ATOM}title")  # (nothing left to name)
 
 
 def test_a_feed_asked_again_is_served_from_the_cache_until_an_edit(client, settings, three):
