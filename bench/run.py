@@ -465,7 +465,7 @@ def main():
         "--no-cache",
         action="store_true",
         help="serve listings, feeds and event pages without reusing them (see events/conf.py); what is the "
-        "same for every search (the site and listing pages found by address) and each event's calendar entry stay",
+        "same for every search (the site and listing pages found by address) and each event's calendar entry and listing card stay",
     )
     args = parser.parse_args()
 

@@ -32,6 +32,10 @@ DEFAULTS = {
     # Seconds a calendar, Atom or RSS feed (/events/ical/?..., feed/, rss/) may be served from the
     # cache (0: never); edits make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,
+    # Seconds a listing's rendered result card may be kept for the next listing that shows the same
+    # event (cards.py). It is kept under the digest of all it shows, so it is never stale; this only
+    # bounds how long unused cards take room in the cache. 0: rendered each time.
+    "EVENTS_CARD_CACHE_SECONDS": 24 * 60 * 60,
     # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
     # None: the events app does not know.

@@ -411,17 +411,35 @@ LISTED = (
 )
 
 
+# What a card shows of an event, as the listing row and the page's own columns have it: with the
+# page's id first, the facts a kept card is found by (cards.py), read with the ids in one query.
+CARD_FACTS = (
+    *("page_id", "listing_id", "title", "summary", "start", "end", "city", "country", "format", "language"),
+    *("status", "featured", "organizer_id", "organizer_name", "topics_text", "price_min", "price_max", "ce_hours"),
+    *("place_text", "facets_text", "page__url_path", "page__time_zone", "page__currency", "page__sold_out"),
+    "page__last_published_at",
+)
+
+
 class PageEvents(Sequence):
-    """A page's events: the ids from the read model, then the pages themselves by primary key from
-    `events` (a queryset of EventPage saying what to fetch with them), when first used, so that a
-    listing page served from the cache never asks the database for them."""
+    """A page's events: their rows of the read model (`rows`, the facts of CARD_FACTS), then the
+    pages themselves by primary key from `events` (a queryset of EventPage saying what to fetch
+    with them), each when first used, so that a listing page served from the cache never asks the
+    database for them, and one whose cards were all kept (cards.py) never fetches the pages."""
 
     def __init__(self, results, events):
         self.results, self.queryset = results, events
 
     @cached_property
+    def rows(self):
+        return list(self.results.values_list(*CARD_FACTS))
+
+    @cached_property
     def events(self):
-        ids = list(self.results.values_list("page_id", flat=True))
+        return self.fetch([row[0] for row in self.rows])
+
+    def fetch(self, ids):
+        """The pages of `ids`, in that order (those deleted since are left out)."""
         pages = {page.pk: page for page in self.queryset.filter(pk__in=ids)}
         return [pages[pk] for pk in ids if pk in pages]
 
@@ -429,7 +447,7 @@ class PageEvents(Sequence):
         return self.events[index]
 
     def __len__(self):
-        return len(self.events)
+        return len(self.rows)
 
 
 def paginate(search, number, per_page, events=LISTED):

@@ -114,11 +114,11 @@ def listing_calendar(request, queryset, name):
 
 
 def event_json(event, request):
-    zone = event.zone
+    zone, url = event.zone, event.absolute_url(request)
     return {
         "id": event.pk,
         "title": event.title,
-        "url": event.absolute_url(request),
+        "url": url,
         "summary": event.summary,
         "start": event.start.astimezone(zone).isoformat() if event.start else None,
         "end": event.end.astimezone(zone).isoformat() if event.end else None,
@@ -134,7 +134,7 @@ def event_json(event, request):
         "ce_hours": str(event.ce_hours.normalize()) if event.ce_hours else "0",
         "organizer": {"name": event.organizer.name, "slug": event.organizer.slug} if event.organizer_id else None,
         "topics": [topic.slug for topic in event.topics.all()],
-        "ical": event.absolute_url(request) + "ical/",
+        "ical": url + "ical/",
     }
 
 

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, to_locale
 from wagtail import hooks
 
+from events import cards
 from events.caching import may_cache
 
 register = template.Library()
@@ -56,6 +57,13 @@ def event_page_panels(context, page):
 
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def event_cards(context, events):
+    """The result cards of `events` (events/includes/event_card.html), each rendered once per
+    event and language and then reused (cards.py)."""
+    return cards.render_cards(context, events)
 
 
 @register.simple_tag
