@@ -10,6 +10,7 @@ under the digest of everything it says, and each zone's VTIMEZONE, made once per
 import datetime as dt
 import hashlib
 import json
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from wagtail.models import Site
 
 from . import conf
 from .addresses import address_lines
@@ -167,23 +169,46 @@ CODE_DIGEST = hashlib.sha256(
 ).hexdigest()
 
 
-def entry_digest(event, language, url):
-    """The digest of everything `session_components` writes of `event` in `language` at `url` (but
-    the stamp): any change to the event, its sessions, venue, organizer or topics, to the words
-    translated for it, or to this code gives another."""
-    venue = event.venue if event.venue_id else None
-    organizer = event.organizer if event.organizer_id else None
-    facts = [
-        CODE_DIGEST, language, url, conf.get("EVENTS_UID_DOMAIN"), gettext("Online"), gettext("%(place)s (and online)"),
-        event.pk, event.title, event.summary, event.status, event.format, event.time_zone, event.calendar_sequence,
-        event.last_published_at and event.last_published_at.isoformat(),
-        [[s.pk, s.title, s.start.isoformat(), s.end.isoformat()] for s in event.ordered_sessions],
-        venue and [venue.name, venue.address, venue.city, venue.region, venue.postal_code, str(venue.country.name),
-                   str(venue.latitude), str(venue.longitude)],
-        organizer and [organizer.name, organizer.email],
-        [topic.name for topic in event.topics.all()],
-    ]  # fmt: skip
-    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+# What an entry says of an event, read for a feed's events in one query from the listing rows
+# (PageEvents.results), with their sessions and topics, without making a page of each: an entry
+# kept under the digest of these is served as it is, and only the others fetch their page.
+ENTRY_FACTS = (
+    "page_id",
+    *(
+        f"page__{name}"
+        for name in (
+            *("title", "url_path", "summary", "status", "format", "time_zone", "calendar_sequence"),
+            *("last_published_at", "venue__name", "venue__address", "venue__city", "venue__region"),
+            *("venue__postal_code", "venue__country", "venue__latitude", "venue__longitude"),
+            *("organizer__name", "organizer__email"),
+        )
+    ),
+)
+
+
+def entry_facts(events):
+    """[(page id, time zone, sessions as (pk, title, start, end), facts)] of a feed's `events` (a
+    PageEvents), in its order: all that `session_components` writes of each but its address."""
+    from .models import EventPage, EventSession
+
+    rows = list(events.results.values_list(*ENTRY_FACTS))
+    ids = [row[0] for row in rows]
+    sessions, topics = {pk: [] for pk in ids}, {pk: [] for pk in ids}
+    for page_id, *session in (
+        EventSession.objects.filter(page_id__in=ids)
+        .order_by("start", "pk")
+        .values_list("page_id", "pk", "title", "start", "end")
+    ):
+        sessions[page_id].append(session)
+    for page_id, topic in EventPage.topics.through.objects.filter(eventpage_id__in=ids).values_list(
+        "eventpage_id", "topic__name"
+    ):
+        topics[page_id].append(topic)
+    return [(row[0], row[6], sessions[row[0]], [row, sessions[row[0]], sorted(topics[row[0]])]) for row in rows]
+
+
+def entry_digest(common, facts):
+    return hashlib.sha256(json.dumps([common, facts], default=str).encode()).hexdigest()
 
 
 def entry_text(event, url):
@@ -192,21 +217,25 @@ def entry_text(event, url):
     return b"".join(component.to_ical() for component in components).decode()
 
 
-def stored_entries(events, language, urls):
-    """{event pk: entry text} for `events` at `urls` (by pk): those kept whose digest still
-    matches, the others made now and kept (a feed that cannot write them, the database being
-    busy, still gets them)."""
+def stored_entries(events, facts, request, language):
+    """{event pk: entry text} for a feed's `events` (a PageEvents) and their `facts`
+    (`entry_facts`): those kept whose digest still matches, the others made now from their pages
+    and kept (a feed that cannot write them, the database being busy, still gets them)."""
     from .models import CalendarEntry
 
-    digests = {event.pk: entry_digest(event, language, urls[event.pk]) for event in events}
+    # What is the same for every entry: this code, the language and its words, the addresses'
+    # scheme, host and sites (each entry's address is then its `url_path` under them).
+    common = [
+        CODE_DIGEST, language, conf.get("EVENTS_UID_DOMAIN"), gettext("Online"), gettext("%(place)s (and online)"),
+        request.scheme, request.get_host(), Site.get_site_root_paths(),
+    ]  # fmt: skip
+    digests = {pk: entry_digest(common, facts) for pk, _zone, _sessions, facts in facts}
     kept = CalendarEntry.objects.filter(page_id__in=digests, language=language)
     texts = {pk: text for pk, digest, text in kept.values_list("page_id", "digest", "text") if digests[pk] == digest}
     made = [
-        CalendarEntry(
-            page_id=event.pk, language=language, digest=digests[event.pk], text=entry_text(event, urls[event.pk])
-        )
-        for event in sorted(events, key=lambda event: event.pk)  # (one lock order for concurrent feeds)
-        if event.pk not in texts
+        CalendarEntry(page_id=event.pk, language=language, digest=digests[event.pk], text=entry_text(event, url))
+        for event in events.fetch(sorted(pk for pk in digests if pk not in texts))  # one lock order
+        for url in [event.absolute_url(request)]
     ]
     texts.update((entry.page_id, entry.text) for entry in made)
     if made:
@@ -232,16 +261,19 @@ def vtimezone(tzid, first_year, last_year):
 
 
 def feed_calendar(events, request, name=None):
-    """The calendar of a feed: as `events_calendar` writes it, from each event's stored entry. Each
-    zone's VTIMEZONE covers the calendar's years and one either side."""
+    """The calendar of a feed of `events` (a listing's PageEvents): as `events_calendar` writes it,
+    from each event's stored entry. Each zone's VTIMEZONE covers the calendar's years and one
+    either side."""
     language = translation.get_language() or settings.LANGUAGE_CODE
-    texts = stored_entries(events, language, {event.pk: event.absolute_url(request) for event in events})
+    facts = entry_facts(events)
+    texts = stored_entries(events, facts, request, language)
     zones, years = set(), set()
-    for event in events:
-        for session in event.ordered_sessions:
-            zones.add(event.time_zone)
-            years.update(moment.astimezone(event.zone).year for moment in (session.start, session.end))
+    for _pk, time_zone, sessions, _facts in facts:
+        zone = zoneinfo.ZoneInfo(time_zone)
+        for _session, _title, start, end in sessions:
+            zones.add(time_zone)
+            years.update(moment.astimezone(zone).year for moment in (start, end))
     zones = b"".join(vtimezone(tzid, min(years) - 1, max(years) + 1) for tzid in sorted(zones - {"UTC"}))
     head, end = new_calendar("PUBLISH", name=name).to_ical().rsplit(b"END:VCALENDAR", 1)
-    body = "".join(texts[event.pk] for event in events).encode()
+    body = "".join(texts.get(pk, "") for pk, *_ in facts).encode()
     return head + zones + body + b"END:VCALENDAR" + end

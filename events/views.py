@@ -19,7 +19,7 @@ from .ical import events_calendar, feed_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
 from .models import EventPage, ListingEntry
 
-# What a feed shows of its events (ical.entry_digest): not their descriptions, say.
+# What a feed's entries not yet kept are made from (ical.stored_entries): not the descriptions, say.
 CALENDAR_EVENTS = (
     EventPage.objects.only(
         *("title", "url_path", "path", "depth", "locale", "content_type", "last_published_at", "summary", "status"),

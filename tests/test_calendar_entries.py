@@ -74,12 +74,14 @@ def test_a_feed_says_what_a_calendar_made_afresh_says(client, rf, events):
     assert feed(client).to_ical() == calendar.to_ical()
 
 
-def test_entries_are_made_once_per_event_and_language_and_then_only_read(client, events):
+def test_entries_are_made_once_per_event_and_language_and_then_only_read_without_the_pages(client, events):
     feed(client)
     assert CalendarEntry.objects.filter(language="en").count() == 3
     with CaptureQueriesContext(connection) as captured:
         feed(client)
     assert not [q["sql"] for q in captured if "INSERT" in q["sql"] or "UPDATE" in q["sql"]]
+    # found by the listing rows' facts: no page is fetched to serve a kept entry
+    assert not [q["sql"] for q in captured if 'FROM "events_eventpage"' in q["sql"]]
     feed(client, HTTP_ACCEPT_LANGUAGE="es")
     assert CalendarEntry.objects.filter(language="es").count() == 3
 
