@@ -436,7 +436,9 @@ class PageEvents(Sequence):
 
     @cached_property
     def events(self):
-        return self.fetch([row[0] for row in self.rows])
+        if "rows" in self.__dict__:
+            return self.fetch([row[0] for row in self.rows])
+        return self.fetch(list(self.results.values_list("page_id", flat=True)))  # (the JSON API: no cards)
 
     def fetch(self, ids):
         """The pages of `ids`, in that order (those deleted since are left out)."""
