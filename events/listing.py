@@ -147,6 +147,10 @@ class EventFilterForm(forms.Form):
             field = self.fields[name]
             options = cached(f"choices:{name}", lambda model=model: [(o.slug, str(o)) for o in model.objects.all()])
             field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
+        # The radius a search near a place gets when it gives none, and the largest it may ask for.
+        self.fields["radius"].widget.attrs.update(
+            placeholder=str(conf.get("EVENTS_NEAR_RADIUS_KM")), max=str(conf.get("EVENTS_NEAR_MAX_RADIUS_KM"))
+        )
         # Each list's options written once per language, under the content version, too.
         for field in self.fields.values():
             if isinstance(field.widget, QuickSelect):
