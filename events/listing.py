@@ -253,7 +253,7 @@ class EventFilterSet(django_filters.FilterSet):
         method="keep",
         max_digits=12,
         decimal_places=6,
-        widget=forms.NumberInput(attrs={"min": "1", "step": "any"}),
+        widget=forms.NumberInput(attrs={"min": "0.1", "step": "any"}),
     )
     past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=forms.CheckboxInput)
     # Where a walk through the results goes on (the JSON API's `next` link past EVENTS_COUNT_LIMIT).

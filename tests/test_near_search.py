@@ -214,6 +214,38 @@ def test_rebuilding_the_read_model_keeps_coordinates(around_london):
     assert (entry.latitude, entry.longitude) == PARIS
 
 
+def test_the_migration_copies_coordinates_of_events_listed_before_it(around_london):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("events.migrations.0018_listing_coordinates")
+    ListingEntry.objects.update(latitude=None, longitude=None)
+    migration.copy_venue_coordinates(apps, None)
+    entry = ListingEntry.objects.get(page=around_london["paris"])
+    assert (entry.latitude, entry.longitude) == PARIS
+
+
+def test_generated_events_are_placed_around_real_cities():
+    import io
+
+    from django.core.management import call_command
+
+    from events.management.commands.generate_events import PLACES
+    from tests.factories import event_index
+
+    event_index()
+    call_command("generate_events", count=60, no_index=True, stdout=io.StringIO())
+    cities = [nearby.Point(lat, lng) for *_, lat, lng in PLACES]
+    placed = ListingEntry.objects.exclude(format=EventPage.Format.ONLINE)
+    assert placed.count() and not placed.filter(latitude=None).exists()
+    assert not ListingEntry.objects.filter(format=EventPage.Format.ONLINE, latitude__isnull=False).exists()
+    for entry in placed:
+        here = nearby.Point(entry.latitude, entry.longitude)
+        assert min(nearby.great_circle_km(here, city) for city in cities) < 40
+    assert len({(e.latitude, e.longitude) for e in placed}) > len(PLACES)  # several venues per city
+
+
 # Bad input
 
 
