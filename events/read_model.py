@@ -2,8 +2,8 @@
 
 One row per live event page, written when the page is saved (publish, unpublish, a plain save, a
 copy: `EventPage.save`), moved (`post_page_move`), made private or public (a PageViewRestriction
-on it or above it), and when the venue, organizer or topics it copies text from change
-(signals.py). A deleted page takes its row with it (CASCADE). `repair()` finds and fixes any
+on it or above it), and when the venue (its text and coordinates), organizer or topics it copies
+from change (signals.py). A deleted page takes its row with it (CASCADE). `repair()` finds and fixes any
 difference (after `migrate`, and `manage.py rebuild_listing --missing`); the system check
 events.W008 (`check --database default`) reports one.
 
