@@ -60,6 +60,11 @@ DEFAULTS = {
     # search costs more than the page itself). Page numbers go as far; the JSON API's `next` links
     # go on past it.
     "EVENTS_COUNT_LIMIT": 1000,
+    # A search near a place (`near=<lat>,<lng>`, nearby.py) lists the events within this many km of
+    # it when it gives no `radius`.
+    "EVENTS_NEAR_RADIUS_KM": 50,
+    # The largest `radius` (km) a search may ask for: the bounding box it reads grows with its square.
+    "EVENTS_NEAR_MAX_RADIUS_KM": 500,
 }
 
 

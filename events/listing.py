@@ -16,6 +16,11 @@ ones.
 
 Counts: exact up to EVENTS_COUNT_LIMIT, "1,000+" beyond (`CappedPaginator`); page numbers go as
 far as that, and the JSON API's `after` cursor past it.
+
+Near a place (`near=<lat>,<lng>&radius=<km>`, nearby.py): only events within the radius (default
+EVENTS_NEAR_RADIUS_KM, at most EVENTS_NEAR_MAX_RADIUS_KM), each with its `distance_km`; `sort=distance`
+lists the nearest first and needs `near`. Results by distance are walked by page number only, as
+far as EVENTS_COUNT_LIMIT: there is no `after` cursor for them (a radius bounds them anyway).
 """
 
 import datetime as dt
@@ -37,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from . import conf
+from . import conf, nearby
 from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
@@ -50,6 +55,7 @@ SORTS = {
     "soonest": ("sort_start", "page_id"),
     "newest": ("-first_published_at", "-page_id"),
     "relevance": ("sort_start", "page_id"),  # without a query
+    "distance": ("distance_km", "sort_start", "page_id"),  # with `near`
 }
 FORMATS = [
     ("in_person", _("In person (includes hybrid)")),
@@ -108,6 +114,30 @@ def parse_cursor(token):
     return kind, moment, pk
 
 
+class PointField(forms.CharField):
+    """A place as "latitude,longitude" in decimal degrees (what "Use my location" fills in)."""
+
+    def clean(self, value):
+        value = super().clean(value)  # text, of at most max_length characters
+        if value in self.empty_values:
+            return None
+        try:
+            return nearby.parse_point(value)
+        except ValueError as error:
+            reason = error.args[0]
+        if reason == "latitude":
+            message = _("The latitude (the first number) must be from -90 to 90.")
+        elif reason == "longitude":
+            message = _("The longitude (the second number) must be from -180 to 180.")
+        else:
+            message = _("Give a place as latitude,longitude in degrees, such as 51.5074,-0.1278.")
+        raise forms.ValidationError(message, code="invalid")
+
+
+class PointFilter(django_filters.CharFilter):
+    field_class = PointField
+
+
 class EventFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +147,10 @@ class EventFilterForm(forms.Form):
             field = self.fields[name]
             options = cached(f"choices:{name}", lambda model=model: [(o.slug, str(o)) for o in model.objects.all()])
             field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
+        # The radius a search near a place gets when it gives none, and the largest it may ask for.
+        self.fields["radius"].widget.attrs.update(
+            placeholder=str(conf.get("EVENTS_NEAR_RADIUS_KM")), max=str(conf.get("EVENTS_NEAR_MAX_RADIUS_KM"))
+        )
         # Each list's options written once per language, under the content version, too.
         for field in self.fields.values():
             if isinstance(field.widget, QuickSelect):
@@ -127,6 +161,7 @@ class EventFilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end date is before the start date."))
+        self.clean_nearness(data)
         if data.get("after"):
             sort = data.get("sort") or default_sort(data.get("q"))
             try:
@@ -135,9 +170,26 @@ class EventFilterForm(forms.Form):
                 self.add_error("after", _("This is not a cursor from a “next” link."))
             else:
                 order = "soonest" if sort == "relevance" and not data.get("q") else sort
-                if CURSOR_ORDERS.get(order) != kind:
+                if sort == "distance":
+                    self.add_error("after", _("Results by distance have no cursor: ask for them by page number."))
+                elif CURSOR_ORDERS.get(order) != kind:
                     self.add_error("after", _("This cursor is for another order: follow the “next” links as given."))
         return data
+
+    def clean_nearness(self, data):
+        """`radius` and `sort=distance` mean something only near a place; a radius is a positive
+        number of km up to EVENTS_NEAR_MAX_RADIUS_KM."""
+        has_place = data.get("near") is not None or "near" in self.errors  # (a wrong one: said once)
+        radius, largest = data.get("radius"), conf.get("EVENTS_NEAR_MAX_RADIUS_KM")
+        if radius is not None:
+            if not has_place:
+                self.add_error("radius", _("A radius needs a place to measure from (near)."))
+            elif not 0 < radius <= largest:
+                self.add_error(
+                    "radius", _("Give a distance in km above 0 and up to %(largest)s.") % {"largest": largest}
+                )
+        if data.get("sort") == "distance" and not has_place:
+            self.add_error("sort", _("Sorting by distance needs a place (near, or “Use my location”)."))
 
 
 class EventFilterSet(django_filters.FilterSet):
@@ -189,6 +241,20 @@ class EventFilterSet(django_filters.FilterSet):
         label=_("Maximum price"), field_name="price_min", lookup_expr="lte", min_value=0, max_value=10**8
     )
     ce = django_filters.BooleanFilter(label=_("Offers CE credits"), method="filter_ce", widget=forms.CheckboxInput)
+    # Near a place (nearby.py; applied in `filter_queryset`, with the radius).
+    near = PointFilter(
+        label=_("Near (latitude, longitude)"),
+        method="keep",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "51.5074,-0.1278", "inputmode": "decimal", "autocomplete": "off"}),
+    )
+    radius = django_filters.NumberFilter(
+        label=_("Within (km)"),
+        method="keep",
+        max_digits=12,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"min": "0.1", "step": "any"}),
+    )
     past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=forms.CheckboxInput)
     # Where a walk through the results goes on (the JSON API's `next` link past EVENTS_COUNT_LIMIT).
     after = django_filters.CharFilter(method="keep", max_length=100, widget=forms.HiddenInput)
@@ -197,7 +263,12 @@ class EventFilterSet(django_filters.FilterSet):
     exact = django_filters.BooleanFilter(method="keep", widget=forms.HiddenInput)
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
-        choices=[("soonest", _("Soonest")), ("newest", _("Newest")), ("relevance", _("Relevance"))],
+        choices=[
+            ("soonest", _("Soonest")),
+            ("newest", _("Newest")),
+            ("relevance", _("Relevance")),
+            ("distance", _("Nearest")),
+        ],
         method="keep",
         empty_label=None,
         widget=QuickSelect,
@@ -241,6 +312,9 @@ class EventFilterSet(django_filters.FilterSet):
             # To the minute, so the same listing asked twice in a minute is the same query (see
             # CappedPaginator); an event stays listed for at most a minute after it ends.
             queryset = queryset.upcoming(now=timezone.now().replace(second=0, microsecond=0))
+        if data.get("near") is not None:
+            radius = data.get("radius") or Decimal(conf.get("EVENTS_NEAR_RADIUS_KM"))
+            queryset = nearby.within(queryset, data["near"], float(radius))
         if data.get("after"):
             kind, moment, pk = parse_cursor(data["after"])
             if kind == "s":
@@ -343,6 +417,8 @@ def search_events(params, queryset):
     cleaned = form.cleaned_data
     query = " ".join((cleaned.get("q") or "").split())
     sort = cleaned.get("sort") or default_sort(query)
+    if sort == "distance" and cleaned.get("near") is None:  # a place that was not understood
+        sort = default_sort(query)
     if form.data.get("sort") != sort:
         form.data = form.data.copy()
         form.data["sort"] = sort
@@ -431,19 +507,35 @@ class PageEvents(Sequence):
         self.results, self.queryset = results, events
 
     @cached_property
+    def near(self):
+        """Whether each event comes with its distance in km from a place (`distance_km`, which the
+        card and the API show)."""
+        return "distance_km" in self.results.query.annotations
+
+    @cached_property
     def rows(self):
-        return list(self.results.values_list(*CARD_FACTS))
+        return list(self.results.values_list(*CARD_FACTS, *(["distance_km"] if self.near else [])))
+
+    @cached_property
+    def ids(self):
+        """[(page id, distance in km or None)], in order: from the rows if the cards read them."""
+        if "rows" in self.__dict__:
+            return [(row[0], row[-1] if self.near else None) for row in self.rows]
+        if self.near:
+            return list(self.results.values_list("page_id", "distance_km"))
+        return [(pk, None) for pk in self.results.values_list("page_id", flat=True)]  # (the JSON API)
 
     @cached_property
     def events(self):
-        if "rows" in self.__dict__:
-            return self.fetch([row[0] for row in self.rows])
-        return self.fetch(list(self.results.values_list("page_id", flat=True)))  # (the JSON API: no cards)
+        return self.fetch([pk for pk, _distance in self.ids])
 
-    def fetch(self, ids):
-        """The pages of `ids`, in that order (those deleted since are left out)."""
-        pages = {page.pk: page for page in self.queryset.filter(pk__in=ids)}
-        return [pages[pk] for pk in ids if pk in pages]
+    def fetch(self, pks):
+        """The pages of `pks`, in that order (those deleted since are left out), with their distance."""
+        distances = dict(self.ids)
+        pages = {page.pk: page for page in self.queryset.filter(pk__in=pks)}
+        for page in pages.values():
+            page.distance_km = distances.get(page.pk)
+        return [pages[pk] for pk in pks if pk in pages]
 
     def __getitem__(self, index):
         return self.events[index]

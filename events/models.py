@@ -989,6 +989,11 @@ class ListingEntry(models.Model):
     organizer_name = models.TextField(blank=True)
     search_config = models.CharField(max_length=20, default="simple")
     search_document = SearchDocumentField(null=True, editable=False)
+    # Where the event takes place, in degrees (its venue's, as floats for the distance's
+    # arithmetic): null for an online-only event and for a venue without coordinates, neither of
+    # which a `near=` search lists (nearby.py).
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
 
     objects = ListingEntryQuerySet.as_manager()
 
@@ -1016,6 +1021,12 @@ class ListingEntry(models.Model):
             models.Index(fields=["language"], name="events_entry_language_idx"),
             models.Index(fields=["price_min"], name="events_entry_price_idx"),
             models.Index(fields=["end"], name="events_entry_end_idx"),
+            # A `near=` search's bounding box: a latitude range, then longitudes read from the index.
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=models.Q(latitude__isnull=False),
+                name="events_entry_place_idx",
+            ),
         ]
 
     def __str__(self):

@@ -2,8 +2,8 @@
 
 One row per live event page, written when the page is saved (publish, unpublish, a plain save, a
 copy: `EventPage.save`), moved (`post_page_move`), made private or public (a PageViewRestriction
-on it or above it), and when the venue, organizer or topics it copies text from change
-(signals.py). A deleted page takes its row with it (CASCADE). `repair()` finds and fixes any
+on it or above it), and when the venue (its text and coordinates), organizer or topics it copies
+from change (signals.py). A deleted page takes its row with it (CASCADE). `repair()` finds and fixes any
 difference (after `migrate`, and `manage.py rebuild_listing --missing`); the system check
 events.W008 (`check --database default`) reports one.
 
@@ -63,11 +63,20 @@ def place_text(venue):
     return " ".join(part for part in (venue.name, venue.city, venue.region, country) if part)
 
 
+def coordinates(venue, format):
+    """(latitude, longitude) of an event at `venue` as floats, or (None, None): an online-only
+    event is near nowhere (a `near=` search does not list it), nor is one at a venue without them."""
+    if venue is None or format == EventPage.Format.ONLINE or venue.latitude is None or venue.longitude is None:
+        return None, None
+    return float(venue.latitude), float(venue.longitude)
+
+
 def entry(page, listing_id, public):
     facets = [ONLINE_WORDS] if page.format != EventPage.Format.IN_PERSON else []
     if page.ce_hours:
         facets += [CE_WORDS, page.ce_accreditor]
     body = " ".join(searchable(page, name) for name in ("body", "learning_objectives", "presenters"))
+    latitude, longitude = coordinates(page.venue if page.venue_id else None, page.format)
     return ListingEntry(
         page_id=page.pk,
         listing_id=listing_id,
@@ -97,6 +106,8 @@ def entry(page, listing_id, public):
         place_text=place_text(page.venue if page.venue_id else None),
         organizer_name=page.organizer.name if page.organizer_id else "",
         search_config=search_config(page.language),
+        latitude=latitude,
+        longitude=longitude,
     )
 
 
@@ -176,9 +187,16 @@ def sync_privacy(path):
 
 
 def sync_place(venue):
+    """The events at `venue`, after it was edited: its name, city or position may have changed."""
     text = place_text(venue)
+    latitude, longitude = coordinates(venue, None)
     stale = ListingEntry.objects.filter(page__venue=venue).exclude(place_text=text, city=venue.city)
-    sync(stale.values_list("page_id", flat=True))
+    # Those whose coordinates are not the venue's (an online-only event has none, and stays so).
+    moved = ListingEntry.objects.filter(page__venue=venue).exclude(format=EventPage.Format.ONLINE)
+    moved = (
+        moved.exclude(latitude=latitude, longitude=longitude) if latitude is not None else moved.exclude(latitude=None)
+    )
+    sync({*stale.values_list("page_id", flat=True), *moved.values_list("page_id", flat=True)})
 
 
 def sync_organizer(organizer):

@@ -56,6 +56,8 @@ def filters_in_words(search):
         words.append(str(countries.name(data["country"])))
     if query := text(search.query).strip():
         words.append(_("“%(words)s”") % {"words": query})
+    if data.get("near") is not None:
+        words.append(_("near you"))
     return words
 
 

@@ -135,6 +135,8 @@ def event_json(event, request):
         "organizer": {"name": event.organizer.name, "slug": event.organizer.slug} if event.organizer_id else None,
         "topics": [topic.slug for topic in event.topics.all()],
         "ical": url + "ical/",
+        # km from `near` (to 0.1 km), in a search near a place; else null.
+        "distance_km": round(event.distance_km, 1) if getattr(event, "distance_km", None) is not None else None,
     }
 
 

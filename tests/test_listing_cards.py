@@ -6,6 +6,7 @@ and a listing never shows a stale card; a preview neither reads nor keeps one.
 The listing's own cache is off here, so every request searches and renders its results."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -152,6 +153,16 @@ def test_links_follow_the_address_asked(settings, client, events):
     Site.objects.filter(is_default_site=True).update(hostname="events.example.org")
     section, _ = results(other, "/events/")
     assert section == fresh(settings, other, "/events/")
+
+
+def test_a_card_near_a_place_shows_the_distance_from_that_place(settings, client, events):
+    venue = Venue.objects.get(pk=events[0].venue_id)
+    venue.latitude, venue.longitude = Decimal("42.3601"), Decimal("-71.0589")  # Boston
+    venue.save()
+    near_boston, _ = results(client, "/events/?near=42.36,-71.06&radius=100")
+    near_worcester, _ = results(client, "/events/?near=42.2626,-71.8023&radius=100")
+    assert "0.1 km away" in near_boston and "62 km away" in near_worcester
+    assert near_worcester == fresh(settings, client, "/events/?near=42.2626,-71.8023&radius=100")
 
 
 def test_a_preview_neither_reads_nor_keeps_a_card(django_user_model, events):

@@ -123,7 +123,7 @@ def test_every_public_page_sends_a_strict_policy_and_the_security_headers(site):
         assert response["Referrer-Policy"] == "same-origin", name
         assert response["Cross-Origin-Opener-Policy"] == "same-origin", name
         permissions = dict(item.split("=", 1) for item in response["Permissions-Policy"].split(", "))
-        assert permissions["camera"] == "(self)" and permissions["microphone"] == permissions["geolocation"] == "()"
+        assert permissions["camera"] == permissions["geolocation"] == "(self)" and permissions["microphone"] == "()"
         if response["Content-Type"].startswith("text/html"):
             assert inline_code(response.content.decode()) == [], name
 

@@ -148,11 +148,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# The check-in page reads QR codes with the camera; nothing asks for anything else.
+# The check-in page reads QR codes with the camera; the listing's "Use my location" asks for the
+# position (only when pressed); nothing asks for anything else.
 PERMISSIONS_POLICY = {
     "camera": "(self)",
     "microphone": "()",
-    "geolocation": "()",
+    "geolocation": "(self)",
     "payment": "()",
     "usb": "()",
 }

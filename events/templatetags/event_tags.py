@@ -99,6 +99,14 @@ def localize_number(number):
     return format_decimal(number, locale=to_locale(get_language() or "en"))
 
 
+@register.filter
+def distance(km):
+    """A distance in km the active language's way, as precise as a person needs it: 0.4, 3.5
+    (3,5), 12, 1,250 (1.250)."""
+    rounded = round(km, 1) if km < 10 else round(km)
+    return format_decimal(rounded, format="#,##0.#", locale=to_locale(get_language() or "en"))
+
+
 @register.simple_tag
 def price(amount, currency):
     """`amount` in `currency`, written the active language's way (12,50 € or €12.50)."""

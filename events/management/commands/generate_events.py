@@ -23,13 +23,19 @@ from events.caching import content_changed
 from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
 
 PLACES = [
-    ("London", "GB", "Europe/London"), ("Manchester", "GB", "Europe/London"), ("Paris", "FR", "Europe/Paris"),
-    ("Berlin", "DE", "Europe/Berlin"), ("Madrid", "ES", "Europe/Madrid"), ("New York", "US", "America/New_York"),
-    ("Chicago", "US", "America/Chicago"), ("Los Angeles", "US", "America/Los_Angeles"), ("Toronto", "CA", "America/Toronto"),
-    ("Mexico City", "MX", "America/Mexico_City"), ("São Paulo", "BR", "America/Sao_Paulo"), ("Tokyo", "JP", "Asia/Tokyo"),
-    ("Mumbai", "IN", "Asia/Kolkata"), ("Sydney", "AU", "Australia/Sydney"), ("Auckland", "NZ", "Pacific/Auckland"),
-    ("Cape Town", "ZA", "Africa/Johannesburg"), ("Nairobi", "KE", "Africa/Nairobi"), ("Singapore", "SG", "Asia/Singapore"),
+    ("London", "GB", "Europe/London", 51.5074, -0.1278), ("Manchester", "GB", "Europe/London", 53.4808, -2.2426),
+    ("Paris", "FR", "Europe/Paris", 48.8566, 2.3522), ("Berlin", "DE", "Europe/Berlin", 52.5200, 13.4050),
+    ("Madrid", "ES", "Europe/Madrid", 40.4168, -3.7038), ("New York", "US", "America/New_York", 40.7128, -74.0060),
+    ("Chicago", "US", "America/Chicago", 41.8781, -87.6298), ("Los Angeles", "US", "America/Los_Angeles", 34.0522, -118.2437),
+    ("Toronto", "CA", "America/Toronto", 43.6532, -79.3832), ("Mexico City", "MX", "America/Mexico_City", 19.4326, -99.1332),
+    ("São Paulo", "BR", "America/Sao_Paulo", -23.5505, -46.6333), ("Tokyo", "JP", "Asia/Tokyo", 35.6762, 139.6503),
+    ("Mumbai", "IN", "Asia/Kolkata", 19.0760, 72.8777), ("Sydney", "AU", "Australia/Sydney", -33.8688, 151.2093),
+    ("Auckland", "NZ", "Pacific/Auckland", -36.8485, 174.7633), ("Cape Town", "ZA", "Africa/Johannesburg", -33.9249, 18.4241),
+    ("Nairobi", "KE", "Africa/Nairobi", -1.2921, 36.8219), ("Singapore", "SG", "Asia/Singapore", 1.3521, 103.8198),
 ]  # fmt: skip
+# Venues per city, spread up to about 30 km around its centre: `near=` searches find some events
+# a few km away and some tens of km away.
+VENUES_PER_CITY = 5
 CURRENCIES = {
     "GB": "GBP",
     "FR": "EUR",
@@ -111,14 +117,24 @@ class Command(BaseCommand):
             )[0]
             for n in range(1, 41)
         ]
-        venues = [
-            Venue.objects.get_or_create(
-                name=f"{city} Training Centre",
-                city=city,
-                defaults={"country": country, "time_zone": zone, "address": "1 Main Street"},
-            )[0]
-            for city, country, zone in PLACES
-        ]
+        spread = random.Random(0)  # the same venues, wherever they are made
+        venues = []
+        for city, country, zone, latitude, longitude in PLACES:
+            for n in range(VENUES_PER_CITY):
+                # (the first keeps the name it had before venues had coordinates, and gets them)
+                position = {
+                    "latitude": Decimal(f"{latitude + (spread.uniform(-0.25, 0.25) if n else 0):.6f}"),
+                    "longitude": Decimal(f"{longitude + (spread.uniform(-0.3, 0.3) if n else 0):.6f}"),
+                }
+                venue, created = Venue.objects.get_or_create(
+                    name=f"{city} Training Centre" + (f" {n + 1}" if n else ""),
+                    city=city,
+                    defaults={"country": country, "time_zone": zone, "address": f"{n + 1} Main Street", **position},
+                )
+                if venue.latitude is None:  # saved, so that its events get them too (signals.py)
+                    venue.latitude, venue.longitude = position["latitude"], position["longitude"]
+                    venue.save(update_fields=["latitude", "longitude"])
+                venues.append(venue)
         return topics, organizers, venues
 
     def insert_batch(self, index, size, rng, pools):
