@@ -56,6 +56,11 @@ DEFAULTS = {
     # search costs more than the page itself). Page numbers go as far; the JSON API's `next` links
     # go on past it.
     "EVENTS_COUNT_LIMIT": 1000,
+    # Days a subscription's confirmation link works (subscriptions.py); unconfirmed subscriptions
+    # older than that are deleted by `manage.py send_event_digests`.
+    "EVENTS_SUBSCRIPTION_CONFIRM_DAYS": 7,
+    # Events listed in one digest email; more are summed up as "and N more", linking to the listing.
+    "EVENTS_DIGEST_MAX_EVENTS": 20,
 }
 
 
