@@ -471,3 +471,58 @@ def test_no_query_string_makes_the_subscribe_page_fail(client, some_filters, que
     assert client.get(url).status_code == 200
     assert client.post(url, {"email": address}).status_code == 200
     Subscription.objects.all().delete()
+
+
+# The admin listing
+
+
+@pytest.fixture
+def admin_users(django_user_model, alliance):
+    from django.contrib.auth.models import Group, Permission
+
+    from events.applications import TEAM_PERMISSIONS, permissions
+
+    def staff(name, *codenames, team=False):
+        user = django_user_model.objects.create_user(name, f"{name}@staff.example", "pw")
+        group = Group.objects.create(name=f"{name} group")
+        group.permissions.add(*permissions(["wagtailadmin.access_admin"]))
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="events", codename__in=codenames))
+        if team:
+            group.permissions.add(*permissions(TEAM_PERMISSIONS))
+            alliance.team = group
+            alliance.save()
+        user.groups.add(group)
+        client = Client()
+        client.force_login(user)
+        return client
+
+    root = Client()
+    root.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    return {
+        "superuser": root,
+        "counts_only": staff("counter", "view_subscription"),
+        "addresses": staff("mailer", "view_subscription", "view_subscriber_addresses"),
+        "organizer_team": staff("team", team=True),
+    }
+
+
+def test_staff_see_counts_and_only_those_allowed_see_addresses(admin_users, alliance):
+    subscription("ana.private@example.com", organizer=alliance)
+    subscription("bo.pending@example.com", query="city=Boston", confirmed=None)
+    url = "/admin/events/subscriptions/"
+
+    for who in ("superuser", "addresses"):
+        page = admin_users[who].get(url)
+        assert page.status_code == 200
+        assert "ana.private@example.com" in page.content.decode()
+        assert "1 confirmed, 1 awaiting confirmation" in page.content.decode()
+
+    counts = admin_users["counts_only"].get(url)
+    assert counts.status_code == 200
+    assert "1 confirmed, 1 awaiting confirmation" in counts.content.decode()
+    assert "Alliance Institute" in counts.content.decode() and "city=Boston" in counts.content.decode()
+    assert "@example.com" not in counts.content.decode()
+
+    team = admin_users["organizer_team"].get(url)
+    assert team.status_code in (302, 403)
+    assert "ana.private@example.com" not in team.content.decode()
