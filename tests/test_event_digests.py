@@ -23,7 +23,7 @@ from events.subscriptions import confirm
 from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, delete_all_events, event_index, make_event
 from tests.test_email_delivery import free_port
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 # The fixed clock: subscribed on 1 June 2030, the digest runs a week later; events are in 2031.
 SUBSCRIBED = dt.datetime(2030, 6, 1, 7, tzinfo=dt.UTC)
@@ -246,6 +246,16 @@ def test_a_digest_lists_what_is_new_for_the_saved_filters(mailoutbox, trauma, bo
     assert "Boston, United States of America · Alliance Institute" in message.body
 
 
+def test_a_digest_of_a_text_search_finds_what_the_listing_finds(mailoutbox):
+    subscription(query="q=alliance+rupture")
+    new_event("Alliance ruptures and repair")
+    new_event("Alliance basics")
+    send_digests(now=DIGEST_RUN)
+    (message,) = mailoutbox
+    assert message.subject == "New: Events matching “alliance rupture”"
+    assert "Alliance ruptures and repair" in message.body and "Alliance basics" not in message.body
+
+
 def test_a_digest_of_an_organizer_lists_its_new_events_anywhere(mailoutbox, alliance, boston):
     subscription(organizer=alliance)
     new_event("Alliance online", organizer=alliance)
@@ -460,7 +470,6 @@ VALUES = st.one_of(
 )
 
 
-@pytest.mark.postgres
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     query=st.lists(st.tuples(st.sampled_from(PARAMS), VALUES), max_size=6),
