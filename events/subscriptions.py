@@ -10,7 +10,8 @@ organizer, kept by its row rather than its slug, so a renamed organizer is still
 Nothing here says whether an address was already subscribed: the answer to a visitor is the same
 either way, and a confirmed address is not emailed again. An unconfirmed one is sent its
 confirmation again, at most once per CONFIRMATION_RESEND_AFTER (so a form cannot be used to flood
-someone's inbox), and its link expires after EVENTS_SUBSCRIPTION_CONFIRM_DAYS.
+someone's inbox; nor more than CONFIRMATIONS_PER_ADDRESS_PER_DAY unanswered ones to one address),
+and its link expires after EVENTS_SUBSCRIPTION_CONFIRM_DAYS.
 """
 
 import datetime as dt
@@ -38,6 +39,9 @@ NOT_SAVED = {"sort", "after", "past", "exact", "page", "page_size"}
 # The filters named in the heading ("Events in Boston about Trauma"); the others are listed below it.
 IN_HEADING = {"q", "city", "country", "topic", "organizer"}
 CONFIRMATION_RESEND_AFTER = dt.timedelta(minutes=15)
+# At most this many confirmations awaiting an answer go to one address a day, whatever is asked
+# for and from however many places: the form cannot be used to flood someone's inbox.
+CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5
 
 
 def saved_params(search):
@@ -90,7 +94,7 @@ def conditions(search):
     form, lines = search.filterset.form, []
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name) if name not in form.errors else None
-        if name in IN_HEADING or name in NOT_SAVED or value in (None, "", False):
+        if name in IN_HEADING or name in NOT_SAVED or value is None or value is False or value == "":
             continue
         if value is True:
             lines.append(str(field.label))
@@ -134,8 +138,18 @@ def subscribe(email, listing, search, language, base_url, now=None):
             return subscription
         subscription.language = language
         subscription.save(update_fields=["language"])
+    if unanswered_today(subscription.email, now) >= CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+        logger.warning(
+            "Confirmation of subscription %s not sent: too many unanswered ones to its address", subscription.pk
+        )
+        return subscription
     send_confirmation(subscription, base_url, now)
     return subscription
+
+
+def unanswered_today(email, now):
+    since = now - dt.timedelta(days=1)
+    return Subscription.objects.unconfirmed().filter(email=email, confirmation_sent_at__gt=since).count()
 
 
 def send_confirmation(subscription, base_url, now):

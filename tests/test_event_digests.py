@@ -164,6 +164,20 @@ def test_asking_again_later_sends_the_confirmation_again(client, mailoutbox, tra
     assert Subscription.objects.get().language == "es"  # the language asked in last
 
 
+def test_one_address_gets_only_a_few_unanswered_confirmations_a_day(client, mailoutbox):
+    for n in range(7):
+        client.post(f"/events/subscribe/?q=word{n}", {"email": "victim@example.com"})
+    assert len(mailoutbox) == 5
+    client.post("/events/subscribe/?q=other", {"email": "someone.else@example.com"})
+    assert len(mailoutbox) == 6
+
+
+def test_the_other_filters_are_listed_in_words(client):
+    page = client.get("/events/subscribe/?format=online&max_price=0&ce=1&start=2031-01-05").content.decode()
+    for line in ("Format: Online (includes hybrid)", "Maximum price: 0", "Offers CE credits", "From: Jan. 5, 2031"):
+        assert line in page
+
+
 def test_a_bad_address_gets_a_form_error_and_creates_nothing(client, mailoutbox):
     response = client.post("/events/subscribe/?city=Boston", {"email": "not an address"})
     assert response.status_code == 200
