@@ -3,7 +3,8 @@
 
 Listing and event pages are cached publicly, so they carry only a plain link to the subscribe
 page; the form with its CSRF token is here, on pages that are never cached (`private, no-cache`).
-The confirmation and unsubscribe pages are reached by a token, never by an address, and show none.
+The confirmation and unsubscribe pages are reached by a token, never by an address, and show none;
+they are kept by no cache at all (`private, no-store`).
 The unsubscribe address also takes RFC 8058's one-click POST (`List-Unsubscribe=One-Click`) from
 mail clients, which carries no CSRF token: the token in the address is what authorises it.
 """
@@ -39,6 +40,16 @@ def private(response):
 
 def page(request, template, context, status=200):
     return private(render(request, f"events/subscriptions/{template}.html", context, status=status))
+
+
+def secret_page(request, template, context, status=200):
+    """A page whose address holds a subscription's token: no cache (nor the browser's back-forward
+    cache) keeps a copy, and no link on it tells another site the address (as registrations'
+    secret pages; not `no-referrer`, with which browsers send `Origin: null` and CSRF refuses the form)."""
+    response = render(request, f"events/subscriptions/{template}.html", context, status=status)
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @limit_posts("subscribe")
@@ -83,12 +94,12 @@ def confirm(request, token):
         return HttpResponseNotAllowed(["GET", "POST"])
     subscription = subscriptions.pending_confirmation(token)
     if subscription is None:
-        return page(request, "confirm_invalid", {}, status=404)
+        return secret_page(request, "confirm_invalid", {}, status=404)
     context = subscription_context(subscription)
     if request.method == "POST":
         subscriptions.confirm(subscription)
-        return page(request, "confirmed", context)
-    return page(request, "confirm", context)
+        return secret_page(request, "confirmed", context)
+    return secret_page(request, "confirm", context)
 
 
 @csrf_exempt  # the token in the address authorises it; mail clients' one-click POST carries no CSRF token
@@ -98,9 +109,9 @@ def unsubscribe(request, token):
         return HttpResponseNotAllowed(["GET", "POST"])
     subscription = subscriptions.by_token(token)
     if subscription is None:
-        return page(request, "unsubscribe_invalid", {}, status=404)
+        return secret_page(request, "unsubscribe_invalid", {}, status=404)
     context = subscription_context(subscription)
     if request.method == "POST":
         subscriptions.unsubscribe(subscription)
-        return page(request, "unsubscribed", context)
-    return page(request, "unsubscribe", context)
+        return secret_page(request, "unsubscribed", context)
+    return secret_page(request, "unsubscribe", context)
