@@ -13,6 +13,7 @@ rather than a broader search's events.
 """
 
 import logging
+from urllib.parse import urlencode
 
 from django.core.mail import get_connection
 from django.urls import reverse
@@ -75,6 +76,8 @@ def digest_message(subscription, search, events, total):
         "total": total,
         "more": total - len(events),
         "listing_url": listing_url + (f"?{search.query_string}" if search.query_string else ""),
+        # The same search, newest published first: the ones not listed in the email come first there.
+        "more_url": f"{listing_url}?{urlencode([*((n, v) for n, v in search.params if n != 'sort'), ('sort', 'newest')])}",
         "unsubscribe_url": unsubscribe_url,
         "subject": _("New: %(title)s") % {"title": title},
     }

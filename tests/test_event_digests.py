@@ -319,7 +319,7 @@ def test_a_long_digest_shows_the_first_events_and_how_many_more(mailoutbox, sett
     send_digests(now=DIGEST_RUN)
     (message,) = mailoutbox
     assert re.findall(r"^Event \d$", message.body, re.MULTILINE) == ["Event 0", "Event 1", "Event 2"]
-    assert "And 2 more events: http://localhost/events/" in message.body
+    assert "And 2 more events: http://localhost/events/?sort=newest\n" in message.body
     assert "5 new events match" in message.body
 
 
