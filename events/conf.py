@@ -65,6 +65,11 @@ DEFAULTS = {
     "EVENTS_NEAR_RADIUS_KM": 50,
     # The largest `radius` (km) a search may ask for: the bounding box it reads grows with its square.
     "EVENTS_NEAR_MAX_RADIUS_KM": 500,
+    # Days a subscription's confirmation link works (subscriptions.py); unconfirmed subscriptions
+    # older than that are deleted by `manage.py send_event_digests`.
+    "EVENTS_SUBSCRIPTION_CONFIRM_DAYS": 7,
+    # Events listed in one digest email; more are summed up as "and N more", linking to the listing.
+    "EVENTS_DIGEST_MAX_EVENTS": 20,
 }
 
 

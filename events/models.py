@@ -6,6 +6,7 @@ listings filter and sort in the database and in the search index (see `EventPage
 """
 
 import datetime as dt
+import secrets
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -297,6 +298,13 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         from .syndication import listing_feed
 
         return listing_feed(request, self, "rss")
+
+    @path("subscribe/")
+    def subscribe(self, request):
+        """New events of this listing's filters (or of one organizer) by email: the form (subscription_views.py)."""
+        from .subscription_views import subscribe
+
+        return subscribe(request, self)
 
 
 class EventPageQuerySet(PageQuerySet):
@@ -1087,3 +1095,76 @@ class EntryTitleWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def unconfirmed(self):
+        return self.filter(confirmed_at__isnull=True)
+
+
+class Subscription(models.Model):
+    """Someone who asked to be emailed, once a week, the new events of one organizer or of one saved
+    search of one listing (subscriptions.py, digests.py). Nothing is sent before the address is
+    confirmed through the link emailed to it; links carry tokens, never the address."""
+
+    class Kind(models.TextChoices):
+        ORGANIZER = "organizer", _("Organizer")
+        SEARCH = "search", _("Saved search")
+
+    email = models.EmailField(_("email"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The listing whose events are followed, and whose address the digest's links are on.
+    listing = models.ForeignKey(EventIndexPage, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="+")
+    organizer = models.ForeignKey(
+        Organizer, verbose_name=_("organizer"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A saved search: the listing's parameters, canonical (listing.EventSearch.params); "" for an organizer.
+    query = models.CharField(_("search"), max_length=2000, blank=True)
+    language = models.CharField(_("language"), max_length=15)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # The confirmation link's token (None once used); the unsubscribe link's, for as long as the row lives.
+    confirm_token = models.CharField(max_length=64, null=True, blank=True, unique=True, default=new_token)
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # Events first published up to this moment were sent (or were there when the address was confirmed).
+    sent_until = models.DateTimeField(_("events sent up to"), null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("email subscription")
+        verbose_name_plural = _("email subscriptions")
+        permissions = [("view_subscriber_addresses", "Can see the addresses of email subscribers")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "listing", "organizer"],
+                condition=models.Q(kind="organizer"),
+                name="events_subscription_organizer_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "listing", "query"],
+                condition=models.Q(kind="search"),
+                name="events_subscription_search_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="organizer", organizer__isnull=False, query="")
+                | models.Q(kind="search", organizer__isnull=True),
+                name="events_subscription_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None

@@ -1,5 +1,5 @@
 """Rate limits on the public actions that write: registering, joining a waitlist, applying as an
-organizer, and the door's check-in; and on what one client can make the server build for it
+organizer, subscribing to new events by email, and the door's check-in; and on what one client can make the server build for it
 (calendar feeds and API pages not in the cache, views.reused; autocomplete, suggest.py). One
 decorator for all of them (django-ratelimit, counted in Django's cache), so a burst from one
 address is refused before anything is changed.
@@ -22,6 +22,8 @@ DEFAULT_RATES = {
     "register": "20/10m",
     "waitlist_join": "10/10m",
     "organizer_apply": "5/h",
+    # Per address: asking to be emailed new events (subscription_views.py).
+    "subscribe": "10/h",
     # Per door account (per address when not logged in): staff scanning fast reach about one a second.
     "checkin_redeem": "120/m",
     # Per address: feeds and API pages built because they were not in the cache (a feed of 500

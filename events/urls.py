@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from . import applications
+from . import applications, subscription_views
 
 app_name = "events"
 
 urlpatterns = [
     path("organizers/apply/", applications.apply, name="organizer_apply"),
     path("organizers/apply/thanks/", applications.thanks, name="organizer_apply_thanks"),
+    path("subscriptions/confirm/<str:token>/", subscription_views.confirm, name="subscription_confirm"),
+    path("subscriptions/unsubscribe/<str:token>/", subscription_views.unsubscribe, name="subscription_unsubscribe"),
 ]

@@ -32,6 +32,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import applications
+from .admin_subscriptions import SubscriptionViewSet
 from .admin_views import EventPageViewSet
 from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
@@ -260,6 +261,11 @@ def events_are_created_by_organizer_teams(request, parent_page, page_class):
 @hooks.register("register_admin_viewset")
 def register_event_page_viewset():
     return EventPageViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_subscription_viewset():
+    return SubscriptionViewSet()
 
 
 def refused(request, refusal, back_url):

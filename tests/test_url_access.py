@@ -27,7 +27,7 @@ from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
-from events.models import OrganizerApplication
+from events.models import OrganizerApplication, Subscription
 from registrations.models import CheckIn, PayoutAccount, PromoCode, Refund, WaitlistEntry
 from registrations.services import certificates, invoices
 from tests.factories import event_index, make_event, make_registration
@@ -92,6 +92,7 @@ ACCESS = {
     "events.eventindexpage:ical_feed": PUBLIC,
     "events.eventindexpage:atom_feed": PUBLIC,
     "events.eventindexpage:rss_feed": PUBLIC,
+    "events.eventindexpage:subscribe": PUBLIC,  # same answer for any address; shows none
     "events.eventindexpage:index_route": PUBLIC,
     "events.eventpage:index_route": PUBLIC,
     "events.eventpage:ical": PUBLIC,
@@ -111,6 +112,8 @@ ACCESS = {
     "registrations:checkout_success": SECRET,  # the Checkout Session id Stripe hands back
     "registrations:waitlist_claim": SECRET,
     "registrations:waitlist_confirm": SECRET,
+    "events:subscription_confirm": SECRET,  # email subscriptions: the token in the emailed link
+    "events:subscription_unsubscribe": SECRET,
     "registrations:stripe_webhook": STRIPE,
     # The organizer's: the event's team and superusers (check-in also needs the permission).
     "registrations:checkin": STAFF,
@@ -155,6 +158,9 @@ ACCESS = {
     "wagtailsnippets_events_organizerapplication:inspect": STAFF,
     "wagtailsnippets_events_organizerapplication:approve": STAFF,
     "wagtailsnippets_events_organizerapplication:reject": STAFF,
+    # Email subscribers' addresses: staff with the permission (not organizer teams).
+    "events_subscriptions:index": STAFF,
+    "events_subscriptions:index_results": STAFF,
 }
 
 
@@ -210,6 +216,13 @@ def world(django_user_model, settings):
     )  # fmt: skip
     PromoCode.objects.create(organizer=own, event=event, code=CODE, value=10, batch="Partners (1a2b3c)")
     PayoutAccount.objects.create(organizer=own, stripe_account_id="acct_world", charges_enabled=True)
+    following = Subscription.objects.create(
+        email=EMAIL, listing=event_index(), kind="organizer", organizer=own, language="en", confirmation_sent_at=now
+    )
+    pending = Subscription.objects.create(
+        email=EMAIL, listing=event_index(), kind="search", query="city=Boston", language="en", confirmation_sent_at=now
+    )
+    Subscription.objects.filter(pk=following.pk).update(confirmed_at=now, sent_until=now, confirm_token=None)
     application = OrganizerApplication.objects.create(
         name="Applicant Private", email="applicant.private@example.com", organization="Guild", message="Talks."
     )
@@ -228,6 +241,8 @@ def world(django_user_model, settings):
         "invoice": invoice,
         "waiting": waiting,
         "application": application,
+        "following": following,
+        "pending": pending,
         "users": users,
     }
 
@@ -309,6 +324,10 @@ def staff_requests(w):
         "wagtailsnippets_events_organizerapplication:reject": [
             ("get", f"{applications}/reject/{application.pk}/", None, "Guild", ONLY_SUPERUSER)
         ],
+        "events_subscriptions:index": [("get", "/admin/events/subscriptions/", None, EMAIL, ONLY_SUPERUSER)],
+        "events_subscriptions:index_results": [
+            ("get", "/admin/events/subscriptions/results/", None, EMAIL, ONLY_SUPERUSER)
+        ],
     }
 
 
@@ -370,6 +389,8 @@ def secret_requests(w):
         "registrations:checkout_success": ("/checkout/success/?session_id={}", order.stripe_checkout_session_id, 200),
         "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),  # too late: to the ticket
         "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
+        "events:subscription_confirm": ("/subscriptions/confirm/{}/", w["pending"].confirm_token, 200),
+        "events:subscription_unsubscribe": ("/subscriptions/unsubscribe/{}/", w["following"].token, 200),
     }
 
 
