@@ -398,15 +398,16 @@ class CappedPaginator(Paginator):
         return max(1, math.ceil(self.count / self.per_page)) if self.count else 1
 
 
-# What a listing's card and the JSON API show of an event, with its organizer and topics: the
-# page's other columns (its description above all) are not read.
+# What a listing's card and the JSON API show of an event, with its organizer and topics (and its
+# venue's place, for the listing's map): the page's other columns (its description above all) are not read.
 LISTED = (
     EventPage.objects.only(
         *("title", "url_path", "path", "depth", "locale", "content_type", "first_published_at"),
         *("summary", "status", "sold_out", "start", "end", "time_zone", "format", "city", "country", "language"),
         *("price_min", "price_max", "currency", "ce_hours", "organizer__name", "organizer__slug"),
+        *("venue__name", "venue__city", "venue__latitude", "venue__longitude"),  # the map's pins (maps.py)
     )
-    .select_related("organizer")
+    .select_related("organizer", "venue")
     .prefetch_related("topics")
 )
 

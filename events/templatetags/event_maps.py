@@ -1,0 +1,23 @@
+"""The maps' template tags (maps.py): `{% map_options as map %}` is None when maps are off;
+`{% map_markers events as pins %}` the pins of events already fetched (no query of its own)."""
+
+from django import template
+
+from events import maps
+
+register = template.Library()
+
+
+@register.simple_tag
+def map_options():
+    return maps.options() if maps.tile_url() else None
+
+
+@register.simple_tag(takes_context=True)
+def map_markers(context, events):
+    return maps.markers(events, context.get("request")) if maps.tile_url() else []
+
+
+@register.simple_tag
+def venue_pins(venue):
+    return maps.venue_pins(venue) if maps.tile_url() else []
