@@ -68,7 +68,14 @@
         marker.bindPopup(popup(pin));
         // Keyboard users land in the popup, and back on the pin when it closes (Escape).
         marker.on("popupopen", function (event) {
-          var link = event.popup.getElement().querySelector(".events-map-popup a");
+          var box = event.popup.getElement();
+          if (!box.dataset.keys) {
+            box.dataset.keys = "";
+            box.addEventListener("keydown", function (key) {
+              if (key.key === "Escape") marker.closePopup();
+            });
+          }
+          var link = box.querySelector(".events-map-popup a");
           if (link) link.focus();
         });
         marker.on("popupclose", function () {
