@@ -122,6 +122,7 @@ def test_the_application_form_has_a_limit_by_default():
         "checkin_redeem",
         "listing_build",
         "suggest",
+        "geocode",
     }
 
 
