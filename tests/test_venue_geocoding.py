@@ -5,69 +5,28 @@ service fails or is slow, or the address is not one; only editors of venues may 
 refused. The venue editor shows the button only when a geocoder is set, and its map only when maps
 are on."""
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
 
 from events.models import Venue
+from tests import nominatim
 from tests.factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 
-URL = "/admin/snippets/events/venue/geocode/"
-ADDRESS = {"address": "183 Euston Road", "city": "London", "region": "", "postal_code": "NW1 2BE", "country": "GB"}
-FOUND = [
-    {
-        "place_id": 1,
-        "licence": "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright",
-        "osm_type": "way",
-        "lat": "51.5255462",
-        "lon": "-0.1339541",
-        "category": "amenity",
-        "type": "library",
-        "display_name": "Wellcome Collection, 183, Euston Road, London, NW1 2BE, United Kingdom",
-        "boundingbox": ["51.5252", "51.5258", "-0.1343", "-0.1336"],
-    }
-]
-
-
-class Nominatim(BaseHTTPRequestHandler):
-    """Answers /search as the server's `answer` says: (status, body) or ("sleep", seconds)."""
-
-    def do_GET(self):
-        self.server.asked.append((self.path, dict(self.headers)))
-        kind, value = self.server.answer
-        if kind == "sleep":
-            time.sleep(value)
-            kind, value = 200, FOUND
-        body = value if isinstance(value, bytes) else json.dumps(value).encode()
-        self.send_response(kind)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def geocoder(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Nominatim)
-    server.daemon_threads = True
-    server.asked, server.answer = [], (200, FOUND)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.EVENTS_GEOCODER_URL = f"http://127.0.0.1:{server.server_port}/"
-    settings.EVENTS_GEOCODER_TIMEOUT = 1
-    yield server
-    server.shutdown()
-    server.server_close()
+    """A local Nominatim-like server (tests/nominatim.py) as the geocoder."""
+    with nominatim.running(settings) as server:
+        yield server
+
+
+URL = "/admin/snippets/events/venue/geocode/"
+ADDRESS = {"address": "183 Euston Road", "city": "London", "region": "", "postal_code": "NW1 2BE", "country": "GB"}
 
 
 @pytest.fixture

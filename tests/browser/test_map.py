@@ -1,19 +1,31 @@
 """The maps in a real browser, on a desktop and on a phone: the listing's map shows its results'
 pins (two at one venue clustered), reachable by keyboard, a pin's popup linking to its event; the
 list stays beside it; "Hide map" / "Show map" say whether it is shown; axe finds nothing serious;
-nothing breaks the site's Content-Security-Policy. Tiles come from this test server (no network)."""
+nothing breaks the site's Content-Security-Policy. The venue editor's map places the pin by a
+click, a drag, typed numbers or a lookup of the address. Tiles come from this test server, the
+geocoder is a local one (no network)."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import nominatim
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations, describe
 from tests.browser.test_csp import watch_for_violations
 from tests.factories import VenueFactory, make_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def geocoder(settings):
+    """A local Nominatim-like server (tests/nominatim.py) as the geocoder."""
+    with nominatim.running(settings) as server:
+        yield server
+
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 # A tile: any small PNG the live server has (the tests have no network).
@@ -145,3 +157,74 @@ def test_the_event_page_pins_its_venue(browser, live_server, events, device):
     failing = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
     assert not failing, describe(failing)
     context.close()
+
+
+# The venue editor's map (events/admin_widgets.py).
+
+PASSWORD = "pw-editor-123"
+
+
+@pytest.fixture
+def editor(django_user_model, settings):
+    settings.EVENTS_MAP_TILE_URL = LOCAL_TILES
+    return django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
+
+
+def sign_in(page, next_path):
+    page.goto(f"/admin/login/?next={next_path}")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    expect(page).to_have_url(re.compile(re.escape(next_path)))
+
+
+def typed_position(page):
+    return float(page.locator("#id_latitude").input_value()), float(page.locator("#id_longitude").input_value())
+
+
+def test_the_venue_editor_places_the_pin_by_click_drag_typing_and_lookup(page, editor, geocoder):
+    venue = VenueFactory(name="Wellcome Collection", address="183 Euston Road", postal_code="NW1 2BE")
+    sign_in(page, f"/admin/snippets/events/venue/edit/{venue.pk}/")
+    area = page.locator(".events-pin-map__map")
+    expect(area.locator(".leaflet-tile-loaded").first).to_be_attached()
+    latitude, longitude = page.locator("#id_latitude"), page.locator("#id_longitude")
+    expect(latitude).to_have_value("")
+
+    # A click on the map puts the pin there and fills in both numbers.
+    area.click(position={"x": 200, "y": 120})
+    expect(latitude).not_to_have_value("")
+    pin = area.locator(".leaflet-marker-icon")
+    expect(pin).to_be_visible()
+    clicked = typed_position(page)
+
+    # Dragging the pin down and to the right: further south and east.
+    box = pin.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=8)
+    page.mouse.up()
+    expect(longitude).not_to_have_value(f"{clicked[1]:.6f}")
+    dragged = typed_position(page)
+    assert dragged[0] < clicked[0] and dragged[1] > clicked[1], (clicked, dragged)
+
+    # Typing the numbers moves the pin (the map centres on it).
+    latitude.fill("-33.856784")
+    longitude.fill("151.215297")
+    area_box = area.bounding_box()
+    expect(pin).to_be_in_viewport()
+    page.wait_for_timeout(500)
+    box = pin.bounding_box()
+    assert abs(box["x"] + box["width"] / 2 - (area_box["x"] + area_box["width"] / 2)) < 3
+
+    # "Look up from address" asks the geocoder through the admin and places the pin.
+    page.get_by_role("button", name="Look up from address").click()
+    expect(page.locator(".events-pin-map__status")).to_contain_text("Found: Wellcome Collection, 183, Euston Road")
+    expect(latitude).to_have_value("51.525546")
+    expect(longitude).to_have_value("-0.133954")
+    assert "q=183+Euston+Road" in geocoder.asked[0][0]
+
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_text("updated")).to_be_visible()
+    venue.refresh_from_db()
+    assert (venue.latitude, venue.longitude) == (Decimal("51.525546"), Decimal("-0.133954"))
