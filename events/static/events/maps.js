@@ -119,8 +119,8 @@
   });
 
   // The event page's pin: always drawn (it is small), the address above it says the same.
-  document.querySelectorAll("[data-map]:not([data-map-block] [data-map])").forEach(function (element) {
-    element.hidden = false;
+  document.querySelectorAll("figure.events-map-venue [data-map]").forEach(function (element) {
+    element.closest("figure").hidden = false;
     draw(element);
   });
 })();
