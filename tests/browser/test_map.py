@@ -104,11 +104,18 @@ def test_the_results_map_shows_the_pins_and_a_pin_opens_by_keyboard(browser, liv
     expect(link).to_be_hidden()
     expect(boston).to_be_focused()
 
-    # Enter on the cluster zooms in to its two pins.
+    # Enter on the cluster zooms in to its two pins (or spreads them, at one address), the focus
+    # back on the map, from where Tab reaches them.
     cluster.focus()
     page.keyboard.press("Enter")
     expect(region.get_by_role("button", name="London morning")).to_be_visible()
     expect(region.get_by_role("button", name="London evening")).to_be_visible()
+    expect(region.locator(".events-map")).to_be_focused()
+    reached = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.title"))
+    assert {"London morning", "London evening"} <= set(reached), reached
 
     # The list is still all there, and "Hide map" folds the map away.
     expect(page.locator("article.event-card")).to_have_count(4)

@@ -87,8 +87,13 @@
     });
     // A cluster opened from the keyboard: its icon is gone, so focus goes back to the map, from
     // where Tab reaches the pins it was hiding.
-    layer.on("animationend", function () {
-      if (!element.contains(document.activeElement) || document.activeElement === document.body) element.focus();
+    var refocus = false;
+    layer.on("clusterclick", function (event) {
+      refocus = Boolean(event.originalEvent && event.originalEvent.type.indexOf("key") === 0);
+    });
+    layer.on("animationend spiderfied", function () {
+      if (refocus) element.focus();
+      refocus = false;
     });
     layer.addTo(map);
     if (pins.length === 1) map.setView([pins[0].lat, pins[0].lng], 15);
