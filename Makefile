@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 12111
 
-.PHONY: install system-deps js-deps lint format test test-sqlite test-postgres mutation demo bench messages clean
+.PHONY: install system-deps js-deps vendor lint format test test-sqlite test-postgres mutation demo bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -42,6 +42,22 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 js-deps: node_modules/axe-core/axe.min.js
+
+# Leaflet and its marker clustering, pinned in package.json / package-lock.json, are served by the
+# site (the maps of events/maps.py): their dist files are copied into the events app's static files
+# and committed, since a pip-installed site has no npm. After a version bump in package.json:
+# `make vendor` and commit the copies (tests/test_vendored_assets.py fails until then).
+LEAFLET_FILES := leaflet.js leaflet.js.map leaflet.css images/layers.png images/layers-2x.png \
+	images/marker-icon.png images/marker-icon-2x.png images/marker-shadow.png
+CLUSTER_FILES := leaflet.markercluster.js leaflet.markercluster.js.map MarkerCluster.css MarkerCluster.Default.css
+VENDOR := events/static/events/vendor
+vendor: js-deps
+	rm -rf $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/leaflet.markercluster
+	for file in $(LEAFLET_FILES); do cp node_modules/leaflet/dist/$$file $(VENDOR)/leaflet/$$file; done
+	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
+	for file in $(CLUSTER_FILES); do cp node_modules/leaflet.markercluster/dist/$$file $(VENDOR)/leaflet.markercluster/$$file; done
+	cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/leaflet.markercluster/MIT-LICENCE.txt
 
 lint: install
 	$(BIN)/ruff format --check .

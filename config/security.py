@@ -1,7 +1,8 @@
 """The site's security plumbing that Django and the libraries leave to the project.
 
 - `CSPMiddleware`: django-csp's, letting the registration form's redirect reach the payment page
-  of the Stripe emulator too (the demo's and the tests'), wherever STRIPE_API_BASE points.
+  of the Stripe emulator too (the demo's and the tests'), wherever STRIPE_API_BASE points, and the
+  maps' tiles load from the tile server of EVENTS_MAP_TILE_URL (images only).
 - `PermissionsPolicyMiddleware`: the Permissions-Policy header (Django 5.2 has no setting for it).
 - `client_ip`: the address rate limits count against (django-ratelimit's `RATELIMIT_IP_META_KEY`).
 - `sign_in_locked_out`: the answer to a sign-in while django-axes has paused the username or
@@ -31,22 +32,30 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from events import maps
+
 STRIPE_API = "https://api.stripe.com"
 
 
 class CSPMiddleware(BaseCSPMiddleware):
     """CSP's form-action also covers the page a form's post redirects to: a paid registration
     goes on to Stripe Checkout (allowed in the settings), or to the emulator's page when
-    STRIPE_API_BASE points at one. Read per request, since the tests start the emulator late."""
+    STRIPE_API_BASE points at one. Read per request, since the tests start the emulator late.
+    The maps' tiles (events/maps.py) are images from the tile server's host, the only thing a
+    page loads from elsewhere: img-src allows that host, and nothing more, while maps are on."""
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
+        if report_only:
+            return parts
+        update = dict(parts.update or {})
         api = getattr(settings, "STRIPE_API_BASE", STRIPE_API) or STRIPE_API
-        if not report_only and api.rstrip("/") != STRIPE_API:
+        if api.rstrip("/") != STRIPE_API:
             address = urlsplit(api)
-            update = dict(parts.update or {})
             update["form-action"] = [*update.get("form-action", []), f"{address.scheme}://{address.netloc}"]
-            parts.update = update
+        if tiles := maps.tile_source():
+            update["img-src"] = [*update.get("img-src", []), tiles]
+        parts.update = update or None
         return parts
 
 

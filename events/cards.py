@@ -55,14 +55,14 @@ def render_cards(context, events):
     ]  # fmt: skip
     keys = [card_key(common, row) for row in rows]
     kept = cache.get_many(keys)
-    missing = [row[0] for row, key in zip(rows, keys, strict=True) if key not in kept]
+    missing = [row["page_id"] for row, key in zip(rows, keys, strict=True) if key not in kept]
     made = {}
     if missing:
         fetched = {event.pk: event for event in events.fetch(missing)}
         made = {
-            key: render(template, context, fetched[row[0]])
+            key: render(template, context, fetched[row["page_id"]])
             for row, key in zip(rows, keys, strict=True)
-            if row[0] in fetched
+            if row["page_id"] in fetched
         }
         cache.set_many(made, seconds)
     return mark_safe("".join(kept.get(key) or made.get(key, "") for key in keys))

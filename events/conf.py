@@ -70,6 +70,20 @@ DEFAULTS = {
     "EVENTS_SUBSCRIPTION_CONFIRM_DAYS": 7,
     # Events listed in one digest email; more are summed up as "and N more", linking to the listing.
     "EVENTS_DIGEST_MAX_EVENTS": 20,
+    # The maps (maps.py): the listing's map of its results, the event page's pin, the venue editor's.
+    # A Leaflet tile URL template ({z}/{x}/{y}, optionally {s} and {r}); the visitor's browser
+    # fetches the tiles from it, the only thing any page loads from elsewhere (the site's
+    # Content-Security-Policy allows its host for images). Follow the tile server's usage policy:
+    # OpenStreetMap's own tiles are for light use only. None: no maps anywhere.
+    "EVENTS_MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    # The tiles' attribution, HTML shown in the map's corner (the tile server's licence requires it).
+    "EVENTS_MAP_ATTRIBUTION": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    # A Nominatim-compatible search service (its address without /search, such as
+    # "https://nominatim.openstreetmap.org") for the venue editor's "Look up from address" button;
+    # the server asks it, never the editor's browser. None: no button.
+    "EVENTS_GEOCODER_URL": None,
+    # Seconds the server waits for the geocoder before telling the editor it did not answer.
+    "EVENTS_GEOCODER_TIMEOUT": 5,
 }
 
 

@@ -487,13 +487,14 @@ LISTED = (
 )
 
 
-# What a card shows of an event, as the listing row and the page's own columns have it: with the
-# page's id first, the facts a kept card is found by (cards.py), read with the ids in one query.
+# What a card shows of an event, as the listing row and the page's own columns have it: the facts
+# a kept card is found by (cards.py), and the listing map's pins (maps.py), read with the page's ids
+# in one query.
 CARD_FACTS = (
     *("page_id", "listing_id", "title", "summary", "start", "end", "city", "country", "format", "language"),
     *("status", "featured", "organizer_id", "organizer_name", "topics_text", "price_min", "price_max", "ce_hours"),
-    *("place_text", "facets_text", "page__url_path", "page__time_zone", "page__currency", "page__sold_out"),
-    "page__last_published_at",
+    *("place_text", "facets_text", "latitude", "longitude", "page__slug", "page__url_path", "page__time_zone"),
+    *("page__currency", "page__sold_out", "page__last_published_at", "page__venue__name"),
 )
 
 
@@ -514,13 +515,14 @@ class PageEvents(Sequence):
 
     @cached_property
     def rows(self):
-        return list(self.results.values_list(*CARD_FACTS, *(["distance_km"] if self.near else [])))
+        """The facts of CARD_FACTS of each event, by name (and its `distance_km` near a place)."""
+        return list(self.results.values(*CARD_FACTS, *(["distance_km"] if self.near else [])))
 
     @cached_property
     def ids(self):
         """[(page id, distance in km or None)], in order: from the rows if the cards read them."""
         if "rows" in self.__dict__:
-            return [(row[0], row[-1] if self.near else None) for row in self.rows]
+            return [(row["page_id"], row.get("distance_km")) for row in self.rows]
         if self.near:
             return list(self.results.values_list("page_id", "distance_km"))
         return [(pk, None) for pk in self.results.values_list("page_id", flat=True)]  # (the JSON API)

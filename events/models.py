@@ -33,6 +33,7 @@ from wagtail.models import Orderable, Page, PageManager, PagePermissionTester, P
 from wagtail.search import index
 
 from . import conf, money
+from .admin_widgets import VenuePinInput
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
 from .forms import EventPageForm, QuestionsPanel
@@ -204,7 +205,10 @@ class Venue(index.Indexed, models.Model):
         FieldPanel("address"),
         FieldRowPanel([FieldPanel("city"), FieldPanel("region"), FieldPanel("postal_code")]),
         FieldRowPanel([FieldPanel("country"), FieldPanel("time_zone")]),
-        FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")], heading=_("Map position")),
+        # The longitude's widget draws the map whose pin fills in both (venue_editor.py).
+        FieldRowPanel(
+            [FieldPanel("latitude"), FieldPanel("longitude", widget=VenuePinInput())], heading=_("Map position")
+        ),
     ]
     search_fields = [index.SearchField("name"), index.SearchField("city"), index.AutocompleteField("name")]
 

@@ -1,6 +1,7 @@
 """Rate limits on the public actions that write: registering, joining a waitlist, applying as an
-organizer, subscribing to new events by email, and the door's check-in; and on what one client can make the server build for it
-(calendar feeds and API pages not in the cache, views.reused; autocomplete, suggest.py). One
+organizer, subscribing to new events by email, and the door's check-in; and on what one client can
+make the server build for it (calendar feeds and API pages not in the cache, views.reused;
+autocomplete, suggest.py; the venue editor's address lookup, venue_editor.py). One
 decorator for all of them (django-ratelimit, counted in Django's cache), so a burst from one
 address is refused before anything is changed.
 
@@ -31,6 +32,9 @@ DEFAULT_RATES = {
     "listing_build": "60/10m",
     # Per address: autocomplete, asked at each pause in typing (suggest.py); a few a second at most.
     "suggest": "300/5m",
+    # Per editor: the venue editor's "Look up from address" (venue_editor.py). Nominatim's public
+    # service allows one request a second from a whole site.
+    "geocode": "20/m",
 }
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -31,7 +31,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import applications
+from . import applications, venue_editor
 from .admin_subscriptions import SubscriptionViewSet
 from .admin_views import EventPageViewSet
 from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
@@ -51,6 +51,10 @@ class VenueViewSet(SnippetViewSet):
     list_display = ["name", "city", "country", "time_zone"]
     list_filter = ["country"]
     search_fields = ["name", "city"]
+
+    def get_urlpatterns(self):
+        # The editor's "Look up from address" (admin_widgets.VenuePinInput).
+        return [*super().get_urlpatterns(), path("geocode/", venue_editor.geocode_venue, name="geocode")]
 
 
 class OrganizerViewSet(SnippetViewSet):

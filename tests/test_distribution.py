@@ -69,6 +69,16 @@ def test_the_wheel_holds_both_apps_with_their_templates_static_files_migrations_
             assert any(name.startswith(f"{app}/{needed}") for name in names), f"{app}/{needed}"
 
 
+def test_the_wheel_holds_the_vendored_leaflet_files(dist):
+    """The maps are served from the package's own static files: a pip-installed site has no npm."""
+    from tests.test_vendored_assets import SOURCES
+
+    wheel, _ = dist
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [name for name in SOURCES if f"events/static/events/vendor/{name}" not in names]
+    assert not missing, missing
+
+
 def test_the_wheel_holds_the_stripe_emulator_with_its_fixtures(dist):
     wheel, _ = dist
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -245,7 +255,13 @@ call_command("migrate", verbosity=0)
 call_command("makemigrations", "events", "registrations", check=True, dry_run=True)
 for template in ("events/event_page.html", "registrations/register.html", "registrations/checkin/page.html"):
     assert Path(get_template(template).origin.name).resolve().is_relative_to(lib), template
-for asset in ("events/listing-filters.js", "registrations/checkin.js", "registrations/ticket.css"):
+for asset in (
+    "events/listing-filters.js",
+    "events/vendor/leaflet/leaflet.js",
+    "events/vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "registrations/checkin.js",
+    "registrations/ticket.css",
+):
     assert Path(finders.find(asset)).resolve().is_relative_to(lib), asset
 with translation.override("es"):
     assert translation.gettext("Learning objectives") != "Learning objectives"  # events' catalogue

@@ -1,6 +1,7 @@
 """Listing, API and feed cost the same number of SQL queries whatever the number of events."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ URLS = ["/events/", "/events/?q=workshop&topic=t1", "/api/events/?page_size=50",
 
 def add_events(n, offset):
     topics = [TopicFactory(name="T1", slug="t1"), TopicFactory(name="T2", slug="t2")]
-    venue = VenueFactory()
+    venue = VenueFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.12"))  # on the listing's map
     for i in range(n):
         make_event(
             f"Workshop {offset + i}",
@@ -53,6 +54,9 @@ def test_listing_api_and_feed_query_count_does_not_grow_with_events(client):
     assert len(many["/api/events/?page_size=50"][1].json()["results"]) == 50
     assert many["/events/ical/"][1].content.count(b"BEGIN:VEVENT") == 50
     assert len(many["/events/"][1].context["events_page"]) == 20
+    # The map's pins, one per card at the venue, came with the cards' query.
+    at_venue = sum(1 for event in many["/events/"][1].context["events_page"] if event.venue_id)
+    assert at_venue and many["/events/"][1].content.count(b'"lat": 51.5') == at_venue
 
 
 def test_event_page_query_count_does_not_grow_with_sessions_and_tickets(client):

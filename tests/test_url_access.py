@@ -152,6 +152,9 @@ ACCESS = {
     "events_chosen_pages": WAGTAIL_ADMIN,
     "events_page_types_usage": WAGTAIL_ADMIN,
     "events_page_types_usage_results": WAGTAIL_ADMIN,
+    # The venue editor's address lookup: no attendee data; Wagtail's admin access and the permission
+    # to add or change venues (tests/test_venue_geocoding.py).
+    "wagtailsnippets_events_venue:geocode": WAGTAIL_ADMIN,
     # Applicants' names and emails: whoever decides applications (not organizer teams).
     "wagtailsnippets_events_organizerapplication:list": STAFF,
     "wagtailsnippets_events_organizerapplication:list_results": STAFF,

@@ -218,6 +218,16 @@ EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300)
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
 EVENTS_ROUTING_CACHE_SECONDS = int(os.environ.get("EVENTS_ROUTING_CACHE_SECONDS", 300))
 
+# Maps (events/maps.py): tiles from OpenStreetMap unless EVENTS_MAP_TILE_URL names another server
+# (with EVENTS_MAP_ATTRIBUTION); EVENTS_MAP_TILE_URL="" turns maps off. The Content-Security-Policy
+# allows the tile host (config/security.py). EVENTS_GEOCODER_URL (a Nominatim-compatible service,
+# such as https://nominatim.openstreetmap.org) shows the venue editor's "Look up from address".
+if "EVENTS_MAP_TILE_URL" in os.environ:
+    EVENTS_MAP_TILE_URL = os.environ["EVENTS_MAP_TILE_URL"] or None
+if "EVENTS_MAP_ATTRIBUTION" in os.environ:
+    EVENTS_MAP_ATTRIBUTION = os.environ["EVENTS_MAP_ATTRIBUTION"]
+EVENTS_GEOCODER_URL = os.environ.get("EVENTS_GEOCODER_URL") or None
+
 # Email: EMAIL_URL such as smtp://user:password@host:587/?tls=1, or console:// for development.
 from config.settings.email import email_settings  # noqa: E402
 
