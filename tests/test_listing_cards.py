@@ -43,7 +43,7 @@ def results(client, url):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
-    section = response.content.decode().split('<section class="results"')[1].split("</section>")[0]
+    section = response.content.decode().split('<section class="results"')[1].split("</main>")[0]
     return section, [query["sql"] for query in captured]
 
 
