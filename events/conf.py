@@ -32,6 +32,16 @@ DEFAULTS = {
     # Seconds a calendar, Atom or RSS feed (/events/ical/?..., feed/, rss/) may be served from the
     # cache (0: never); edits make it stale at once too.
     "EVENTS_FEED_CACHE_SECONDS": 300,
+    # HTTP caching of the public pages (http_cache.py): event pages, listings, their feeds, the JSON
+    # API. Seconds a browser may reuse one (max-age; browsers are never purged, so keep it short),
+    # and a shared cache, a CDN or Varnish, may (s-maxage; edits purge it, purge.py, so it only
+    # bounds how late an event that just ended leaves a listing). 0 or None as EVENTS_HTTP_S_MAXAGE:
+    # nothing is marked public (every response is `private, no-cache`).
+    "EVENTS_HTTP_MAX_AGE": 60,
+    "EVENTS_HTTP_S_MAXAGE": 600,
+    # Seconds a PURGE request to the front-end cache may take (purge.HTTPBackend); a cache that does
+    # not answer in time is logged, never an error for the editor who published.
+    "EVENTS_PURGE_TIMEOUT": 2,
     # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
     # None: the events app does not know.

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "config.security.CSPMiddleware",  # Content-Security-Policy on public pages (see "Security" below)
     "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag, and 304 for a page the client has
+    "events.http_cache.EdgeCacheMiddleware",  # Cache-Control: public pages shared, the rest private
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
