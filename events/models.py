@@ -282,6 +282,10 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         context.update(events_page=page, correction=correction)
         return self.render(request, context_overrides=context)
 
+    def get_cached_paths(self):
+        """What a front-end cache keeps of the listing, each purged with any query (purge.py)."""
+        return ["/", "ical/", "feed/", "rss/"]
+
     @path("ical/")
     @shared_route
     def ical_feed(self, request):
@@ -667,6 +671,10 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     def index_route(self, request, *args, **kwargs):
         """The page itself: the same for every visitor (its Register box is filled in live)."""
         return super().index_route(request, *args, **kwargs)
+
+    def get_cached_paths(self):
+        """What a front-end cache keeps of the event (purge.py): not its live Register box."""
+        return ["/", "ical/"]
 
     @path("ical/")
     @shared_route
