@@ -42,6 +42,13 @@ DEFAULTS = {
     # Seconds a PURGE request to the front-end cache may take (purge.HTTPBackend); a cache that does
     # not answer in time is logged, never an error for the editor who published.
     "EVENTS_PURGE_TIMEOUT": 2,
+    # The database alias (of DATABASES) that events.routers.ListingReplicaRouter reads the listing
+    # from, when DATABASES has it and DATABASE_ROUTERS names the router; and for how many seconds
+    # after any change of published content the listing is read from the primary instead (more
+    # than the replica's worst replay lag: a listing read from a lagging replica would be cached,
+    # by the server and at the edge, as the new version).
+    "EVENTS_REPLICA_DATABASE": "replica",
+    "EVENTS_REPLICA_LAG_SECONDS": 10,
     # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
     # None: the events app does not know.
