@@ -218,6 +218,15 @@ EVENTS_LISTING_CACHE_SECONDS = int(os.environ.get("EVENTS_LISTING_CACHE_SECONDS"
 EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300))
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
 EVENTS_ROUTING_CACHE_SECONDS = int(os.environ.get("EVENTS_ROUTING_CACHE_SECONDS", 300))
+# HTTP caching at the edge (events/http_cache.py): how long a browser, and a CDN or Varnish, may keep
+# a public page (event pages, listings, feeds, the API). Edits purge the front-end cache at
+# FRONTEND_CACHE_URL (deploy/varnish.vcl; events/purge.py, through Wagtail's frontend_cache).
+EVENTS_HTTP_MAX_AGE = int(os.environ.get("EVENTS_HTTP_MAX_AGE", 60))
+EVENTS_HTTP_S_MAXAGE = int(os.environ.get("EVENTS_HTTP_S_MAXAGE", 600))
+if os.environ.get("FRONTEND_CACHE_URL"):
+    WAGTAILFRONTENDCACHE = {
+        "varnish": {"BACKEND": "events.purge.HTTPBackend", "LOCATION": os.environ["FRONTEND_CACHE_URL"]}
+    }
 
 # Email: EMAIL_URL such as smtp://user:password@host:587/?tls=1, or console:// for development.
 from config.settings.email import email_settings  # noqa: E402
