@@ -12,7 +12,7 @@ from events.models import ListingEntry
 from events.routers import ListingReplicaRouter
 from tests.factories import make_event
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+pytestmark = [pytest.mark.django_db(transaction=True, databases=["default", "replica"]), pytest.mark.postgres]
 
 ROUTER = "events.routers.ListingReplicaRouter"
 
