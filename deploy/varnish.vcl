@@ -36,6 +36,7 @@ sub vcl_recv {
     }
     # A session (someone signed in, or a buyer's orders in this browser) or messages waiting to be
     # shown: the answer is personal, never from the cache and never kept (the site says private).
+    # (Django's SESSION_COOKIE_NAME and the messages cookie; change them here if you renamed them.)
     if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
         return (pass);
     }
@@ -54,10 +55,20 @@ sub vcl_recv {
             unset req.http.Accept-Language;
         }
     }
-    # Every other cookie (a CSRF token, analytics) changes nothing a shared page shows: a page that
-    # needs one (a form) sets it again, and is not kept.
+    # No other cookie (a CSRF token, analytics) changes what a shared page shows, so none is part of
+    # the lookup. They still go to the site on a miss (vcl_backend_fetch): a form keeps the visitor's
+    # CSRF cookie (two tabs stay valid), and a page that uses it renews it with Set-Cookie, so is
+    # never kept (below).
+    set req.http.X-Cookie = req.http.Cookie;
     unset req.http.Cookie;
     return (hash);
+}
+
+sub vcl_backend_fetch {
+    if (bereq.http.X-Cookie) {
+        set bereq.http.Cookie = bereq.http.X-Cookie;
+        unset bereq.http.X-Cookie;
+    }
 }
 
 sub vcl_backend_response {
@@ -72,6 +83,14 @@ sub vcl_backend_response {
         set beresp.ttl = 120s;
         return (deliver);
     }
+    # The site says `Vary: Cookie` (the language cookie, a session); here sessions never reach the
+    # cache and the language is in Accept-Language, so copies vary on that alone (given back below).
+    set beresp.http.Vary = regsuball(beresp.http.Vary, "(?i)(^|,)\s*Cookie\s*(?=,|$)", "");
+    set beresp.http.Vary = regsub(beresp.http.Vary, "^,\s*", "");
+    if (beresp.http.Vary == "") {
+        unset beresp.http.Vary;
+    }
+    set beresp.http.x-vary-cookie = "1";
     # A little grace: while a copy past s-maxage is fetched again, visitors get the old one.
     set beresp.grace = 30s;
     return (deliver);
@@ -80,6 +99,14 @@ sub vcl_backend_response {
 sub vcl_deliver {
     unset resp.http.x-host;
     unset resp.http.x-path;
+    if (resp.http.x-vary-cookie) {
+        unset resp.http.x-vary-cookie;
+        if (resp.http.Vary) {
+            set resp.http.Vary = resp.http.Vary + ", Cookie";
+        } else {
+            set resp.http.Vary = "Cookie";
+        }
+    }
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {
