@@ -55,8 +55,13 @@ def database_url():
     return f"postgres://{user}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
-def start(command, **kwargs):
-    return subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
+def start(command, log, **kwargs):
+    """`command` in a process group of its own, its output in the file `log` (a pipe nobody reads
+    would fill up and stop it)."""
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, start_new_session=True, stdout=output, stderr=subprocess.STDOUT, **kwargs)
+    process.log = log
+    return process
 
 
 def stop(process):
@@ -83,7 +88,7 @@ def wait_until_up(port, process, path, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace")
+            output = Path(process.log).read_text(errors="replace")
             pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{output[-3000:]}")
         try:
             response, _body = get(port, path)
@@ -134,10 +139,16 @@ def edge(settings, tmp_path):
     processes = []
     try:
         gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{site_port}"]
-        processes.append(site := start([*gunicorn, "--workers", "2", "--timeout", "60"], cwd=ROOT, env=env))
+        processes.append(
+            site := start([*gunicorn, "--workers", "2", "--timeout", "60"], workdir / "site.log", cwd=ROOT, env=env)
+        )
         wait_until_up(site_port, site, "/healthz/")
         command = [varnish, "-F", "-a", f"127.0.0.1:{varnish_port}", "-f", str(workdir / "site.vcl")]
-        processes.append(proxy := start([*command, "-n", str(workdir / "n"), "-s", "malloc,64m"], cwd=workdir))
+        processes.append(
+            proxy := start(
+                [*command, "-n", str(workdir / "n"), "-s", "malloc,64m"], workdir / "varnish.log", cwd=workdir
+            )
+        )
         wait_until_up(varnish_port, proxy, "/healthz/")
         yield varnish_port
     finally:
