@@ -22,12 +22,14 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser) and
-# pango for WeasyPrint's PDFs. Compiled translations are committed, so gettext is only needed by
-# `make messages`.
+# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser),
+# pango for WeasyPrint's PDFs, and varnish for tests/test_varnish.py (deploy/varnish.vcl in front
+# of gunicorn; varnishd is in /usr/sbin). Compiled translations are committed, so gettext is only
+# needed by `make messages`.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	{ command -v varnishd || test -x /usr/sbin/varnishd; } >/dev/null || missing="$$missing varnish"; \
 	ldconfig -p | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \

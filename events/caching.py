@@ -16,6 +16,8 @@ import time
 from django.core.cache import cache
 
 VERSION_KEY = "events:content-version"
+# When published content last changed (time.time()), for the replica router (routers.py).
+CHANGED_AT_KEY = "events:content-changed-at"
 
 # The version a request read first, kept for the rest of it (ContentVersionMiddleware).
 request_version = contextvars.ContextVar("events_content_version", default=None)
@@ -57,6 +59,20 @@ def content_changed():
         cache.incr(VERSION_KEY)
     except ValueError:  # not in the cache (yet, or any more)
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
+
+
+def changed_within(seconds):
+    """Whether published content changed (in any process) in the last `seconds`: asked of the
+    cache once per request (ContentVersionMiddleware), as the version is."""
+    pinned = request_version.get()
+    if pinned is not None and "changed_at" in pinned:
+        changed_at = pinned["changed_at"]
+    else:
+        changed_at = cache.get(CHANGED_AT_KEY) or 0
+        if pinned is not None:
+            pinned["changed_at"] = changed_at
+    return time.time() - changed_at < seconds
 
 
 class ContentVersionMiddleware:

@@ -200,3 +200,36 @@ def check_listing_rows(app_configs, databases=None, **kwargs):
             id="events.W008",
         )
     ]
+
+
+EDGE_MIDDLEWARE = "events.http_cache.EdgeCacheMiddleware"
+# What sets cookies or Vary, or reads who the visitor is: the edge middleware must see it all.
+INNER_MIDDLEWARE = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)
+
+
+@register()
+def check_edge_cache_middleware(app_configs, **kwargs):
+    """EdgeCacheMiddleware placed after the middleware that sets cookies would not see them, and
+    could mark a page carrying a visitor's CSRF cookie or session as public (http_cache.py)."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if EDGE_MIDDLEWARE not in middleware:
+        return []
+    after = [name for name in INNER_MIDDLEWARE if name in middleware[: middleware.index(EDGE_MIDDLEWARE)]]
+    return (
+        [
+            Error(
+                f"{EDGE_MIDDLEWARE} comes after {', '.join(after)}: it would not see their cookies and Vary, "
+                "and could let a shared cache keep a visitor's personal response.",
+                hint=f"Place {EDGE_MIDDLEWARE!r} before them in MIDDLEWARE (see docs/install.md).",
+                id="events.E002",
+            )
+        ]
+        if after
+        else []
+    )

@@ -36,6 +36,23 @@ DEFAULTS = {
     # event (cards.py). It is kept under the digest of all it shows, so it is never stale; this only
     # bounds how long unused cards take room in the cache. 0: rendered each time.
     "EVENTS_CARD_CACHE_SECONDS": 24 * 60 * 60,
+    # HTTP caching of the public pages (http_cache.py): event pages, listings, their feeds, the JSON
+    # API. Seconds a browser may reuse one (max-age; browsers are never purged, so keep it short),
+    # and a shared cache, a CDN or Varnish, may (s-maxage; edits purge it, purge.py, so it only
+    # bounds how late an event that just ended leaves a listing). 0 or None as EVENTS_HTTP_S_MAXAGE:
+    # nothing is marked public (every response is `private, no-cache`).
+    "EVENTS_HTTP_MAX_AGE": 60,
+    "EVENTS_HTTP_S_MAXAGE": 600,
+    # Seconds a PURGE request to the front-end cache may take (purge.HTTPBackend); a cache that does
+    # not answer in time is logged, never an error for the editor who published.
+    "EVENTS_PURGE_TIMEOUT": 2,
+    # The database alias (of DATABASES) that events.routers.ListingReplicaRouter reads the listing
+    # from, when DATABASES has it and DATABASE_ROUTERS names the router; and for how many seconds
+    # after any change of published content the listing is read from the primary instead (more
+    # than the replica's worst replay lag: a listing read from a lagging replica would be cached,
+    # by the server and at the edge, as the new version).
+    "EVENTS_REPLICA_DATABASE": "replica",
+    "EVENTS_REPLICA_LAG_SECONDS": 10,
     # Dotted path of a function(event) -> {ticket type pk: seats left, None for no limit}, from the
     # app that sells seats; search engines are then told which tickets are sold out (structured_data.py).
     # None: the events app does not know.

@@ -37,6 +37,7 @@ from .admin_widgets import VenuePinInput
 from .blocks import BodyBlock, PresenterBlock
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
 from .forms import EventPageForm, QuestionsPanel
+from .http_cache import shared_route
 from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting
 
@@ -255,6 +256,7 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         return super().children(model).select_related("venue", "organizer").prefetch_related(*EventPage.SHOWN_WITH)
 
     @path("")
+    @shared_route
     def listing(self, request):
         from django.core.paginator import InvalidPage
 
@@ -285,19 +287,26 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         context.update(events_page=page, correction=correction)
         return self.render(request, context_overrides=context)
 
+    def get_cached_paths(self):
+        """What a front-end cache keeps of the listing, each purged with any query (purge.py)."""
+        return ["/", "ical/", "feed/", "rss/"]
+
     @path("ical/")
+    @shared_route
     def ical_feed(self, request):
         from .views import listing_calendar
 
         return listing_calendar(request, self.events(), name=str(self.heading))
 
     @path("feed/")
+    @shared_route
     def atom_feed(self, request):
         from .syndication import listing_feed
 
         return listing_feed(request, self, "atom")
 
     @path("rss/")
+    @shared_route
     def rss_feed(self, request):
         from .syndication import listing_feed
 
@@ -669,7 +678,18 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             and (closes is None or now < closes)
         )
 
+    @path("")
+    @shared_route
+    def index_route(self, request, *args, **kwargs):
+        """The page itself: the same for every visitor (its Register box is filled in live)."""
+        return super().index_route(request, *args, **kwargs)
+
+    def get_cached_paths(self):
+        """What a front-end cache keeps of the event (purge.py): not its live Register box."""
+        return ["/", "ical/"]
+
     @path("ical/")
+    @shared_route
     def ical(self, request):
         from .views import event_calendar
 

@@ -34,7 +34,6 @@ from django.db import connection
 from django.db.models import F, Value
 from django.http import JsonResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -43,6 +42,7 @@ from django_ratelimit.core import is_ratelimited
 from wagtail.models import Page
 
 from . import ratelimits
+from .http_cache import shared_view
 from .models import EntryTitleWord, EventIndexPage, Organizer, TitleWord, Topic, Venue
 from .routing import cached, remember_site
 
@@ -202,6 +202,7 @@ def suggestions(request, query):
 
 
 @require_GET
+@shared_view
 def suggest_events(request):
     """`{"query", "suggestions": [{"kind", "label", "url"}]}`; fewer than two characters suggest
     nothing; more than MAX_LENGTH, or control characters, answer 400 with the reason."""
@@ -215,6 +216,4 @@ def suggest_events(request):
         response = JsonResponse({"errors": {"__all__": [{"message": message, "code": "rate_limited"}]}}, status=429)
         response["Retry-After"] = str(ratelimits.retry_after("suggest"))
         return response
-    response = JsonResponse({"query": query, "suggestions": suggestions(request, query)})
-    patch_cache_control(response, private=True, max_age=60)  # typing back over the same letters
-    return response
+    return JsonResponse({"query": query, "suggestions": suggestions(request, query)})

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import applications, subscription_views
+from . import applications, subscription_views, views
 
 app_name = "events"
 
 urlpatterns = [
+    path("language/", views.set_language, name="set_language"),
     path("organizers/apply/", applications.apply, name="organizer_apply"),
     path("organizers/apply/thanks/", applications.thanks, name="organizer_apply_thanks"),
     path("subscriptions/confirm/<str:token>/", subscription_views.confirm, name="subscription_confirm"),

@@ -9,12 +9,15 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language as django_set_language
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from . import conf, ratelimits
 from .caching import content_version, may_cache
+from .http_cache import shared_view
 from .ical import events_calendar, feed_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
 from .models import EventPage, ListingEntry
@@ -141,6 +144,7 @@ def event_json(event, request):
 
 
 @require_GET
+@shared_view
 def api_events(request):
     """The listing as JSON; a page of it may be reused for EVENTS_LISTING_CACHE_SECONDS, as the
     listing's are. Invalid parameters answer 400, a page past the last one 404, each with reasons."""
@@ -193,3 +197,10 @@ def api_response(request, search, number, page_size):
             "results": [event_json(event, request) for event in page.object_list],
         }
     )
+
+
+# The language switcher's form is in every page (language_switcher.html). With a CSRF token in it,
+# no page could be shared by a cache (the token is the visitor's own, and sets a cookie). A forged
+# post can only change the language someone sees, which they change back: Django's view without
+# the check (it still takes only POST, and only a `next` address on this site).
+set_language = csrf_exempt(django_set_language)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,7 @@ from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
 from .services import cancellation, certificates, checkout, codes, fulfilment, invoices, payouts, transfers, waitlist
 from .services.capacity import SoldOut, availability
+from .templatetags.registration_tags import registration_box_context
 
 ORDERS_OF_THIS_BROWSER = "registrations_orders"
 
@@ -57,7 +59,19 @@ def event_routes():
     return [
         path("register/", on_event_page(register), name="register"),
         path("waitlist/", on_event_page(waitlist_join), name="waitlist_join"),
+        path("registration-box/", on_event_page(registration_box), name="registration_box"),
     ]
+
+
+def registration_box(request, event, shown=None):
+    """The Register box with the seats left now, which the event page (shared by caches, so without
+    them) fetches into place: never kept by any cache, so a seat taken shows at once, and no seat
+    sale needs a purge of the page."""
+    context = registration_box_context(request, shown or event)
+    response = render(request, "registrations/includes/registration_box.html", context)
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def code_price(code, ticket, event, quantity):

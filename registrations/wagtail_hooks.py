@@ -215,9 +215,12 @@ def warn_when_paid_tickets_cannot_sell(request, page):
 
 @hooks.register("register_event_page_panel")
 def registration_panel(request, page):
-    """The Register box in the event page's details column (events renders what this returns)."""
+    """The Register box in the event page's details column (events renders what this returns):
+    the one without seats, as the page is shared by caches; the page fills in the live one."""
     return render_to_string(
-        "registrations/includes/registration_box.html", registration_box_context(request, page), request=request
+        "registrations/includes/registration_box.html",
+        registration_box_context(request, page, live=False),
+        request=request,
     )
 
 

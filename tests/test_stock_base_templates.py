@@ -127,5 +127,5 @@ def test_the_site_chrome_includes_add_a_skip_link_language_switcher_and_messages
     # The event has no cancellation policy: the ticket page says so in a message.
     head, body = on_stock_base(client.get(cancel, follow=True))
     assert '<a class="skip-link" href="#main">Skip to content</a>' in body
-    assert f'action="{reverse("set_language")}"' in body and '<option value="es" lang="es"' in body
+    assert f'action="{reverse("events:set_language")}"' in body and '<option value="es" lang="es"' in body
     assert '<ul class="messages" role="status"><li class="error">This ticket can no longer be cancelled online' in body

@@ -80,6 +80,18 @@ def test_missing_middleware_for_the_503_and_429_answers_is_reported(settings):
         assert plugin_ids() == {"events.W001"}  # no rate limits: nothing to answer 429 for
 
 
+def test_edge_cache_middleware_after_what_sets_cookies_is_reported(settings):
+    """Placed after SessionMiddleware it would not see the session cookie, and mark a personal
+    response public (events/http_cache.py)."""
+    edge = "events.http_cache.EdgeCacheMiddleware"
+    middleware = [m for m in settings.MIDDLEWARE if m != edge]
+    late = [*middleware[: middleware.index("django.middleware.csrf.CsrfViewMiddleware") + 1], edge]
+    with override_settings(**CONFIGURED, MIDDLEWARE=[*late, *middleware[len(late) - 1 :]]):
+        assert plugin_ids() == {"events.E002"}
+    with override_settings(**CONFIGURED, MIDDLEWARE=middleware):
+        assert plugin_ids() == set()  # without it nothing is marked public: nothing to report
+
+
 def test_apps_the_plugin_needs_are_reported_when_missing(settings, monkeypatch):
     apps = [app for app in settings.INSTALLED_APPS if app not in ("wagtail.contrib.routable_page", "django_tasks")]
     # The setting only, not the app registry (override_settings would reload every app).

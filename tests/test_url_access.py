@@ -78,6 +78,7 @@ ACCESS = {
     "api_events": PUBLIC,
     "api_events_suggest": PUBLIC,
     "set_language": PUBLIC,
+    "events:set_language": PUBLIC,  # only the visitor's own language
     "sitemap.xml": PUBLIC,
     "robots.txt": PUBLIC,
     "wagtail_serve": PUBLIC,  # pages: the listing and event pages show counts, never people
@@ -98,6 +99,7 @@ ACCESS = {
     "events.eventpage:ical": PUBLIC,
     "events.eventpage:register": PUBLIC,  # anyone registers; the page shows no one else
     "events.eventpage:waitlist_join": PUBLIC,
+    "events.eventpage:registration_box": PUBLIC,  # seats left, as the event page used to show them
     # The attendee's own pages, through their link.
     "registrations:ticket": SECRET,
     "registrations:ticket_invite": SECRET,

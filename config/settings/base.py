@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "config.security.CSPMiddleware",  # Content-Security-Policy on public pages (see "Security" below)
     "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag, and 304 for a page the client has
+    "events.http_cache.EdgeCacheMiddleware",  # Cache-Control: public pages shared, the rest private
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,6 +219,15 @@ EVENTS_LISTING_CACHE_SECONDS = int(os.environ.get("EVENTS_LISTING_CACHE_SECONDS"
 EVENTS_FEED_CACHE_SECONDS = int(os.environ.get("EVENTS_FEED_CACHE_SECONDS", 300))
 EVENTS_PAGE_CACHE_SECONDS = int(os.environ.get("EVENTS_PAGE_CACHE_SECONDS", 300))
 EVENTS_ROUTING_CACHE_SECONDS = int(os.environ.get("EVENTS_ROUTING_CACHE_SECONDS", 300))
+# HTTP caching at the edge (events/http_cache.py): how long a browser, and a CDN or Varnish, may keep
+# a public page (event pages, listings, feeds, the API). Edits purge the front-end cache at
+# FRONTEND_CACHE_URL (deploy/varnish.vcl; events/purge.py, through Wagtail's frontend_cache).
+EVENTS_HTTP_MAX_AGE = int(os.environ.get("EVENTS_HTTP_MAX_AGE", 60))
+EVENTS_HTTP_S_MAXAGE = int(os.environ.get("EVENTS_HTTP_S_MAXAGE", 600))
+if os.environ.get("FRONTEND_CACHE_URL"):
+    WAGTAILFRONTENDCACHE = {
+        "varnish": {"BACKEND": "events.purge.HTTPBackend", "LOCATION": os.environ["FRONTEND_CACHE_URL"]}
+    }
 
 # Maps (events/maps.py): tiles from OpenStreetMap unless EVENTS_MAP_TILE_URL names another server
 # (with EVENTS_MAP_ATTRIBUTION); EVENTS_MAP_TILE_URL="" turns maps off. The Content-Security-Policy

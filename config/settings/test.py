@@ -23,6 +23,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # No WAL files: they would outlive the test database file Django deletes between runs.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=DELETE;"  # noqa: F405
 
+# A second alias of the same test database (Django's TEST MIRROR), as a read replica would be, for
+# tests/test_replica_router.py; nothing reads from it unless a test sets DATABASE_ROUTERS.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+
 # Rate limits off: the suite posts many times from one address (the ticket rush runs 40 threads).
 # tests/test_rate_limits.py turns them on where it proves them.
 RATELIMIT_ENABLE = False

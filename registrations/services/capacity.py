@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from events.caching import content_changed
 from events.models import EventPage
+from events.purge import purge_event
 
 from ..models import Registration, WaitlistEntry
 
@@ -130,6 +131,7 @@ def refresh_sold_out(event):
         EventPage.objects.filter(translation_key=event.translation_key).update(sold_out=sold_out)  # every translation
         event.sold_out = sold_out
         transaction.on_commit(content_changed)
+        purge_event(event)  # its card's badge and its JSON-LD, at the edge (a seat sold alone purges nothing)
     return sold_out
 
 

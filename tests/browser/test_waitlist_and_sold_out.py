@@ -46,6 +46,24 @@ def test_the_sold_out_register_page_offers_the_waitlist(screen):
     assert WaitlistEntry.objects.get().status == WaitlistEntry.Status.UNCONFIRMED
 
 
+def test_the_event_page_fills_in_the_live_register_box_and_its_seats(screen, settings):
+    """The page is shared by caches and carries no seats; its script puts the live box in place:
+    sold out and the waitlist once the last seat is taken, without any change to the page."""
+    settings.REGISTRATIONS_FEW_SEATS_LEFT = 5
+    event = make_event("Small forum", tickets=[("Free", "0")], capacity=2)
+    make_registration(event, price="0")
+    screen.goto(event.url)
+    box = screen.locator(".registration-box")
+    expect(box.get_by_text("Only 1 seat left")).to_be_visible()
+    expect(box.get_by_role("link", name="Register now")).to_be_visible()
+    make_registration(event, price="0")
+    screen.reload()
+    expect(box.get_by_text("This event is sold out.")).to_be_visible()
+    box.get_by_role("link", name="Join the waitlist").click()
+    expect(screen.get_by_text("This event is sold out")).to_be_visible()
+    assert fits_the_width(screen)
+
+
 def test_a_waitlist_offer_is_claimed_with_the_details_filled_in(screen):
     event = make_event("Full forum", tickets=[("Free", "0")], capacity=1)
     entry = WaitlistEntry.objects.create(  # its one seat is held for this person: sold out to others
