@@ -4,18 +4,18 @@ Spanish, nothing sent for a rolled-back change, retries, and one real SMTP deliv
 import datetime as dt
 import email
 import logging
-import socket
 from decimal import Decimal
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from events.models import EventPage
 from registrations.emails import KINDS, deliver_email, send_email
 from registrations.models import Registration
+from tests import local_servers
 from tests.calendar_checks import parse_valid_calendar
 from tests.factories import VenueFactory, local, make_event, make_registration, make_waitlist_entry
+from tests.local_servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +47,6 @@ def register(event, status=Registration.Status.CONFIRMED, language="en", email="
 def deliver(capture, kind, **objects):
     with capture(execute=True):
         send_email(kind, **objects)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def parts_of(message):
@@ -259,17 +253,8 @@ class Collector:
 
 @pytest.fixture
 def smtp_server(settings):
-    collector = Collector()
-    port = free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    yield collector
-    controller.stop()
+    with local_servers.smtp_server(Collector(), settings) as collector:
+        yield collector
 
 
 def test_real_smtp_delivery(event, smtp_server, django_capture_on_commit_callbacks):

@@ -9,7 +9,6 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +20,7 @@ from events.listing import EventFilterSet
 from events.models import EventPage, ListingEntry, Subscription
 from events.subscriptions import confirm
 from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, delete_all_events, event_index, make_event
-from tests.test_email_delivery import free_port
+from tests.local_servers import smtp_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -405,17 +404,8 @@ class RefusesOnce:
 
 @pytest.fixture
 def flaky_smtp(settings):
-    handler = RefusesOnce()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    yield handler
-    controller.stop()
+    with smtp_server(RefusesOnce(), settings) as handler:
+        yield handler
 
 
 def test_a_refused_digest_does_not_stop_the_others_and_is_sent_at_the_next_run(flaky_smtp):

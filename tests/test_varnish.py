@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.factories import edited, make_event, make_registration
+from tests.local_servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,12 +38,6 @@ def varnishd():
     if found is None:
         pytest.fail("varnishd is not installed: run `make system-deps` (Debian's varnish package).")
     return found
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def database_url():

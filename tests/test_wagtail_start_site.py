@@ -8,7 +8,6 @@ with its script, and the pages in Spanish."""
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 import requests
 from django.utils import translation
 
+from tests.local_servers import free_port
 from tests.test_distribution import ROOT, dist  # noqa: F401  (the wheel, built once per module)
 
 DOCS = ROOT / "docs" / "install.md"
@@ -67,12 +67,6 @@ def documented_blocks():
     text = DOCS.read_text()
     section = text[text.index("## Quick start") : text.index("## Installing the package")]
     return re.findall(r"```(?:python|sh)\n(.*?)```", section, re.S)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(*command, **kwargs):
