@@ -7,14 +7,13 @@ search box, so a staff member without the address permission cannot test whether
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
-from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
 
+from .admin_viewsets import ReadOnlyViewSet
 from .models import Subscription
 
 ADDRESSES = "events.view_subscriber_addresses"
@@ -56,7 +55,7 @@ class SubscriptionIndexView(generic.IndexView):
         return _("%(confirmed)s confirmed, %(waiting)s awaiting confirmation") % counts
 
 
-class SubscriptionViewSet(ModelViewSet):
+class SubscriptionViewSet(ReadOnlyViewSet):
     """Listing only: subscriptions are made and ended by their subscribers' links."""
 
     model = Subscription
@@ -69,24 +68,6 @@ class SubscriptionViewSet(ModelViewSet):
     index_view_class = SubscriptionIndexView
     list_filter = ["kind", "language"]
     list_per_page = 50
-    copy_view_enabled = False
-    add_to_reference_index = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
 
     def get_permissions_to_register(self):
         """Seeing the listing, and seeing the addresses in it; nothing is added or changed by hand."""

@@ -12,9 +12,9 @@ from wagtail import hooks
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
+from events import admin_viewsets
 from events.inputs import IdConverter  # noqa: F401  (registers <id:…>)
 from events.models import EventPage
 
@@ -36,35 +36,11 @@ class OrderURLFinder(ModelAdminURLFinder):
         return views.order_url(instance.order_id if isinstance(instance, Registration) else instance)
 
 
-class ReadOnlyViewSet(ModelViewSet):
-    """A listing (and optionally an inspect page): no generic add, edit, copy or delete forms,
-    since orders and seats change only through services."""
+class ReadOnlyViewSet(admin_viewsets.ReadOnlyViewSet):
+    """Orders and seats change only through services: listings, inspect pages and the actions of
+    admin_views.py, shown to those who may see orders."""
 
-    copy_view_enabled = False
-    add_to_reference_index = False
     url_finder_class = OrderURLFinder
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            add_url_name=None,
-            edit_url_name=None,
-            delete_url_name=None,
-            history_url_name=None,
-            usage_url_name=None,
-            **kwargs,
-        )
-
-    def get_urlpatterns(self):
-        urlpatterns = [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
-        if self.inspect_view_enabled:
-            urlpatterns.append(path("<id:pk>/", self.inspect_view, name="inspect"))
-        return urlpatterns + self.get_action_urlpatterns()
-
-    def get_action_urlpatterns(self):
-        return []
 
     @cached_property
     def menu_item_class(self):
