@@ -48,6 +48,23 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
+class TokenConverter:
+    """`<token:…>`, the secret in a link (tickets, orders, subscriptions): what
+    `secrets.token_urlsafe` makes, letters, digits, "-" and "_". Anything else is no link of ours:
+    a 404 before the database is asked (PostgreSQL refuses a NUL in text: a 500)."""
+
+    regex = "[A-Za-z0-9_-]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TokenConverter, "token")
+
+
 class IdModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField (and so a django-filter ModelChoiceFilter) that refuses, as an invalid
     choice, a value that cannot be a row id, instead of handing it to the database."""

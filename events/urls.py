@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import applications, subscription_views, views
+from .inputs import TokenConverter  # noqa: F401  (registers <token:…>)
 
 app_name = "events"
 
@@ -10,6 +11,6 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("organizers/apply/", applications.apply, name="organizer_apply"),
     path("organizers/apply/thanks/", applications.thanks, name="organizer_apply_thanks"),
-    path("subscriptions/confirm/<str:token>/", subscription_views.confirm, name="subscription_confirm"),
-    path("subscriptions/unsubscribe/<str:token>/", subscription_views.unsubscribe, name="subscription_unsubscribe"),
+    path("subscriptions/confirm/<token:token>/", subscription_views.confirm, name="subscription_confirm"),
+    path("subscriptions/unsubscribe/<token:token>/", subscription_views.unsubscribe, name="subscription_unsubscribe"),
 ]

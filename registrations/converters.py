@@ -1,26 +1,11 @@
-"""Links that carry a secret (tickets, orders, waitlist offers): their path converter, and the
-headers every page behind such a link sends."""
+"""Links that carry a secret (tickets, orders, waitlist offers): their path converter (events'
+`<token:…>`), and the headers every page behind such a link sends."""
 
 from functools import wraps
 
-from django.urls import register_converter
 from django.utils.cache import patch_cache_control
 
-
-class TokenConverter:
-    """What `secrets.token_urlsafe` makes: letters, digits, "-" and "_". Anything else is no link
-    of ours: a 404 before the database is asked (PostgreSQL refuses a NUL in text: a 500)."""
-
-    regex = "[A-Za-z0-9_-]+"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(TokenConverter, "token")
+from events.inputs import TokenConverter  # noqa: F401  (registers <token:…>)
 
 
 def secret_page(view):
