@@ -30,7 +30,9 @@ def open_page(browser, live_server, url, viewport=DESKTOP, zone="Asia/Tokyo", ja
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(url)
+    # Until the network is quiet: the Register box is replaced by its live version once fetched
+    # (live-fragments.js), and an element measured while it is replaced has no box.
+    page.goto(url, wait_until="networkidle" if javascript else "load")
     return context, page
 
 
