@@ -6,7 +6,6 @@ click, a drag, typed numbers or a lookup of the address. Tiles come from this te
 geocoder is a local one (no network)."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests import nominatim
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations, describe
+from tests.browser.test_admin_editor import PASSWORD, sign_in
 from tests.browser.test_csp import watch_for_violations
 from tests.factories import VenueFactory, make_event
 
@@ -168,21 +168,11 @@ def test_the_event_page_pins_its_venue(browser, live_server, events, device):
 
 # The venue editor's map (events/admin_widgets.py).
 
-PASSWORD = "pw-editor-123"
-
 
 @pytest.fixture
 def editor(django_user_model, settings):
     settings.EVENTS_MAP_TILE_URL = LOCAL_TILES
     return django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
-
-
-def sign_in(page, next_path):
-    page.goto(f"/admin/login/?next={next_path}")
-    page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page).to_have_url(re.compile(re.escape(next_path)))
 
 
 def typed_position(page):
