@@ -208,7 +208,11 @@ def entry_facts(events):
 
 
 def entry_digest(common, facts):
-    return hashlib.sha256(json.dumps([common, facts], default=str).encode()).hexdigest()
+    """The digest of an entry's `facts` and of what is `common` to every entry (`json.dumps`'d once
+    for a feed)."""
+    digest = hashlib.sha256(common.encode())
+    digest.update(json.dumps(facts, default=str).encode())
+    return digest.hexdigest()
 
 
 def entry_text(event, url):
@@ -225,10 +229,10 @@ def stored_entries(events, facts, request, language):
 
     # What is the same for every entry: this code, the language and its words, the addresses'
     # scheme, host and sites (each entry's address is then its `url_path` under them).
-    common = [
+    common = json.dumps([
         CODE_DIGEST, language, conf.get("EVENTS_UID_DOMAIN"), gettext("Online"), gettext("%(place)s (and online)"),
         request.scheme, request.get_host(), Site.get_site_root_paths(),
-    ]  # fmt: skip
+    ], default=str)  # fmt: skip
     digests = {pk: entry_digest(common, facts) for pk, _zone, _sessions, facts in facts}
     kept = CalendarEntry.objects.filter(page_id__in=digests, language=language)
     texts = {pk: text for pk, digest, text in kept.values_list("page_id", "digest", "text") if digests[pk] == digest}
@@ -267,13 +271,13 @@ def feed_calendar(events, request, name=None):
     language = translation.get_language() or settings.LANGUAGE_CODE
     facts = entry_facts(events)
     texts = stored_entries(events, facts, request, language)
-    zones, years = set(), set()
+    spans = {}  # {zone: (first moment, last moment)} of the sessions in it
     for _pk, time_zone, sessions, _facts in facts:
-        zone = zoneinfo.ZoneInfo(time_zone)
         for _session, _title, start, end in sessions:
-            zones.add(time_zone)
-            years.update(moment.astimezone(zone).year for moment in (start, end))
-    zones = b"".join(vtimezone(tzid, min(years) - 1, max(years) + 1) for tzid in sorted(zones - {"UTC"}))
+            first, last = spans.get(time_zone, (start, end))
+            spans[time_zone] = (min(first, start), max(last, end))
+    years = {moment.astimezone(zoneinfo.ZoneInfo(zone)).year for zone, span in spans.items() for moment in span}
+    zones = b"".join(vtimezone(tzid, min(years) - 1, max(years) + 1) for tzid in sorted(spans.keys() - {"UTC"}))
     head, end = new_calendar("PUBLISH", name=name).to_ical().rsplit(b"END:VCALENDAR", 1)
     body = "".join(texts.get(pk, "") for pk, *_ in facts).encode()
     return head + zones + body + b"END:VCALENDAR" + end

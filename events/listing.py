@@ -192,10 +192,23 @@ class EventFilterForm(forms.Form):
             self.add_error("sort", _("Sorting by distance needs a place (near, or “Use my location”)."))
 
 
+# The most any time zone is ahead of UTC (Kiribati, UTC+14).
+MOST_AHEAD_OF_UTC = dt.timedelta(hours=14)
+
+
+def ending_on_or_after(queryset, day):
+    """The events that end on `day` or later, in their own time zone; and so, said as well in UTC
+    (no zone is more than 14 hours ahead), not before `day` began in the zone most ahead: the
+    listing's index, in start order, holds `end` and skips the events over by then within it,
+    where the local date alone had the scan read every earlier event's row."""
+    earliest = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - MOST_AHEAD_OF_UTC
+    return queryset.filter(local_end_date__gte=day, end__gte=earliest)
+
+
 class EventFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="keep", max_length=200)
     start = django_filters.DateFilter(
-        label=_("From"), field_name="local_end_date", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), method="filter_start", widget=forms.DateInput(attrs={"type": "date"})
     )
     end = django_filters.DateFilter(
         label=_("Until"),
@@ -283,9 +296,12 @@ class EventFilterSet(django_filters.FilterSet):
         """Parameters that are not filters (applied in `search_events`)."""
         return queryset
 
+    def filter_start(self, queryset, name, value):
+        return ending_on_or_after(queryset, value)
+
     def filter_when(self, queryset, name, value):
         first, last = preset_range(value, timezone.now().date())
-        return queryset.filter(local_end_date__gte=first, local_start_date__lte=last)
+        return ending_on_or_after(queryset, first).filter(local_start_date__lte=last)
 
     def filter_city(self, queryset, name, value):
         return queryset.filter(city_key=value.strip().casefold())

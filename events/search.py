@@ -114,20 +114,28 @@ class EntryDocument(Expression):
 
 
 def tsquery(terms, weights=""):
-    """Every word, each in the form any configured language gives it (or as typed), limited to
+    """Every word, each in the forms the configured languages give it (or as typed), limited to
     `weights`. Word by word: a word that is a stop word in one language ("ce" in French) is still
     required, in the forms the other languages give it."""
     from django.contrib.postgres.search import SearchQuery
 
     class EveryWord(SearchQuery):
-        # Written as one SQL string: as Django expressions (one per word and language, for each of
-        # the tiers too), compiling the query took longer than running it.
+        # One SQL string (as Django expressions, one per word and language, for each of the tiers
+        # too, compiling the query took longer than running it), and a subquery that keeps each
+        # word's distinct forms: most languages give a word the same form, which, asked once per
+        # language, cost as much to match and made the planner count it as that many words (a
+        # frequent word then looked rare, and a query scanned the table for a few matches).
         def as_sql(self, compiler, connection, function=None, template=None):
             configs = sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"})
-            label = f":{weights}" if weights else ""
-            either = " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(configs))
-            sql = " && ".join([f"({either})"] * len(terms))
-            return f"({sql})", [value for term in terms for config in configs for value in (config, term + label)]
+            sql = (
+                "(SELECT string_agg(forms, ' & ')::tsquery FROM ("
+                "SELECT '(' || string_agg(DISTINCT '(' || query::text || ')', ' | ') || ')' AS forms "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS word(text, n) "
+                "CROSS JOIN unnest(%s::text[]::regconfig[]) AS config "
+                "CROSS JOIN to_tsquery(config, word.text || %s) AS query "
+                "WHERE query::text <> '' GROUP BY n) AS words)"
+            )
+            return sql, [terms, configs, f":{weights}" if weights else ""]
 
     return EveryWord("")
 

@@ -142,6 +142,25 @@ def test_date_range_keeps_events_overlapping_it(client, events):
     assert titles(client, f"start={local_date(-30)}&end={local_date(-5)}") == [E]
 
 
+def test_from_a_day_is_that_day_in_the_events_own_time_zone(client, events):
+    """An event that ends 30 minutes into the day where the day begins first (UTC+14) is listed
+    from that day; one that ends 30 minutes before it where it begins last (UTC-11) is not."""
+    day = (timezone.now() + dt.timedelta(days=300)).date()
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    ends_into_the_day = midnight - dt.timedelta(hours=14) + dt.timedelta(minutes=30)
+    ends_before_it = midnight + dt.timedelta(hours=11) - dt.timedelta(minutes=30)
+    make_event(
+        "Kiritimati",
+        time_zone="Pacific/Kiritimati",
+        sessions=[(ends_into_the_day - dt.timedelta(hours=2), ends_into_the_day)],
+    )
+    make_event(
+        "Pago Pago", time_zone="Pacific/Pago_Pago", sessions=[(ends_before_it - dt.timedelta(hours=2), ends_before_it)]
+    )
+    assert titles(client, f"start={day.isoformat()}") == ["Kiritimati"]
+    assert titles(client, f"start={(day - dt.timedelta(days=1)).isoformat()}") == ["Kiritimati", "Pago Pago"]
+
+
 @pytest.mark.parametrize(
     "query,expected",
     [
