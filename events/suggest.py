@@ -16,11 +16,13 @@ once in `TitleWord`. Then:
 1. the words that begin with the last one typed, the first WORDS of them: a range of TitleWord's
    unique index (varchar_pattern_ops on PostgreSQL), bounded by the number of distinct words;
 2. for each such word, its soonest upcoming events: one descent of the (word, end) index from
-   (word, now), reading PER_WORD rows; all the words in one UNION ALL query (PostgreSQL; SQLite,
-   which refuses a LIMIT inside a UNION and has no speed target, reads them in one plain query).
+   (word, now), reading PER_WORD rows; all the words in one UNION ALL query, written as SQL
+   (titles_sql) rather than compiled by Django at every keystroke.
 Both are O(log n): no step reads the events that match but are not shown, nor the past ones.
-The names, and the listing's address on the host asked, are kept in memory under the content
-version (routing.cached): two queries in all once they are, however many events there are.
+The names (with their folded words), and the listing's address on the host asked, are kept in
+memory under the content version (routing.cached): two queries in all once they are, however many
+events there are. An event's address is its listing's plus the rest of its path, made only for the
+titles shown.
 Words of events that have ended stay in TitleWord (as SearchTerm's do): a prefix whose first words
 have no upcoming event suggests fewer titles, never wrong ones.
 """
@@ -28,12 +30,13 @@ have no upcoming event suggests fewer titles, never wrong ones.
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db import connection
 from django.db.models import F, Value
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -43,7 +46,7 @@ from wagtail.models import Page
 
 from . import ratelimits
 from .http_cache import shared_view
-from .models import EntryTitleWord, EventIndexPage, Organizer, TitleWord, Topic, Venue
+from .models import EntryTitleWord, EventIndexPage, ListingEntry, Organizer, TitleWord, Topic, Venue
 from .routing import cached, remember_site
 
 MIN_LENGTH = 2
@@ -86,9 +89,8 @@ def index_titles(entries):
     )
 
 
-def matches(terms, text):
-    """Whether every term begins a word of `text`."""
-    text_words = words(text)
+def matches(terms, text_words):
+    """Whether every term begins one of `text_words`."""
     return all(any(word.startswith(term) for word in text_words) for term in terms)
 
 
@@ -119,56 +121,69 @@ def listing_url(request, **params):
     return f"{found[0]}?{urlencode(params)}" if found else None
 
 
-def event_url(request, url_path):
-    """An event's address: below the first listing's, as its page's path is; else as Wagtail finds it."""
-    found = listing_address(request)
-    if found and url_path.startswith(found[1]):
-        return found[0] + url_path[len(found[1]) :]
+def event_url(request, url_path, listing):
+    """An event's address: below `listing`'s (listing_address()), as its page's path is, with no
+    lookup; else (an event of another listing) as Wagtail finds it."""
+    if listing and url_path.startswith(listing[1]):
+        # (quoted as Wagtail's reverse() quotes a page's path: a slug may hold any letter)
+        return listing[0] + quote(url_path[len(listing[1]) :], safe=RFC3986_SUBDELIMS + "/~:@")
     return Page(url_path=url_path).get_url(request)
 
 
-def names():
-    """(kind, name, key) of every topic, organizer and city (a city of several venues once), kept
-    in memory under the content version (routing.cached): any edit of one makes a new list."""
+def fetch_names():
     first, *others = (
         model.objects.order_by()
         .annotate(kind=Value(kind), label=F(label), key=F(key))
         .values_list("kind", "label", "key")
         for model, kind, label, key in NAMED
     )
-    return cached("suggest:names", lambda: list(first.union(*others)))
+    return [(kind, label, key, words(label)) for kind, label, key in first.union(*others)]
+
+
+def names():
+    """(kind, name, key, the name's words) of every topic, organizer and city (a city of several
+    venues once), kept in memory under the content version (routing.cached): any edit of one makes
+    a new list. The words are folded once here, not at every keystroke."""
+    return cached("suggest:name-words", fetch_names)
 
 
 def name_suggestions(request, terms):
     """Topics, organizers and cities whose name matches, those that begin with the first term first."""
-    rows = names()
     kinds = [kind for _model, kind, _label, _key in NAMED]
     found = sorted(
-        (row for row in rows if matches(terms, row[1])),
+        (row for row in names() if matches(terms, row[3])),
         key=lambda row: (kinds.index(row[0]), not fold(row[1]).startswith(terms[0]), fold(row[1])),
     )
     suggestions = []
-    for kind, label, key in found[:NAMES]:
+    for kind, label, key, _words in found[:NAMES]:
         url = listing_url(request, **{kind: key})
         if url is not None:
             suggestions.append({"kind": kind, "label": label, "url": url})
     return suggestions
 
 
-def upcoming_titles(completions, now):
-    """(page id, title, language, url_path) of the soonest upcoming public events with each word."""
-    fields = ("entry_id", "entry__title", "entry__language", "entry__page__url_path", "end")
-    rows = EntryTitleWord.objects.filter(end__gte=now, entry__public=True)
-    if connection.features.supports_slicing_ordering_in_compound:
-        first, *others = (
-            rows.filter(word=word).order_by("end", "entry_id").values_list(*fields)[:PER_WORD] for word in completions
-        )
-        return list(first.union(*others, all=True))
-    return list(
-        rows.filter(word__in=completions)
-        .order_by("end", "entry_id")
-        .values_list(*fields)[: PER_WORD * len(completions)]
+def titles_sql(count):
+    """The soonest upcoming public events of each of `count` words, PER_WORD each, soonest first:
+    one SQL string, as Django would compile the same UNION of querysets anew at every keystroke.
+    Each part is in a subquery, so that SQLite takes its LIMIT too."""
+    quote = connection.ops.quote_name
+    words_table, entries, pages = (quote(m._meta.db_table) for m in (EntryTitleWord, ListingEntry, Page))
+    part = (
+        f"SELECT * FROM (SELECT w.entry_id, e.title, e.language, p.url_path, w.{quote('end')} AS ends"
+        f" FROM {words_table} w JOIN {entries} e ON e.page_id = w.entry_id JOIN {pages} p ON p.id = e.page_id"
+        f" WHERE w.word = %s AND w.{quote('end')} >= %s AND e.public = %s"
+        f" ORDER BY w.{quote('end')}, w.entry_id LIMIT {PER_WORD}) AS part"
     )
+    return " UNION ALL ".join([part] * count) + " ORDER BY 5, 1"
+
+
+def upcoming_titles(completions, now):
+    """(page id, title, language, url_path, end) of the soonest upcoming public events with each
+    word, soonest first."""
+    now = EntryTitleWord._meta.get_field("end").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(titles_sql(len(completions)), [value for word in completions for value in (word, now, True)])
+        return cursor.fetchall()
 
 
 def event_suggestions(request, terms, room):
@@ -179,17 +194,20 @@ def event_suggestions(request, terms, room):
         return []
     language = (get_language() or "").split("-")[0]
     rows = {row[0]: row for row in upcoming_titles(completions, timezone.now())}.values()
+    # (a stable sort: soonest first within each language, as the rows come)
     rows = sorted(
-        (row for row in rows if matches(terms, row[1])),
-        key=lambda row: (row[2].split("-")[0] != language, row[4], row[0]),
+        (row for row in rows if matches(terms, words(row[1]))), key=lambda row: row[2].split("-")[0] != language
     )
+    listing = listing_address(request)
     suggestions, seen = [], set()
     for _pk, title, _language, url_path, _end in rows:
-        url = event_url(request, url_path)
-        if title not in seen and url is not None:
+        if len(suggestions) == room:
+            break
+        url = event_url(request, url_path, listing) if title not in seen else None
+        if url is not None:
             seen.add(title)
             suggestions.append({"kind": "event", "label": title, "url": url})
-    return suggestions[:room]
+    return suggestions
 
 
 def suggestions(request, query):

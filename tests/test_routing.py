@@ -1,6 +1,8 @@
 """Finding a page by its address (events/routing.py): the Site and each page come from the cache
 or from one query a level, as their own type; any change to a page or a site shows at once."""
 
+from unittest import mock
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -53,6 +55,25 @@ def test_without_the_cache_each_level_of_an_address_is_one_query(client, setting
     # the listing, then the event: each fetched as its own type, not as a page and then its type
     assert len(by_slug) == 2, by_slug
     assert 'FROM "events_eventindexpage"' in by_slug[0] and 'FROM "events_eventpage"' in by_slug[1]
+    # a slug is unique among siblings: nothing to sort, no condition beyond the parent's path and depth
+    assert "ORDER BY" not in by_slug[1] and "NOT" not in by_slug[1], by_slug[1]
+
+
+def test_a_page_works_out_its_address_once_per_request_and_language(rf):
+    from django.urls import reverse
+    from django.utils import translation
+
+    event = make_event("Addressed")
+    request = rf.get("/")
+    with mock.patch("wagtail.models.pages.reverse", wraps=reverse) as reversed_:
+        assert event.get_url(request) == event.get_url(request) == event.url
+        assert event.get_full_url(request) == event.full_url
+        assert reversed_.call_count == 3  # this request once, and the two without one (.url, .full_url)
+        with translation.override("es"):
+            event.get_url(request)
+        assert reversed_.call_count == 4
+        EventPage.objects.get(pk=event.pk).get_url(rf.get("/"))  # another request: worked out again
+        assert reversed_.call_count == 5
 
 
 def test_without_the_page_cache_the_site_and_listing_are_remembered_but_not_the_event(client, settings):

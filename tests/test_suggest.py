@@ -79,6 +79,29 @@ def test_the_soonest_come_first_and_those_in_the_visitors_language_before_them(c
     assert labels(client, "super", HTTP_ACCEPT_LANGUAGE="es")[0] == "Supervisión en español"
 
 
+def test_titles_of_different_completions_come_in_one_order_soonest_first(client):
+    """One query reads the soonest events of every completion of the word typed ("super" ->
+    superb, superior, supersonic, supervision); the titles then come in one order, soonest first."""
+    make_event("Superior course", starts_in=dt.timedelta(days=9))
+    make_event("Supervision basics", starts_in=dt.timedelta(days=3))
+    make_event("Superb day", starts_in=dt.timedelta(days=6))
+    for n in range(5):
+        make_event(f"Supersonic {n}", starts_in=dt.timedelta(days=10 + n))
+    assert labels(client, "super") == [
+        "Supervision basics",
+        "Superb day",
+        "Superior course",
+        *[f"Supersonic {n}" for n in range(5)],
+    ]
+    assert labels(client, "superio") == ["Superior course"]
+    assert labels(client, "superb superv") == []
+
+
+def test_the_address_of_an_event_with_a_unicode_slug_is_its_page_address(client):
+    event = make_event("Thérapie brève", slug="thérapie-brève")
+    assert suggest(client, "brève") == [{"kind": "event", "label": event.title, "url": event.url}]
+
+
 def test_at_most_eight_suggestions(client):
     for n in range(12):
         make_event(f"Mentalization {n}", starts_in=dt.timedelta(days=1 + n))
