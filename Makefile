@@ -121,7 +121,8 @@ demo: install
 # The load figures of docs/performance.md: a PostgreSQL database of its own (BENCH_DB, kept and
 # reused between runs once it holds EVENTS events), gunicorn with 2 workers, the Stripe emulator,
 # and load from separate client processes; prints one table. Needs PostgreSQL and Redis as for
-# `make test` (BENCH_POSTGRES, REDIS_URL). Quicker trial: make bench EVENTS=2000 BENCH_DB=bench_small
+# `make test` (BENCH_POSTGRES, REDIS_URL). Generating the events takes about 15 minutes for
+# EVENTS=1000000 on 2 cores (generate_events in 2 processes). Quicker trial: make bench EVENTS=2000 BENCH_DB=bench_small
 EVENTS ?= 100000
 BENCH_DB ?= bench
 BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432

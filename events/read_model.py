@@ -11,6 +11,8 @@ A row is always made from the database's rows, never from the instance being sav
 saved on the live page's instance with only its bookkeeping columns written.
 """
 
+from functools import lru_cache
+
 from django.db import connection
 from django.utils import translation
 from django_countries import countries
@@ -58,9 +60,16 @@ def searchable(page, field):
 def place_text(venue):
     if venue is None:
         return ""
-    with translation.override("en"):
-        country = str(countries.name(venue.country.code)) if venue.country else ""
+    country = english_name(venue.country.code) if venue.country else ""
     return " ".join(part for part in (venue.name, venue.city, venue.region, country) if part)
+
+
+@lru_cache(maxsize=512)
+def english_name(country_code):
+    """A country's name in English, kept: switching the translation on and back and looking the
+    country up cost half of making a listing row."""
+    with translation.override("en"):
+        return str(countries.name(country_code))
 
 
 def coordinates(venue, format):
@@ -152,10 +161,19 @@ def sync_batch(pks):
 
 def learn_words(entries):
     """Add the entries' words to the lexicon that misspelt searches are corrected from."""
+    add_terms(terms_of(entries))
+
+
+def terms_of(entries):
+    """The entries' words worth correcting a misspelt search to."""
     terms = set()
     for row in entries:
         text = " ".join((row.title, row.topics_text, row.summary, row.facets_text, row.place_text, row.organizer_name))
         terms.update(lexicon_words(text))
+    return terms
+
+
+def add_terms(terms):
     SearchTerm.objects.bulk_create([SearchTerm(term=term) for term in sorted(terms)], ignore_conflicts=True)
 
 

@@ -105,12 +105,26 @@ class EntryDocument(Expression):
         self.entry = entry
 
     def as_sql(self, compiler, connection):
-        sql = " || ".join(["setweight(to_tsvector(%s::regconfig, %s), %s)"] * len(COLUMNS))
-        params = []
-        for weight, columns in COLUMNS.items():
-            text = " ".join(getattr(self.entry, column) or "" for column in columns)
-            params += [self.entry.search_config, text, weight]
-        return f"({sql})", params
+        texts = weighted_texts(self.entry)
+        params = [value for text in texts for value in (self.entry.search_config, text)]
+        return f"({document_sql('%s', ['%s'] * len(texts))})", params
+
+
+def weighted_texts(entry):
+    """The text of each weight of `entry`'s document, in COLUMNS' order: its columns joined with a
+    space, as SearchVector joins them."""
+    return [" ".join(getattr(entry, column) or "" for column in columns) for columns in COLUMNS.values()]
+
+
+def document_sql(config, texts):
+    """The SQL of a weighted document from a configuration and one text per weight (SQL
+    expressions or placeholders, in COLUMNS' order): what EntryDocument writes, and the bulk
+    load's INSERT … SELECT (generate_events) too."""
+    parts = (
+        f"setweight(to_tsvector({config}::regconfig, {text}), '{weight}')"
+        for weight, text in zip(COLUMNS, texts, strict=True)
+    )
+    return " || ".join(parts)
 
 
 def tsquery(terms, weights=""):

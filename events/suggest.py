@@ -78,15 +78,18 @@ def title_words(title):
 def index_titles(entries):
     """Store the title words of `entries` (ListingEntry rows just written by read_model.sync)."""
     EntryTitleWord.objects.filter(entry_id__in=[entry.page_id for entry in entries]).delete()
-    rows = [
-        EntryTitleWord(entry_id=entry.page_id, word=word, end=entry.end)
-        for entry in entries
-        for word in sorted(title_words(entry.title))
-    ]
-    EntryTitleWord.objects.bulk_create(rows)
-    TitleWord.objects.bulk_create(
-        [TitleWord(word=w) for w in sorted({row.word for row in rows})], ignore_conflicts=True
-    )
+    rows = title_word_rows(entries)
+    EntryTitleWord.objects.bulk_create([EntryTitleWord(entry_id=pk, word=word, end=end) for pk, word, end in rows])
+    add_title_words({word for _pk, word, _end in rows})
+
+
+def title_word_rows(entries):
+    """(page id, word, end) of each word of each entry's title: its EntryTitleWord rows."""
+    return [(entry.page_id, word, entry.end) for entry in entries for word in sorted(title_words(entry.title))]
+
+
+def add_title_words(found):
+    TitleWord.objects.bulk_create([TitleWord(word=w) for w in sorted(found)], ignore_conflicts=True)
 
 
 def matches(terms, text_words):
