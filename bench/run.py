@@ -125,7 +125,7 @@ def prepare(args, env):
         if have == 0:
             manage(env, "seed_demo")
         have = fixtures(env, "count")["events"]
-        log(f"Generating {args.events - have} events (about 1 minute per 100,000; kept for the next run)")
+        log(f"Generating {args.events - have} events (about 1.5 minutes per 100,000 on 2 cores; kept for the next run)")
         started = time.time()
         # --no-index: not into the admin's search index (Wagtail's), which no public page reads and
         # which took as long to fill as the events themselves. Two processes: one per core.
