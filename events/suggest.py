@@ -32,7 +32,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import F, Value
 from django.http import JsonResponse
 from django.utils import timezone
@@ -165,7 +165,7 @@ def name_suggestions(request, terms):
     return suggestions
 
 
-def titles_sql(count):
+def titles_sql(count, connection):
     """The soonest upcoming public events of each of `count` words, PER_WORD each, soonest first:
     one SQL string, as Django would compile the same UNION of querysets anew at every keystroke.
     Each part is in a subquery, so that SQLite takes its LIMIT too."""
@@ -182,10 +182,14 @@ def titles_sql(count):
 
 def upcoming_titles(completions, now):
     """(page id, title, language, url_path, end) of the soonest upcoming public events with each
-    word, soonest first."""
+    word, soonest first. Read where the ORM would read the titles: from the replica, when the site
+    routes the listing there (routers.py)."""
+    connection = connections[router.db_for_read(EntryTitleWord)]
     now = EntryTitleWord._meta.get_field("end").get_db_prep_value(now, connection)
     with connection.cursor() as cursor:
-        cursor.execute(titles_sql(len(completions)), [value for word in completions for value in (word, now, True)])
+        cursor.execute(
+            titles_sql(len(completions), connection), [value for word in completions for value in (word, now, True)]
+        )
         return cursor.fetchall()
 
 
