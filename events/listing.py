@@ -23,6 +23,7 @@ lists the nearest first and needs `near`. Results by distance are walked by page
 far as EVENTS_COUNT_LIMIT: there is no `after` cursor for them (a radius bounds them anyway).
 """
 
+import copy
 import datetime as dt
 import hashlib
 import math
@@ -49,7 +50,14 @@ from .inputs import parse_int
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, Organizer, Topic
 from .routing import cached
 from .search import correction, matching
-from .widgets import QuickCheckboxes, QuickSelect
+from .widgets import (
+    QuickCheckboxes,
+    QuickCheckboxInput,
+    QuickDateInput,
+    QuickNumberInput,
+    QuickSelect,
+    QuickTextInput,
+)
 
 SORTS = {
     "soonest": ("sort_start", "page_id"),
@@ -201,20 +209,20 @@ def ending_on_or_after(queryset, day):
     (no zone is more than 14 hours ahead), not before `day` began in the zone most ahead: the
     listing's index, in start order, holds `end` and skips the events over by then within it,
     where the local date alone had the scan read every earlier event's row."""
-    earliest = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - MOST_AHEAD_OF_UTC
-    return queryset.filter(local_end_date__gte=day, end__gte=earliest)
+    earliest = dt.datetime.combine(max(day, dt.date.min + dt.timedelta(days=1)), dt.time(), tzinfo=dt.UTC)
+    return queryset.filter(local_end_date__gte=day, end__gte=earliest - MOST_AHEAD_OF_UTC)
 
 
 class EventFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="keep", max_length=200)
+    q = django_filters.CharFilter(label=_("Search"), method="keep", max_length=200, widget=QuickTextInput)
     start = django_filters.DateFilter(
-        label=_("From"), method="filter_start", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), method="filter_start", widget=QuickDateInput(attrs={"type": "date"})
     )
     end = django_filters.DateFilter(
         label=_("Until"),
         field_name="local_start_date",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=QuickDateInput(attrs={"type": "date"}),
     )
     when = django_filters.ChoiceFilter(
         label=_("When"), choices=PRESETS, method="filter_when", empty_label=_("Any time"), widget=QuickSelect
@@ -222,7 +230,7 @@ class EventFilterSet(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
         label=_("Country"), choices=lambda: list(countries), empty_label=_("Any country"), widget=QuickSelect
     )
-    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=100)
+    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=100, widget=QuickTextInput)
     format = django_filters.ChoiceFilter(
         label=_("Format"), choices=FORMATS, method="filter_format", empty_label=_("Any format"), widget=QuickSelect
     )
@@ -251,24 +259,29 @@ class EventFilterSet(django_filters.FilterSet):
         widget=QuickSelect,
     )
     max_price = django_filters.NumberFilter(
-        label=_("Maximum price"), field_name="price_min", lookup_expr="lte", min_value=0, max_value=10**8
+        label=_("Maximum price"),
+        field_name="price_min",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=10**8,
+        widget=QuickNumberInput,
     )
-    ce = django_filters.BooleanFilter(label=_("Offers CE credits"), method="filter_ce", widget=forms.CheckboxInput)
+    ce = django_filters.BooleanFilter(label=_("Offers CE credits"), method="filter_ce", widget=QuickCheckboxInput)
     # Near a place (nearby.py; applied in `filter_queryset`, with the radius).
     near = PointFilter(
         label=_("Near (latitude, longitude)"),
         method="keep",
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "51.5074,-0.1278", "inputmode": "decimal", "autocomplete": "off"}),
+        widget=QuickTextInput(attrs={"placeholder": "51.5074,-0.1278", "inputmode": "decimal", "autocomplete": "off"}),
     )
     radius = django_filters.NumberFilter(
         label=_("Within (km)"),
         method="keep",
         max_digits=12,
         decimal_places=6,
-        widget=forms.NumberInput(attrs={"min": "0.1", "step": "any"}),
+        widget=QuickNumberInput(attrs={"min": "0.1", "step": "any"}),
     )
-    past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=forms.CheckboxInput)
+    past = django_filters.BooleanFilter(label=_("Include past events"), method="keep", widget=QuickCheckboxInput)
     # Where a walk through the results goes on (the JSON API's `next` link past EVENTS_COUNT_LIMIT).
     after = django_filters.CharFilter(method="keep", max_length=100, widget=forms.HiddenInput)
     # The words exactly as typed: no correction of misspelt ones (the "Search instead for" link;
@@ -291,6 +304,18 @@ class EventFilterSet(django_filters.FilterSet):
         model = ListingEntry
         fields = []
         form = EventFilterForm
+
+    @classmethod
+    def form_class(cls):
+        """The form, with a field per filter: the same for every search, so made once (django-filter
+        makes it at every search, a third of validating one). Each form deep-copies its fields."""
+        if "_form_class" not in cls.__dict__:
+            filters = copy.deepcopy(cls.base_filters)  # (a filter keeps its field: not the class's own)
+            cls._form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})
+        return cls._form_class
+
+    def get_form_class(self):
+        return self.form_class()
 
     def keep(self, queryset, name, value):
         """Parameters that are not filters (applied in `search_events`)."""

@@ -54,16 +54,15 @@ def options():
     }
 
 
-def marker(row, listing_url):
+def marker(row, listing_url, date_style):
     """One event's pin from its listing row (listing.CARD_FACTS): where, and what its popup says
-    (title linked to its page, date, place), or None when the event is not on a map (online only,
-    or its venue has no coordinates). Plain data: the script writes it as text, never HTML."""
+    (title linked to its page, date in `date_style`, place), or None when the event is not on a map
+    (online only, or its venue has no coordinates). Plain data: the script writes it as text, never HTML."""
     if row["latitude"] is None or row["longitude"] is None:
         return None
     date = ""
     if row["start"]:
-        start = timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["page__time_zone"]))
-        date = date_format(start, formats.get_format("DATE_FORMAT"))
+        date = date_format(timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["page__time_zone"])), date_style)
     return {
         "lat": row["latitude"],
         "lng": row["longitude"],
@@ -77,7 +76,8 @@ def marker(row, listing_url):
 def markers(events, listing_url):
     """The pins of a listing page's `events` (listing.PageEvents) with coordinates, in their order,
     from the rows its cards are found by: a map fetches nothing more, even when every card is kept."""
-    pins = (marker(row, listing_url) for row in events.rows)
+    date_style = formats.get_format("DATE_FORMAT")  # (the active language's; looked up once)
+    pins = (marker(row, listing_url, date_style) for row in events.rows)
     return [pin for pin in pins if pin is not None]
 
 
