@@ -56,16 +56,24 @@ SUGGEST = [
 PRETIX = "pretix on a like machine: event page p95 234-287 ms, 150-200 free orders/min, 0.57-0.76 CPU s/order"
 
 
-def scenarios(slugs):
-    """(name, paths rotated by each client, p95 target in ms, most times the floor's p95 or None)."""
+def scenarios(slugs, cached=True, events=100_000):
+    """(name, paths rotated by each client, p95 target in ms, most times the floor's p95 or None).
+
+    With the caches, the first benchmark's targets. Without them (--no-cache: searches nobody asked
+    for in the last minute), issue #13's: listings and the API <= 100 ms and <= 15x the floor at
+    100,000 events (<= 200 ms at 1,000,000), an event page <= 60 ms, a feed of 500 events <= 300 ms."""
+    if cached:
+        listing, ratio, page, feed = 150, 10, 100, 150
+    else:
+        listing, ratio, page, feed = (200, None, 60, 300) if events >= 1_000_000 else (100, 15, 60, 300)
     return [
-        ("listing /events/", ["/events/"], 150, 10),
-        ("listing, two filters", FILTERS, 150, 10),
-        ("listing, q", QUERIES, 150, 10),
-        ("event page", [f"/events/{slug}/" for slug in slugs], 100, None),
-        ("/api/events/", ["/api/events/"], 150, None),
+        ("listing /events/", ["/events/"], listing, ratio),
+        ("listing, two filters", FILTERS, listing, ratio),
+        ("listing, q", QUERIES, listing, ratio),
+        ("event page", [f"/events/{slug}/" for slug in slugs], page, None),
+        ("/api/events/", ["/api/events/"], listing, None if cached else ratio),
         ("suggest", SUGGEST, 30, None),
-        ("/events/ical/", ["/events/ical/"], 150, None),
+        ("/events/ical/", ["/events/ical/"], feed, None),
     ]
 
 
@@ -247,9 +255,10 @@ def read_scenarios(args, slugs, master_pid):
     base = f"http://127.0.0.1:{args.port}"
     rows = []
     log("Warming up (every path, 2 clients)")
-    all_paths = [path for _, paths, _, _ in scenarios(slugs[:20]) for path in paths] + ["/healthz/"]
+    measured = scenarios(slugs, cached=not args.no_cache, events=args.events)
+    all_paths = [path for _, paths, _, _ in measured for path in paths[:20]] + ["/healthz/"]
     run_reads(base, all_paths, 2, args.warmup)
-    for name, paths, target, ratio_limit in scenarios(slugs):
+    for name, paths, target, ratio_limit in measured:
         floor = summarise(run_reads(base, ["/healthz/"], args.clients, args.floor_seconds))
         before = server_cpu(master_pid, args.db)
         result = summarise(run_reads(base, paths, args.clients, args.seconds))

@@ -57,3 +57,28 @@ def test_the_form_shows_the_order_actually_used(client, alliance_events):
     assert selected_sort(client.get("/events/?q=alliance").content.decode()) == ["relevance"]
     assert selected_sort(client.get("/events/").content.decode()) == ["soonest"]
     assert selected_sort(client.get("/events/?q=alliance&sort=newest").content.decode()) == ["newest"]
+
+
+def test_each_page_of_a_ranked_search_holds_what_ranking_all_matches_gives(client, settings, alliance_events):
+    """A page of a search by relevance is ranked by the ids alone, then read whole (PageEvents.rows):
+    each page holds exactly the rows, in the order, of ranking every match with all its facts."""
+    from django.http import QueryDict
+
+    from events.listing import CARD_FACTS, search_events
+    from events.models import ListingEntry
+
+    settings.EVENTS_PAGE_SIZE = 3
+    make_event("Alliance and grief", starts_in=dt.timedelta(days=40), summary="Alliance, grief.")
+    make_event("Grief", starts_in=dt.timedelta(days=2), summary="On the alliance in grief work.")
+    for query in ("alliance", "grief", "grief alliance"):
+        search = search_events(QueryDict(f"q={query}"), ListingEntry.objects.filter(public=True))
+        everything = list(search.results.values(*CARD_FACTS))
+        assert len(everything) > 3
+        shown = []
+        for number in range(1, -(-len(everything) // 3) + 1):  # (every page, the last one partly full)
+            response = client.get(f"/events/?q={query}&page={number}")
+            assert response.status_code == 200
+            rows = response.context["events_page"].object_list.rows
+            assert rows == everything[(number - 1) * 3 : number * 3], (query, number)
+            shown += rows
+        assert shown == everything
