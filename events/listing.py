@@ -308,7 +308,7 @@ class EventFilterSet(django_filters.FilterSet):
     @classmethod
     def form_class(cls):
         """The form, with a field per filter: the same for every search, so made once (django-filter
-        makes it at every search, a third of validating one). Each form deep-copies its fields."""
+        makes the class and its fields again at every search). Each form deep-copies its fields."""
         if "_form_class" not in cls.__dict__:
             filters = copy.deepcopy(cls.base_filters)  # (a filter keeps its field: not the class's own)
             cls._form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})
