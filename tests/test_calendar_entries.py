@@ -142,3 +142,34 @@ def test_an_entry_made_for_an_older_version_is_never_served(client, events):
     london.organizer.save()
     content = client.get("/events/ical/").content
     assert b"SUMMARY:Kept" not in content and b"Renamed Institute" in content
+
+
+def test_a_feeds_zone_covers_the_years_of_its_first_and_last_sessions(client):
+    """A feed's VTIMEZONE runs from the year before its first session to the year after its last."""
+    london = zoneinfo.ZoneInfo("Europe/London")
+    for name, year in (("Later", 2034), ("First", 2031), ("Between", 2032)):
+        make_event(name, time_zone="Europe/London", start=dt.datetime(year, 7, 1, 9, tzinfo=london))
+    (zone,) = feed(client).walk("VTIMEZONE")
+    assert transition_years(zone) == {2030, 2031, 2032, 2033, 2034, 2035}
+
+
+def test_a_feeds_zone_counts_years_in_its_own_time(client):
+    """Sessions are read as text in UTC (feed_calendar), and their years are the zone's: 1 January
+    2031 in Kiribati is still 31 December 2030 in UTC."""
+    kiribati = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    make_event("New Year", time_zone="Pacific/Kiritimati", start=dt.datetime(2031, 1, 1, 5, tzinfo=kiribati))
+    (zone,) = feed(client).walk("VTIMEZONE")
+    # Kiribati has kept one offset since 1995: one observance, from the year before 2031 there.
+    (observance,) = zone.subcomponents
+    assert observance.decoded("DTSTART").year == 2030 and observance.decoded("TZOFFSETTO") == dt.timedelta(hours=14)
+
+
+def transition_years(zone):
+    """The years of a VTIMEZONE's observances' starts (DTSTART and RDATE)."""
+    years = set()
+    for observance in zone.subcomponents:
+        years.add(observance.decoded("DTSTART").year)
+        rdates = observance.get("RDATE", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            years.update(moment.dt.year for moment in rdate.dts)
+    return years
