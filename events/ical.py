@@ -214,14 +214,14 @@ def entry_facts(events):
 
 
 def utc_text(field):
-    """A moment as text, as the database writes it in UTC (Django's connections keep UTC): on
-    PostgreSQL "2027-03-01 09:00:00+00", on SQLite "2027-03-01 09:00:00". In one database and
-    one form, so the text's order is the moments' order."""
+    """A moment as text, as the database writes it in the connection's zone, which Django keeps at
+    UTC unless DATABASES sets a TIME_ZONE: on PostgreSQL "2027-03-01 09:00:00+00", on SQLite
+    "2027-03-01 09:00:00". In one database and one form, so the text's order is the moments'."""
     return Cast(field, TextField())
 
 
 def text_moment(text):
-    """The moment of a `utc_text`."""
+    """The moment of a `utc_text` (without an offset, as SQLite writes it: in UTC)."""
     moment = dt.datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
