@@ -79,3 +79,18 @@ def test_any_typed_value_is_escaped_as_django_escapes_it(text, number):
     for field in search.form.visible_fields():
         if isinstance(field.field.widget, QuickInput):
             assert str(field) == django_html(field), field.name
+
+
+def test_each_checkbox_of_the_listing_form_is_inside_its_label(client):
+    """The listing's template lays out a field by its widget's type (`widget_type`, from the class
+    name): a checkbox goes inside its label, so a widget of our own must keep its field's layout."""
+    from bs4 import BeautifulSoup
+
+    from tests.factories import make_event
+
+    make_event("Ethics seminar", topics=[TopicFactory(name="Ethics", slug="ethics")])
+    form = BeautifulSoup(client.get("/events/").content, "html.parser").select_one("form.filters")
+    boxes = form.select('input[type="checkbox"]')
+    assert {box["name"] for box in boxes} == {"ce", "past", "topic"}
+    for box in boxes:
+        assert box.find_parent("label") is not None, box["name"]
