@@ -7,7 +7,19 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from events.models import EventIndexPage, EventPage, EventSession, Organizer, TicketType, Topic, Venue
+from events.models import (
+    EntryTitleWord,
+    EventIndexPage,
+    EventPage,
+    EventSession,
+    ListingEntry,
+    Organizer,
+    SearchTerm,
+    TicketType,
+    TitleWord,
+    Topic,
+    Venue,
+)
 from home.models import ensure_home
 
 
@@ -120,11 +132,15 @@ def make_waitlist_entry(event, offered):
 
 
 def delete_all_events():
-    """Remove what a module-scoped fixture committed, so other tests start clean."""
+    """Remove what a module-scoped fixture committed, so other tests start clean: the events, and
+    what they taught the site (the words that misspelt searches are corrected to and that
+    autocomplete finds titles by), which no event deletion removes."""
     for index in EventIndexPage.objects.all():
         index.delete()
-    for model in (Organizer, Topic, Venue):
+    for model in (Organizer, Topic, Venue, SearchTerm, TitleWord):
         model.objects.all().delete()
+    left = {model.__name__ for model in (EventPage, ListingEntry, EntryTitleWord) if model.objects.exists()}
+    assert not left, f"rows left behind for the next tests: {left}"
 
 
 def make_registration(
