@@ -49,7 +49,7 @@ from .fields import language_choices
 from .inputs import parse_int
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, Organizer, Topic
 from .routing import cached
-from .search import correction, matching
+from .search import correction, matching, title_first
 from .widgets import (
     QuickCheckboxes,
     QuickCheckboxInput,
@@ -543,10 +543,15 @@ class PageEvents(Sequence):
     """A page's events: their rows of the read model (`rows`, the facts of CARD_FACTS), then the
     pages themselves by primary key from `events` (a queryset of EventPage saying what to fetch
     with them), each when first used, so that a listing page served from the cache never asks the
-    database for them, and one whose cards were all kept (cards.py) never fetches the pages."""
+    database for them, and one whose cards were all kept (cards.py) never fetches the pages.
 
-    def __init__(self, results, events, ranked=False):
+    `ranked`: `results` are in an order computed for every match (relevance). `title_first`: a
+    broad search by relevance, read instead from its two parts (search.title_first), from the
+    page's `offset` and for `limit` events."""
+
+    def __init__(self, results, events, ranked=False, title_first=None, offset=0, limit=0):
         self.results, self.queryset, self.ranked = results, events, ranked
+        self.title_first, self.offset, self.limit = title_first, offset, limit
 
     @cached_property
     def near(self):
@@ -557,24 +562,39 @@ class PageEvents(Sequence):
     @cached_property
     def rows(self):
         """The facts of CARD_FACTS of each event, by name (and its `distance_km` near a place)."""
+        return self.read(*CARD_FACTS)
+
+    def read(self, *fields):
+        fields = [*fields, *(["distance_km"] if self.near else [])]
+        if self.title_first is not None:
+            return self.read_title_first(fields)
         results = self.results
         if self.ranked:
-            # In an order computed for every match (relevance), which no index gives: every match is
-            # ranked and sorted, so by their ids alone, and only the page's are read whole (sorting
-            # every match with its facts took 3x as long at 100,000 events, and spilled to disk).
+            # Every match is ranked and sorted (no index gives that order), so by their ids alone, and
+            # only the page's are read whole (sorting every match with its facts took 3x as long at
+            # 100,000 events, and spilled to disk).
             matches = results.all()
             matches.query.clear_limits()
             results = matches.filter(page_id__in=Subquery(results.values("page_id")))
-        return list(results.values(*CARD_FACTS, *(["distance_km"] if self.near else [])))
+        return list(results.values(*fields))
+
+    def read_title_first(self, fields):
+        """The page's rows of the title matches, then of the other matches, each soonest first."""
+        in_title, others = (part.order_by(*SORTS["soonest"]) for part in self.title_first)
+        offset, limit = self.offset, self.limit
+        rows = read_slice(in_title, offset, offset + limit, fields)
+        if len(rows) < limit:
+            # Where the others start: right after the title matches, which end on this page when it
+            # has some, else before it (then counted, up to the page's start).
+            start = offset - in_title[:offset].count() if offset and not rows else 0
+            rows += read_slice(others, start, start + limit - len(rows), fields)
+        return rows
 
     @cached_property
     def ids(self):
         """[(page id, distance in km or None)], in order: from the rows if the cards read them."""
-        if "rows" in self.__dict__:
-            return [(row["page_id"], row.get("distance_km")) for row in self.rows]
-        if self.near:
-            return list(self.results.values_list("page_id", "distance_km"))
-        return [(pk, None) for pk in self.results.values_list("page_id", flat=True)]  # (the JSON API)
+        rows = self.rows if "rows" in self.__dict__ else self.read("page_id")
+        return [(row["page_id"], row.get("distance_km")) for row in rows]
 
     @cached_property
     def events(self):
@@ -595,12 +615,32 @@ class PageEvents(Sequence):
         return len(self.rows)
 
 
+def read_slice(results, start, stop, fields):
+    """The `fields` of rows start:stop of `results`: their ids in order first, then the facts of
+    these alone, which join the pages' tables (joined before the order, they were read for every
+    row it passed over)."""
+    ids = results[start:stop].values("page_id")
+    return list(results.filter(page_id__in=Subquery(ids)).values(*fields))
+
+
 def paginate(search, number, per_page, events=LISTED):
     """Page `number` of a search's results, fetched from `events` (a queryset of EventPage: what is
     fetched with them, in one query per relation); an `InvalidPage` (EmptyPage) when there is no
-    such page (page 1 always exists)."""
-    page = CappedPaginator(search.results, per_page, search.matches).page(number)
-    page.object_list = PageEvents(page.object_list, events, ranked=search.order == "relevance")
+    such page (page 1 always exists).
+
+    By relevance, a search counted exactly (at most EVENTS_COUNT_LIMIT matches) is ranked exactly
+    (search.py); a broader one lists its title matches first, then the others, each soonest first
+    (search.title_first), which costs the same however many events match."""
+    paginator = CappedPaginator(search.results, per_page, search.matches)
+    page = paginator.page(number)
+    ranked = search.order == "relevance"
+    parts = title_first(search.filterset.qs, search.query) if ranked and not paginator.exact else None
+    if parts is None:
+        page.object_list = PageEvents(page.object_list, events, ranked)
+    else:
+        offset = page.start_index() - 1
+        limit = page.end_index() - offset
+        page.object_list = PageEvents(page.object_list, events, title_first=parts, offset=offset, limit=limit)
     return page
 
 

@@ -1021,6 +1021,9 @@ class ListingEntry(models.Model):
     organizer_name = models.TextField(blank=True)
     search_config = models.CharField(max_length=20, default="simple")
     search_document = SearchDocumentField(null=True, editable=False)
+    # The title's words alone (search.title_document), with an index of their own: how a broad search
+    # finds the events with every word in their title without reading all its matches.
+    title_document = SearchDocumentField(null=True, editable=False)
     # Where the event takes place, in degrees (its venue's, as floats for the distance's
     # arithmetic): null for an online-only event and for a venue without coordinates, neither of
     # which a `near=` search lists (nearby.py).

@@ -20,7 +20,7 @@ from wagtail.models import Page, PageViewRestriction
 
 from . import conf
 from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
-from .search import document, lexicon_words
+from .search import document, lexicon_words, title_document
 from .suggest import index_titles
 
 BATCH = 1000
@@ -44,7 +44,11 @@ BOOKKEEPING = frozenset(
         "calendar_fingerprint",
     }
 )
-COPIED = [field.name for field in ListingEntry._meta.concrete_fields if field.name not in ("page", "search_document")]
+COPIED = [
+    field.name
+    for field in ListingEntry._meta.concrete_fields
+    if field.name not in ("page", "search_document", "title_document")
+]
 
 
 def search_config(language):
@@ -151,9 +155,9 @@ def sync_batch(pks):
     entries = [entry(page, parents[page.path[: -Page.steplen]], is_public(page.path, restricted)) for page in pages]
     fields = COPIED
     if connection.vendor == "postgresql":
-        fields = [*COPIED, "search_document"]
+        fields = [*COPIED, "search_document", "title_document"]
         for row in entries:
-            row.search_document = document(row)
+            row.search_document, row.title_document = document(row), title_document(row)
     ListingEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["page"], update_fields=fields)
     learn_words(entries)
     index_titles(entries)  # what autocomplete finds titles by
@@ -178,9 +182,9 @@ def add_terms(terms):
 
 
 def index_text(entries):
-    """Write the weighted search document of `entries` (PostgreSQL; elsewhere search.py reads the text columns)."""
+    """Write the search documents of `entries` (PostgreSQL; elsewhere search.py reads the text columns)."""
     if connection.vendor == "postgresql":
-        entries.update(search_document=document())
+        entries.update(search_document=document(), title_document=title_document())
 
 
 def sync_after_save(page, update_fields):

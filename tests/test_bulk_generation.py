@@ -22,11 +22,13 @@ def generate(count, **options):
 
 
 def listing_state():
-    """Every listing row (with its search document on PostgreSQL), title word and search word."""
+    """Every listing row (with its search documents on PostgreSQL), title word and search word."""
     rows = list(ListingEntry.objects.order_by("page_id").values())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT page_id, search_document::text FROM events_listingentry ORDER BY page_id")
+            cursor.execute(
+                "SELECT page_id, search_document::text, title_document::text FROM events_listingentry ORDER BY page_id"
+            )
             rows.append(cursor.fetchall())
     words = sorted(EntryTitleWord.objects.values_list("entry_id", "word", "end"))
     return (

@@ -166,9 +166,10 @@ def test_a_sync_writes_each_row_once_with_its_search_document():
 
 @pytest.mark.postgres_only
 def test_a_row_written_from_its_values_has_the_document_its_columns_give():
-    """read_model writes each row's document from its values (search.EntryDocument); an organizer's
-    rename rewrites it from the columns (search.document()): both must index the same words."""
-    from events.search import document
+    """read_model writes each row's documents from its values (search.EntryDocument); an organizer's
+    rename rewrites them from the columns (search.document(), title_document()): both must index the
+    same words."""
+    from events.search import document, title_document
 
     event = make_event(
         "Grief, loss and repair",
@@ -177,7 +178,8 @@ def test_a_row_written_from_its_values_has_the_document_its_columns_give():
         venue=VenueFactory(name="Conway Hall", city="London"),
         language="es",
     )
-    written = row(event).search_document
-    ListingEntry.objects.filter(page_id=event.pk).update(search_document=document())
-    assert row(event).search_document == written
+    written, title = row(event).search_document, row(event).title_document
+    ListingEntry.objects.filter(page_id=event.pk).update(search_document=document(), title_document=title_document())
+    assert (row(event).search_document, row(event).title_document) == (written, title)
     assert re.search(r"'grief':1A", written) and re.search(r"'conway':\d+C", written), written
+    assert title == "'and':3 'grief':1 'loss':2 'rep':4", title  # the title's words alone, stemmed in Spanish

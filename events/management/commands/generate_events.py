@@ -45,7 +45,7 @@ from events.models import (
     Topic,
     Venue,
 )
-from events.search import COLUMNS, document_sql, weighted_texts
+from events.search import COLUMNS, document_sql, title_sql, weighted_texts
 
 PLACES = [
     ("London", "GB", "Europe/London", 51.5074, -0.1278), ("Manchester", "GB", "Europe/London", 53.4808, -2.2426),
@@ -292,7 +292,7 @@ def write_entries(entries):
 
 
 def copy_entries(entries, fields):
-    """Each row written once with its search document, as sync writes it (PostgreSQL). COPY cannot
+    """Each row written once with its search documents, as sync writes it (PostgreSQL). COPY cannot
     compute the document: the rows go by COPY into a temporary table with the text of each weight,
     then into the listing's by one INSERT … SELECT that computes it."""
     quote = connection.ops.quote_name
@@ -306,8 +306,9 @@ def copy_entries(entries, fields):
         cursor.execute(f"ALTER TABLE new_entries {', '.join(f'ADD COLUMN {text} text' for text in texts)}")
         bulk.copy("new_entries", [field.column for field in fields] + texts, rows)
         cursor.execute(
-            f"INSERT INTO {table} ({columns}, search_document) "
-            f"SELECT {columns}, {document_sql('search_config', texts)} FROM new_entries"
+            f"INSERT INTO {table} ({columns}, search_document, title_document) "
+            f"SELECT {columns}, {document_sql('search_config', texts)}, {title_sql('search_config', 'title')} "
+            "FROM new_entries"
         )
         cursor.execute("DROP TABLE new_entries")
 

@@ -1,0 +1,99 @@
+"""A search by relevance with more matches than are counted (EVENTS_COUNT_LIMIT, "1,000+") lists the
+events with every word in their title first, then the others, each soonest first (listing.paginate,
+search.title_first): every page, in the listing and the API, on SQLite and PostgreSQL, holds what
+that order gives, including pages across the two parts and pages past the title matches. A search
+counted exactly is still ranked (tests/test_listing_relevance.py, test_search_quality.py)."""
+
+import datetime as dt
+
+import pytest
+
+from tests.factories import OrganizerFactory, TopicFactory, make_event
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def grief_events(settings):
+    """7 events titled with "grief", 6 holding it elsewhere, 2 without it; starts interleaved, and
+    the best-placed words (several times, in the title and summary) on the latest events."""
+    settings.EVENTS_COUNT_LIMIT = 12  # 13 match: a broad search
+    topic = TopicFactory(name="Grief work", slug="grief-work")
+    institute = OrganizerFactory(name="Grief Institute", slug="grief-institute")
+    in_title, others = [], []
+    for n in range(7):
+        title = f"Grief seminar {n}"
+        make_event(title, starts_in=(20 - 2 * n) * DAY, summary="Grief, grief and loss." if n < 2 else "Loss.")
+        in_title.append((20 - 2 * n, title))
+    elsewhere = [
+        ("Loss in summary", {"summary": "On grief."}),
+        ("Tagged", {"topics": [topic], "summary": "Loss."}),
+        ("By the institute", {"organizer": institute, "summary": "Loss."}),
+        ("Objectives", {"learning_objectives": [("objective", "Name grief in adolescents")], "summary": "Loss."}),
+        ("Summary twice", {"summary": "Grief after grief."}),
+        ("Summary again", {"summary": "Complicated grief."}),
+    ]
+    for n, (title, facts) in enumerate(elsewhere):
+        make_event(title, starts_in=(3 + 3 * n) * DAY, **facts)
+        others.append((3 + 3 * n, title))
+    make_event("Couples work", starts_in=1 * DAY)
+    make_event("Trauma day", starts_in=5 * DAY, summary="Not a match.")
+    return [title for _day, title in sorted(in_title)] + [title for _day, title in sorted(others)]
+
+
+def api_titles(client, query, page_size, page):
+    response = client.get(f"/api/events/?{query}&page_size={page_size}&page={page}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count_is_exact"] is False
+    return [event["title"] for event in body["results"]]
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5, 7, 12])
+def test_every_page_of_a_broad_search_lists_title_matches_then_the_others_soonest_first(
+    client, grief_events, page_size
+):
+    expected = grief_events[:12]  # its pages go as far as the count
+    shown = []
+    for number in range(1, -(-12 // page_size) + 1):
+        page = api_titles(client, "q=grief", page_size, number)
+        assert page == expected[(number - 1) * page_size : number * page_size], (page_size, number)
+        shown += page
+    assert shown == expected
+    assert client.get(f"/api/events/?q=grief&page_size={page_size}&page={-(-12 // page_size) + 1}").status_code == 404
+
+
+def test_the_listing_pages_show_the_same_order(client, settings, grief_events):
+    settings.EVENTS_PAGE_SIZE = 5
+    for number in (1, 2, 3):  # inside the title matches, across to the others, only others
+        response = client.get(f"/events/?q=grief&page={number}")
+        assert response.status_code == 200
+        assert [event.title for event in response.context["events_page"]] == grief_events[:12][(number - 1) * 5 :][:5]
+    assert "12+ events" in response.content.decode()
+
+
+def test_every_word_must_be_in_the_title_to_come_first(client, settings, grief_events):
+    settings.EVENTS_COUNT_LIMIT = 8  # 9 match
+    make_event("Seminar on loss", starts_in=2 * DAY, summary="Grief.")  # the soonest, one word in its title
+    make_event("Grief seminar at dawn", starts_in=30 * DAY)
+    found = api_titles(client, "q=grief+seminar", 8, 1)
+    assert found == [f"Grief seminar {n}" for n in reversed(range(7))] + ["Grief seminar at dawn"]
+
+
+def test_a_broad_search_keeps_its_filters_and_its_sort(client, grief_events):
+    found = api_titles(client, "q=grief&format=online", 12, 1)  # (every event here is online)
+    assert found == grief_events[:12]
+    sorted_by_date = client.get("/api/events/?q=grief&sort=soonest&page_size=3").json()["results"]
+    assert [event["title"] for event in sorted_by_date] == ["Loss in summary", "Tagged", "Grief seminar 6"]
+
+
+def test_a_search_counted_exactly_is_still_ranked(client, settings, grief_events):
+    settings.EVENTS_COUNT_LIMIT = 13
+    response = client.get("/api/events/?q=grief&page_size=13").json()
+    assert response["count_is_exact"] is True
+    titles = [event["title"] for event in response["results"]]
+    # Ranked: the titles holding the word most often first, not the soonest title match.
+    assert titles[:2] == ["Grief seminar 1", "Grief seminar 0"] or titles[:2] == ["Grief seminar 0", "Grief seminar 1"]
+    assert titles[:2] != grief_events[:2]
