@@ -4,7 +4,9 @@ Every word of the query must be found (in any of the event's texts). What is fou
 with every word in the title, then in the title, topics, summary and what the event offers (CE
 credits, online), then also in the description and place; events found only through their
 organizer's name come last. Within each tier, PostgreSQL ranks by how often and where the words
-occur (`ts_rank`), SQLite by the weight of the texts that hold them; then soonest.
+occur (`ts_rank`), SQLite by the weight of the texts that hold them; then soonest. That order needs
+every match ranked: a search with more matches than it counts (EVENTS_COUNT_LIMIT) lists those
+with every word in their title first, then the others, each soonest first (`title_first`).
 
 PostgreSQL reads a weighted `tsvector` (A title, B topics/summary/offers, C description/place, D
 organizer) made in the event's language (EVENTS_SEARCH_CONFIGS: "seminars" finds "seminar"), through
@@ -17,9 +19,8 @@ types is read as search syntax.
 """
 
 import difflib
-import functools
 import re
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import and_, or_
 
 from django.db import connections
@@ -169,7 +170,7 @@ def tsquery(terms, weights="", using="default"):
     return Forms("")
 
 
-@functools.lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def query_texts(using, terms, configs):
     """{weights: the text of `tsquery(terms, weights)`} for each weights a search uses, in one
     query, kept for the process (the forms of a word depend only on the database's dictionaries).
