@@ -67,3 +67,21 @@ def test_event_page_query_count_does_not_grow_with_sessions_and_tickets(client):
         "Big", sessions=sessions, tickets=[(f"T{i}", str(i)) for i in range(6)], topics=[TopicFactory(), TopicFactory()]
     )
     assert queries(client, small.url)[0] == queries(client, big.url)[0]
+
+
+def test_a_broad_search_by_relevance_costs_the_same_whatever_it_matches(client, settings):
+    """More matches than are counted: title matches first, then the others (listing.PageEvents),
+    each part read up to its page whatever the number of matches."""
+    settings.EVENTS_COUNT_LIMIT = 4
+    urls = [
+        "/events/?q=workshop",
+        "/api/events/?q=workshop&page_size=1&page=3",
+        "/api/events/?q=org&page_size=2&page=2",
+    ]
+    add_events(6, 0)
+    few = {url: queries(client, url)[0] for url in urls}
+    add_events(45, 6)
+    many = {url: queries(client, url) for url in urls}
+    assert few == {url: count for url, (count, _response) in many.items()}
+    assert many[urls[1]][1].json()["results"][0]["title"] == "Workshop 2"
+    assert many[urls[1]][1].json()["count_is_exact"] is False
