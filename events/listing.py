@@ -580,14 +580,12 @@ class PageEvents(Sequence):
 
     def read_title_first(self, fields):
         """The page's rows of the title matches, then of the other matches, each soonest first."""
-        in_title, others = (part.order_by(*SORTS["soonest"]) for part in self.title_first)
+        in_title, others = self.title_first
         offset, limit = self.offset, self.limit
-        rows = read_slice(in_title, offset, offset + limit, fields)
-        if len(rows) < limit:
-            # Where the others start: right after the title matches, which end on this page when it
-            # has some, else before it (then counted, up to the page's start).
-            start = offset - in_title[:offset].count() if offset and not rows else 0
-            rows += read_slice(others, start, start + limit - len(rows), fields)
+        rows, titles = read_soonest(in_title, offset, offset + limit, fields)
+        if len(rows) < limit and titles is not None:  # (more titles than are counted fill every page)
+            start = max(offset - titles, 0)  # where the others start: right after the title matches
+            rows += read_soonest(others, start, start + limit - len(rows), fields)[0]
         return rows
 
     @cached_property
@@ -613,6 +611,24 @@ class PageEvents(Sequence):
 
     def __len__(self):
         return len(self.rows)
+
+
+def read_soonest(part, start, stop, fields):
+    """(the `fields` of rows start:stop of `part` soonest first, how many rows it has, or None when
+    more than EVENTS_COUNT_LIMIT). A part with no more rows than that is read whole, by their ids
+    alone, and ordered here; a larger one in the listing's index order, up to the page. That order
+    read alone finds a rare word's few matches only after passing over every event before them
+    (at 1,000,000 events, "london" in no title: 670,000 rows read for nothing, 1.1 s), and the
+    planner cannot know beforehand: it takes a word it has no statistics for as fairly common."""
+    limit = conf.get("EVENTS_COUNT_LIMIT")
+    head = list(part.order_by().values_list("sort_start", "page_id")[: limit + 1])
+    if len(head) > limit:
+        return read_slice(part.order_by(*SORTS["soonest"]), start, stop, fields), None
+    ids = [pk for _start, pk in sorted(head)[start:stop]]
+    if not ids:
+        return [], len(head)
+    rows = {row["page_id"]: row for row in part.filter(page_id__in=ids).values(*fields)}
+    return [rows[pk] for pk in ids if pk in rows], len(head)
 
 
 def read_slice(results, start, stop, fields):

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from events.listing import read_soonest
+from events.models import ListingEntry
 from tests.factories import OrganizerFactory, TopicFactory, make_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -52,17 +54,35 @@ def api_titles(client, query, page_size, page):
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5, 7, 12])
+@pytest.mark.parametrize("limit", [12, 6])  # each part read whole; more title matches than are counted
 def test_every_page_of_a_broad_search_lists_title_matches_then_the_others_soonest_first(
-    client, grief_events, page_size
+    client, settings, grief_events, page_size, limit
 ):
-    expected = grief_events[:12]  # its pages go as far as the count
+    settings.EVENTS_COUNT_LIMIT = limit
+    expected = grief_events[:limit]  # its pages go as far as the count
     shown = []
-    for number in range(1, -(-12 // page_size) + 1):
+    pages = -(-limit // page_size)
+    for number in range(1, pages + 1):
         page = api_titles(client, "q=grief", page_size, number)
         assert page == expected[(number - 1) * page_size : number * page_size], (page_size, number)
         shown += page
     assert shown == expected
-    assert client.get(f"/api/events/?q=grief&page_size={page_size}&page={-(-12 // page_size) + 1}").status_code == 404
+    assert client.get(f"/api/events/?q=grief&page_size={page_size}&page={pages + 1}").status_code == 404
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+def test_other_matches_more_than_are_counted_follow_the_title_matches_soonest_first(client, settings, page_size):
+    """A part with more matches than are counted is read in the listing's order, the others here."""
+    settings.EVENTS_COUNT_LIMIT = 4  # 9 match
+    for n, day in enumerate((9, 4)):
+        make_event(f"Grief seminar {n}", starts_in=day * DAY)
+    for n, day in enumerate((8, 2, 6, 7, 9, 1, 3)):  # the soonest made last: no first rows will do
+        make_event(f"Loss {n}", starts_in=day * DAY, summary="On grief.")
+    expected = ["Grief seminar 1", "Grief seminar 0", "Loss 5", "Loss 1"]
+    shown = []
+    for number in range(1, -(-4 // page_size) + 1):
+        shown += api_titles(client, "q=grief", page_size, number)
+    assert shown == expected
 
 
 def test_the_listing_pages_show_the_same_order(client, settings, grief_events):
@@ -97,3 +117,16 @@ def test_a_search_counted_exactly_is_still_ranked(client, settings, grief_events
     # Ranked: the titles holding the word most often first, not the soonest title match.
     assert titles[:2] == ["Grief seminar 1", "Grief seminar 0"] or titles[:2] == ["Grief seminar 0", "Grief seminar 1"]
     assert titles[:2] != grief_events[:2]
+
+
+@pytest.mark.parametrize("limit", [4, 7])  # more rows than are counted; all of them counted
+def test_a_part_is_read_soonest_first_whatever_order_the_database_finds_its_rows_in(settings, limit):
+    settings.EVENTS_COUNT_LIMIT = limit
+    days = (8, 2, 6, 7, 9, 1, 3)  # the soonest made last
+    pages = [make_event(f"Loss {n}", starts_in=day * DAY) for n, day in enumerate(days)]
+    part = ListingEntry.objects.filter(page_id__in=[page.pk for page in pages])  # found by page id
+    soonest = [page.pk for _day, page in sorted(zip(days, pages, strict=True), key=lambda pair: pair[0])]
+    for start in (0, 3, 6):
+        rows, count = read_soonest(part, start, start + 3, ["page_id"])
+        assert [row["page_id"] for row in rows] == soonest[start : start + 3], start
+        assert count == (7 if limit == 7 else None)
