@@ -27,10 +27,11 @@ import copy
 import datetime as dt
 import hashlib
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, reduce
 from urllib.parse import urlencode
 
 import django_filters
@@ -200,17 +201,26 @@ class EventFilterForm(forms.Form):
             self.add_error("sort", _("Sorting by distance needs a place (near, or “Use my location”)."))
 
 
-# The most any time zone is ahead of UTC (Kiribati, UTC+14).
+# The most any time zone is ahead of UTC (Kiribati, UTC+14), and behind it (Baker Island, UTC-12).
 MOST_AHEAD_OF_UTC = dt.timedelta(hours=14)
+MOST_BEHIND_UTC = dt.timedelta(hours=12)
 
 
 def ending_on_or_after(queryset, day):
     """The events that end on `day` or later, in their own time zone; and so, said as well in UTC
     (no zone is more than 14 hours ahead), not before `day` began in the zone most ahead: the
     listing's index, in start order, holds `end` and skips the events over by then within it,
-    where the local date alone had the scan read every earlier event's row."""
+    where the local date alone had the scan read every earlier event's row; and starts where the
+    longest event would have to start to end then (ListingEntryQuerySet.ending_at_or_after)."""
     earliest = dt.datetime.combine(max(day, dt.date.min + dt.timedelta(days=1)), dt.time(), tzinfo=dt.UTC)
-    return queryset.filter(local_end_date__gte=day, end__gte=earliest - MOST_AHEAD_OF_UTC)
+    return queryset.ending_at_or_after(earliest - MOST_AHEAD_OF_UTC).filter(local_end_date__gte=day)
+
+
+def starting_on_or_before(queryset, day):
+    """The events that start on `day` or earlier, in their own time zone; and so, said as well in
+    UTC, before `day` ended in the zone most behind: where the listing's index, in start order, ends."""
+    end = dt.datetime.combine(min(day, dt.date.max - dt.timedelta(days=1)) + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return queryset.filter(local_start_date__lte=day, sort_start__lt=end + MOST_BEHIND_UTC)
 
 
 class EventFilterSet(django_filters.FilterSet):
@@ -219,10 +229,7 @@ class EventFilterSet(django_filters.FilterSet):
         label=_("From"), method="filter_start", widget=QuickDateInput(attrs={"type": "date"})
     )
     end = django_filters.DateFilter(
-        label=_("Until"),
-        field_name="local_start_date",
-        lookup_expr="lte",
-        widget=QuickDateInput(attrs={"type": "date"}),
+        label=_("Until"), method="filter_end", widget=QuickDateInput(attrs={"type": "date"})
     )
     when = django_filters.ChoiceFilter(
         label=_("When"), choices=PRESETS, method="filter_when", empty_label=_("Any time"), widget=QuickSelect
@@ -324,9 +331,12 @@ class EventFilterSet(django_filters.FilterSet):
     def filter_start(self, queryset, name, value):
         return ending_on_or_after(queryset, value)
 
+    def filter_end(self, queryset, name, value):
+        return starting_on_or_before(queryset, value)
+
     def filter_when(self, queryset, name, value):
         first, last = preset_range(value, timezone.now().date())
-        return ending_on_or_after(queryset, first).filter(local_start_date__lte=last)
+        return starting_on_or_before(ending_on_or_after(queryset, first), last)
 
     def filter_city(self, queryset, name, value):
         return queryset.filter(city_key=value.strip().casefold())
@@ -337,8 +347,7 @@ class EventFilterSet(django_filters.FilterSet):
     def filter_topic(self, queryset, name, value):
         if not value:
             return queryset
-        tagged = EventPage.topics.through.objects.filter(topic__in=value).values("eventpage_id")
-        return queryset.filter(page_id__in=tagged)
+        return queryset.filter(reduce(operator.or_, (Q(topic_ids__contains=f" {topic.pk} ") for topic in value)))
 
     def filter_price(self, queryset, name, value):
         return queryset.filter(price_min=0) if value == "free" else queryset.filter(price_max__gt=0)

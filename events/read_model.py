@@ -113,6 +113,7 @@ def entry(page, listing_id, public):
         ce_hours=page.ce_hours,
         title=page.title,
         topics_text=" ".join(topic.name for topic in page.topics.all()),
+        topic_ids=topic_ids(topic.pk for topic in page.topics.all()),
         summary=page.summary,
         facets_text=" ".join(facets),
         body_text=body[:BODY_LIMIT],
@@ -122,6 +123,11 @@ def entry(page, listing_id, public):
         latitude=latitude,
         longitude=longitude,
     )
+
+
+def topic_ids(pks):
+    """ListingEntry.topic_ids of an event with the topics `pks`: " 3 17 "."""
+    return " " + "".join(f"{pk} " for pk in sorted(pks))
 
 
 def restricted_paths():

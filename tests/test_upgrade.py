@@ -15,7 +15,7 @@ from django.utils import timezone
 from events.models import EventPage, ListingEntry, TicketType
 from registrations.models import Order, Refund, Registration, WaitlistEntry
 from registrations.services import attendance, refunds
-from tests.factories import make_event, make_registration
+from tests.factories import TopicFactory, make_event, make_registration
 from tests.registration_helpers import checkout_session_id, latest_order, register
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -216,3 +216,18 @@ def test_teams_approved_before_codes_existed_may_manage_codes_after_the_upgrade(
     codenames = set(team.permissions.values_list("codename", flat=True))
     assert {"add_promocode", "change_promocode", "delete_promocode"} <= codenames
     assert not Group.objects.get(name="Someone else").permissions.exists()
+
+
+def test_listed_events_get_their_topic_ids_from_the_migration_that_adds_them():
+    """events 0021, on a database that lists events (PostgreSQL makes its indexes after the rows' updates)."""
+    grief, loss = TopicFactory(name="Grief", slug="grief"), TopicFactory(name="Loss", slug="loss")
+    make_event("Both", topics=[loss, grief])
+    make_event("One", topics=[loss])
+    make_event("None")
+    migrate_to([("events", "0020_listing_title_document")])
+    migrate_to(latest())
+    assert dict(ListingEntry.objects.values_list("title", "topic_ids")) == {
+        "Both": f" {min(grief.pk, loss.pk)} {max(grief.pk, loss.pk)} ",
+        "One": f" {loss.pk} ",
+        "None": " ",
+    }
