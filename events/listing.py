@@ -490,26 +490,29 @@ def page_number(raw):
 class CappedPaginator(Paginator):
     """Pages of `results` whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is not
     counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
-    for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query."""
+    for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query. A search
+    by relevance in two parts (`title_first`, a TitleFirst) is counted by its parts' heads, which
+    its pages read anyway."""
 
-    def __init__(self, results, per_page, matches):
+    def __init__(self, results, per_page, matches, title_first=None):
         super().__init__(results, per_page, allow_empty_first_page=True)
-        self.matches = matches
+        self.matches, self.title_first = matches, title_first
         self.limit = conf.get("EVENTS_COUNT_LIMIT")
 
     @cached_property
     def found(self):
         """How many match, up to one more than the limit."""
         counted = self.matches[: self.limit + 1]
+        count = counted.count if self.title_first is None else self.title_first.found
         seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
         if not seconds or not may_cache():
-            return counted.count()
+            return count()
         try:
             source = str(counted.query)
         except EmptyResultSet:
             return 0
         key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
-        return cache.get_or_set(key, counted.count, seconds)
+        return cache.get_or_set(key, count, seconds)
 
     @property
     def exact(self):
@@ -555,8 +558,8 @@ class PageEvents(Sequence):
     database for them, and one whose cards were all kept (cards.py) never fetches the pages.
 
     `ranked`: `results` are in an order computed for every match (relevance). `title_first`: a
-    broad search by relevance, read instead from its two parts (search.title_first), from the
-    page's `offset` and for `limit` events."""
+    broad search by relevance, read instead from its two parts (a TitleFirst), from the page's
+    `offset` and for `limit` events."""
 
     def __init__(self, results, events, ranked=False, title_first=None, offset=0, limit=0):
         self.results, self.queryset, self.ranked = results, events, ranked
@@ -589,12 +592,12 @@ class PageEvents(Sequence):
 
     def read_title_first(self, fields):
         """The page's rows of the title matches, then of the other matches, each soonest first."""
-        in_title, others = self.title_first
-        offset, limit = self.offset, self.limit
-        rows, titles = read_soonest(in_title, offset, offset + limit, fields)
-        if len(rows) < limit and titles is not None:  # (more titles than are counted fill every page)
+        parts, offset, limit = self.title_first, self.offset, self.limit
+        rows = parts.read(0, offset, offset + limit, fields)
+        titles = len(parts.head(0))
+        if len(rows) < limit and titles <= parts.limit:  # (more titles than are counted fill every page)
             start = max(offset - titles, 0)  # where the others start: right after the title matches
-            rows += read_soonest(others, start, start + limit - len(rows), fields)[0]
+            rows += parts.read(1, start, start + limit - len(rows), fields)
         return rows
 
     @cached_property
@@ -622,22 +625,44 @@ class PageEvents(Sequence):
         return len(self.rows)
 
 
-def read_soonest(part, start, stop, fields):
-    """(the `fields` of rows start:stop of `part` soonest first, how many rows it has, or None when
-    more than EVENTS_COUNT_LIMIT). A part with no more rows than that is read whole, by their ids
-    alone, and ordered here; a larger one in the listing's index order, up to the page. That order
-    read alone finds a rare word's few matches only after passing over every event before them
-    (at 1,000,000 events, "london" in no title: 670,000 rows read for nothing, 1.1 s), and the
-    planner cannot know beforehand: it takes a word it has no statistics for as fairly common."""
-    limit = conf.get("EVENTS_COUNT_LIMIT")
-    head = list(part.order_by().values_list("sort_start", "page_id")[: limit + 1])
-    if len(head) > limit:
-        return read_slice(part.order_by(*SORTS["soonest"]), start, stop, fields), None
-    ids = [pk for _start, pk in sorted(head)[start:stop]]
-    if not ids:
-        return [], len(head)
-    rows = {row["page_id"]: row for row in part.filter(page_id__in=ids).values(*fields)}
-    return [rows[pk] for pk in ids if pk in rows], len(head)
+class TitleFirst:
+    """A search by relevance in two parts (search.title_first): the events with every word in their
+    title, then its other matches, each soonest first.
+
+    Each part's head, its first EVENTS_COUNT_LIMIT + 1 rows as (sort_start, page_id) in no order,
+    is read once, when first needed: the heads count the search (`found`: the title matches, and
+    the others only when those are counted whole), and a part no longer than the limit is its head,
+    ordered here, its page's rows then read by their ids alone. A longer part is read in the
+    listing's index order, up to the page. That order read alone finds a rare word's few matches
+    only after passing over every event before them (at 1,000,000 events, "london" in no title:
+    670,000 rows read for nothing, 1.1 s), and the planner cannot know beforehand: it takes a word
+    it has no statistics for as fairly common."""
+
+    def __init__(self, in_title, others):
+        self.parts, self.heads = (in_title, others), {}
+        self.limit = conf.get("EVENTS_COUNT_LIMIT")
+
+    def head(self, index):
+        if index not in self.heads:
+            part = self.parts[index].order_by().values_list("sort_start", "page_id")
+            self.heads[index] = list(part[: self.limit + 1])
+        return self.heads[index]
+
+    def found(self):
+        """How many match, up to one more than the limit: the parts hold every match once."""
+        titles = len(self.head(0))
+        return titles if titles > self.limit else min(titles + len(self.head(1)), self.limit + 1)
+
+    def read(self, index, start, stop, fields):
+        """The `fields` of rows start:stop of a part, soonest first."""
+        part, head = self.parts[index], self.head(index)
+        if len(head) > self.limit:
+            return read_slice(part.order_by(*SORTS["soonest"]), start, stop, fields)
+        ids = [pk for _start, pk in sorted(head)[start:stop]]
+        if not ids:
+            return []
+        rows = {row["page_id"]: row for row in part.filter(page_id__in=ids).values(*fields)}
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 def read_slice(results, start, stop, fields):
@@ -655,12 +680,14 @@ def paginate(search, number, per_page, events=LISTED):
 
     By relevance, a search counted exactly (at most EVENTS_COUNT_LIMIT matches) is ranked exactly
     (search.py); a broader one lists its title matches first, then the others, each soonest first
-    (search.title_first), which costs the same however many events match."""
-    paginator = CappedPaginator(search.results, per_page, search.matches)
-    page = paginator.page(number)
+    (search.title_first), which costs the same however many events match. Either is counted by
+    the two parts (TitleFirst)."""
     ranked = search.order == "relevance"
-    parts = title_first(search.filterset.qs, search.query) if ranked and not paginator.exact else None
-    if parts is None:
+    parts = title_first(search.filterset.qs, search.query) if ranked else None
+    parts = TitleFirst(*parts) if parts is not None else None
+    paginator = CappedPaginator(search.results, per_page, search.matches, parts)
+    page = paginator.page(number)
+    if parts is None or paginator.exact:
         page.object_list = PageEvents(page.object_list, events, ranked)
     else:
         offset = page.start_index() - 1

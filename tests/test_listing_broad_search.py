@@ -7,8 +7,10 @@ counted exactly is still ranked (tests/test_listing_relevance.py, test_search_qu
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from events.listing import read_soonest
+from events.listing import TitleFirst
 from events.models import ListingEntry
 from tests.factories import OrganizerFactory, TopicFactory, make_event
 
@@ -126,7 +128,30 @@ def test_a_part_is_read_soonest_first_whatever_order_the_database_finds_its_rows
     pages = [make_event(f"Loss {n}", starts_in=day * DAY) for n, day in enumerate(days)]
     part = ListingEntry.objects.filter(page_id__in=[page.pk for page in pages])  # found by page id
     soonest = [page.pk for _day, page in sorted(zip(days, pages, strict=True), key=lambda pair: pair[0])]
+    parts = TitleFirst(part, ListingEntry.objects.none())
     for start in (0, 3, 6):
-        rows, count = read_soonest(part, start, start + 3, ["page_id"])
+        rows = parts.read(0, start, start + 3, ["page_id"])
         assert [row["page_id"] for row in rows] == soonest[start : start + 3], start
-        assert count == (7 if limit == 7 else None)
+    assert parts.found() == min(7, limit + 1)
+
+
+@pytest.mark.parametrize("limit", [5, 6, 7, 8, 12, 13, 14, 20])  # 7 title matches, 13 in all
+def test_a_search_by_relevance_is_counted_by_its_two_parts(client, settings, grief_events, limit):
+    settings.EVENTS_COUNT_LIMIT = limit
+    body = client.get("/api/events/?q=grief&page_size=50").json()
+    assert (body["count"], body["count_is_exact"]) == (min(13, limit), 13 <= limit)
+    listing = client.get("/events/?q=grief").context["events_page"].paginator
+    assert (listing.count, listing.exact) == (min(13, limit), 13 <= limit)
+
+
+@pytest.mark.parametrize("limit, heads", [(6, 1), (12, 2)])  # more title matches than are counted; fewer
+def test_a_search_by_relevance_is_counted_by_the_heads_its_pages_read(client, settings, grief_events, limit, heads):
+    """No count of its own: the title matches' head, and the others' only when those are counted whole."""
+    settings.EVENTS_COUNT_LIMIT = limit
+    settings.EVENTS_LISTING_CACHE_SECONDS = 0
+    client.get("/api/events/?q=grief")  # (what is read once per process)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/events/?q=grief").json()["count_is_exact"] is False
+    sqls = [query["sql"] for query in captured]
+    assert not [sql for sql in sqls if "COUNT(" in sql.upper()]
+    assert len([sql for sql in sqls if sql.startswith('SELECT "events_listingentry"."sort_start"')]) == heads
