@@ -1056,7 +1056,7 @@ class ListingEntry(models.Model):
     longitude = models.FloatField(null=True)
     # The ids of its topics, each with a space either side (" 3 17 "; " " for none): a `topic=`
     # filter is then a column of the listing's index, like every other filter (FILTERED).
-    topic_ids = models.TextField(default=" ")
+    topic_ids = models.TextField(default=" ", db_default=" ")  # (and for rows written by older code)
 
     objects = ListingEntryQuerySet.as_manager()
 

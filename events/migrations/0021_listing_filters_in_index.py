@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         # The start-order indexes hold `end`: alone, it only made the planner AND a bitmap of every
         # upcoming event with a text search's (36 ms at 1,000,000 events).
         migrations.RemoveIndex(model_name="listingentry", name="events_entry_end_idx"),
-        migrations.AddField(model_name="listingentry", name="topic_ids", field=models.TextField(default=" ")),
+        migrations.AddField(model_name="listingentry", name="topic_ids", field=models.TextField(default=" ", db_default=" ")),
         migrations.RunPython(fill_topic_ids, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="listingentry",
