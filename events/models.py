@@ -996,7 +996,7 @@ def longest_event():
     answers at once on PostgreSQL (migration 0021), a scan elsewhere. Kept under the content
     version (routing.cached), which every event saved changes."""
     duration = models.ExpressionWrapper(models.F("end") - models.F("sort_start"), output_field=models.DurationField())
-    return ListingEntry.objects.filter(public=True).aggregate(longest=models.Max(duration))["longest"]
+    return ListingEntry.objects.aggregate(longest=models.Max(duration))["longest"]
 
 
 # The columns the listing's filters read (listing.EventFilterSet), beside the start-order indexes' own.

@@ -28,7 +28,7 @@ def fill_topic_ids(apps, schema_editor):
 def make_duration_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS {DURATION_INDEX} ON events_listingentry (("end" - sort_start)) WHERE public'
+            f'CREATE INDEX IF NOT EXISTS {DURATION_INDEX} ON events_listingentry (("end" - sort_start))'
         )
 
 
