@@ -48,8 +48,8 @@ from . import conf, nearby
 from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
-from .models import EARLIEST, LATEST, EventPage, ListingEntry, Organizer, Topic
-from .routing import cached
+from .models import EARLIEST, EventPage, ListingEntry, Organizer, Topic
+from .routing import held
 from .search import correction, matching, title_first
 from .widgets import (
     QuickCheckboxes,
@@ -104,13 +104,14 @@ def preset_range(preset, today):
 CURSOR_ORDERS = {"soonest": "s", "newest": "n"}
 
 
-def make_cursor(sort, event):
-    """The `after` value that lists what comes after `event` in `sort` order (None: no cursor)."""
+def make_cursor(sort, row):
+    """The `after` value that lists what comes after an event in `sort` order (None: no cursor),
+    from its listing row's `page_id`, `sort_start` and `first_published_at`."""
     kind = CURSOR_ORDERS.get(sort)
     if kind is None:
         return None
-    value = (event.start or LATEST) if kind == "s" else (event.first_published_at or EARLIEST)
-    return f"{kind}:{value.isoformat()}~{event.pk}"
+    value = row["sort_start"] if kind == "s" else (row["first_published_at"] or EARLIEST)
+    return f"{kind}:{value.isoformat()}~{row['page_id']}"
 
 
 def parse_cursor(token):
@@ -154,16 +155,16 @@ class EventFilterForm(forms.Form):
         # one makes a new list); what is chosen is still looked up in the database.
         for name, model in (("topic", Topic), ("organizer", Organizer)):
             field = self.fields[name]
-            options = cached(f"choices:{name}", lambda model=model: [(o.slug, str(o)) for o in model.objects.all()])
-            field.widget.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
+            options = held(f"choices:{name}", lambda model=model: tuple((o.slug, str(o)) for o in model.objects.all()))
+            field.widget.choices = [*([("", field.empty_label)] if field.empty_label is not None else []), *options]
         # The radius a search near a place gets when it gives none, and the largest it may ask for.
         self.fields["radius"].widget.attrs.update(
             placeholder=str(conf.get("EVENTS_NEAR_RADIUS_KM")), max=str(conf.get("EVENTS_NEAR_MAX_RADIUS_KM"))
         )
-        # Each list's options written once per language, under the content version, too.
+        # Each list's options and boxes written once per language, under the content version, too.
         for field in self.fields.values():
-            if isinstance(field.widget, QuickSelect):
-                field.widget.remember = cached
+            if isinstance(field.widget, (QuickSelect, QuickCheckboxes)):
+                field.widget.remember = held
 
     def clean(self):
         data = super().clean()

@@ -14,6 +14,7 @@ themselves.
 """
 
 import hashlib
+import time
 
 from django.core.cache import caches
 from django.utils.translation import get_language
@@ -36,6 +37,32 @@ def cached(name, fetch, setting="EVENTS_ROUTING_CACHE_SECONDS"):
         value = fetch()
         if value is not None:
             cache.set(key, value, seconds)
+    return value
+
+
+# What `held` keeps: (content version, {name: (expiry, value)}), this process's own. One tuple, so
+# a thread never puts a value of one version among another's.
+_held = [(None, {})]
+
+
+def held(name, fetch, setting="EVENTS_ROUTING_CACHE_SECONDS"):
+    """As `cached`, for values nobody changes once made (tuples of strings, say): kept as they are
+    in this process's memory, so a use costs a dictionary lookup, not a copy out of a cache. Only
+    the current content version's are kept: the next version starts afresh."""
+    seconds = conf.get(setting)
+    if not seconds or not may_cache():
+        return fetch()
+    version, now = content_version(), time.monotonic()
+    kept_version, values = _held[0]
+    if kept_version != version:
+        values = {}
+        _held[0] = (version, values)
+    kept = values.get(name)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    value = fetch()
+    if value is not None:
+        values[name] = (now + seconds, value)
     return value
 
 

@@ -1,6 +1,7 @@
 """Calendars and the JSON API: thin callers of `listing.search_events` and `ical`."""
 
 import hashlib
+import zoneinfo
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -14,13 +15,15 @@ from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
+from wagtail.models import Page
 
 from . import conf, ratelimits
 from .caching import content_version, may_cache
 from .http_cache import shared_view
 from .ical import events_calendar, feed_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
-from .models import EventPage, ListingEntry
+from .models import EventPage, ListingEntry, Organizer, Topic
+from .routing import held, remember_site
 
 # What a feed's entries not yet kept are made from (ical.stored_entries): not the descriptions, say.
 CALENDAR_EVENTS = (
@@ -116,30 +119,64 @@ def listing_calendar(request, queryset, name):
     return reused(request, "feed", search.query_string, conf.get("EVENTS_FEED_CACHE_SECONDS"), build)
 
 
-def event_json(event, request):
-    zone, url = event.zone, event.absolute_url(request)
+# What the API says of each event, read with the page's ids from the listing rows: no page is fetched.
+API_FACTS = (
+    *("page_id", "listing_id", "title", "summary", "start", "end", "city", "country", "format", "language"),
+    *("status", "organizer_id", "organizer_name", "topic_ids", "price_min", "price_max", "ce_hours"),
+    *("sort_start", "first_published_at", "page__slug", "page__time_zone", "page__currency"),
+)
+
+
+def slugs(model):
+    """{pk: slug} of every topic or organizer, and their order (by name, as the models list them)."""
+    return held(f"api:{model.__name__}", lambda: tuple(model.objects.values_list("pk", "slug")))
+
+
+def events_json(rows, request):
+    """Each row's event as the API gives it, from the read model alone (read_model.py keeps it)."""
+    topics, organizers = dict(slugs(Topic)), dict(slugs(Organizer))
+    order = {pk: index for index, (pk, _slug) in enumerate(slugs(Topic))}
+    listings = {
+        page.pk: page.get_url(request) for page in Page.objects.filter(pk__in={row["listing_id"] for row in rows})
+    }
+    return [
+        event_json(row, request, listings[row["listing_id"]], topics, organizers, order)
+        for row in rows
+        if row["listing_id"] in listings
+    ]
+
+
+def event_json(row, request, listing_url, topics, organizers, order):
+    zone = zoneinfo.ZoneInfo(row["page__time_zone"])
+    # (an event is its listing's child: its address is the listing's and its slug; none for a
+    # listing outside every Site)
+    url = request.build_absolute_uri(f"{listing_url}{row['page__slug']}/") if listing_url else None
+    start, end, organizer = row["start"], row["end"], row["organizer_id"]
+    topic_ids = sorted((int(pk) for pk in row["topic_ids"].split() if int(pk) in topics), key=order.get)
     return {
-        "id": event.pk,
-        "title": event.title,
+        "id": row["page_id"],
+        "title": row["title"],
         "url": url,
-        "summary": event.summary,
-        "start": event.start.astimezone(zone).isoformat() if event.start else None,
-        "end": event.end.astimezone(zone).isoformat() if event.end else None,
-        "timezone": event.time_zone,
-        "format": event.format,
-        "status": event.status,
-        "city": event.city,
-        "country": event.country,
-        "language": event.language,
-        "price_from": str(event.price_min) if event.price_min is not None else None,
-        "price_to": str(event.price_max) if event.price_max is not None else None,
-        "currency": event.currency,
-        "ce_hours": str(event.ce_hours.normalize()) if event.ce_hours else "0",
-        "organizer": {"name": event.organizer.name, "slug": event.organizer.slug} if event.organizer_id else None,
-        "topics": [topic.slug for topic in event.topics.all()],
-        "ical": url + "ical/",
+        "summary": row["summary"],
+        "start": start.astimezone(zone).isoformat() if start else None,
+        "end": end.astimezone(zone).isoformat() if end else None,
+        "timezone": row["page__time_zone"],
+        "format": row["format"],
+        "status": row["status"],
+        "city": row["city"],
+        "country": row["country"],
+        "language": row["language"],
+        "price_from": str(row["price_min"]) if row["price_min"] is not None else None,
+        "price_to": str(row["price_max"]) if row["price_max"] is not None else None,
+        "currency": row["page__currency"],
+        "ce_hours": str(row["ce_hours"].normalize()) if row["ce_hours"] else "0",
+        "organizer": {"name": row["organizer_name"], "slug": organizers[organizer]}
+        if organizer in organizers
+        else None,
+        "topics": [topics[pk] for pk in topic_ids],
+        "ical": url and url + "ical/",
         # km from `near` (to 0.1 km), in a search near a place; else null.
-        "distance_km": round(event.distance_km, 1) if getattr(event, "distance_km", None) is not None else None,
+        "distance_km": round(row["distance_km"], 1) if row.get("distance_km") is not None else None,
     }
 
 
@@ -148,6 +185,7 @@ def event_json(event, request):
 def api_events(request):
     """The listing as JSON; a page of it may be reused for EVENTS_LISTING_CACHE_SECONDS, as the
     listing's are. Invalid parameters answer 400, a page past the last one 404, each with reasons."""
+    remember_site(request)  # (the events' addresses are on its host)
     search = search_events(request.GET, ListingEntry.objects.filter(public=True))
     errors = search.errors.get_json_data() if search.errors else {}
     limit = conf.get("EVENTS_API_MAX_PAGE_SIZE")
@@ -178,9 +216,10 @@ def api_response(request, search, number, page_size):
             query = f"{query}&page_size={page_size}" if query else f"page_size={page_size}"
         return request.build_absolute_uri(f"{request.path}?{query}")
 
+    rows = page.object_list.read(*API_FACTS)
     if page.has_next():
         next_link = link(search.page_query(page.next_page_number()))
-    elif not page.paginator.exact and (after := make_cursor(search.order, page.object_list[-1])):
+    elif not page.paginator.exact and rows and (after := make_cursor(search.order, rows[-1])):
         # Past the numbered pages: the next ones by a cursor, which a new event cannot shift.
         next_link = link(urlencode([*((n, v) for n, v in search.params if n != "after"), ("after", after)]))
     else:
@@ -194,7 +233,7 @@ def api_response(request, search, number, page_size):
             "corrected_query": correction.query if correction else None,
             "next": next_link,
             "previous": link(search.page_query(page.previous_page_number())) if page.has_previous() else None,
-            "results": [event_json(event, request) for event in page.object_list],
+            "results": events_json(rows, request),
         }
     )
 

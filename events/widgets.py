@@ -50,21 +50,35 @@ class QuickSelect(forms.Select):
 
 
 class QuickCheckboxes(forms.CheckboxSelectMultiple):
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs or {})
-        base_id = attrs.pop("id", None)
-        checked = set(self.format_value(value))
-        rows = []
+    remember = None  # as QuickSelect's
+
+    def boxes(self, name, attrs, base_id):
+        """(value, its box's HTML unchecked, checked) of each box."""
+        boxes = []
         for index, (option_value, label) in enumerate(_flat(self.choices)):
             box = {"type": "checkbox", "name": name, "value": option_value, **attrs}
             if base_id:
                 box["id"] = f"{base_id}_{index}"
-            if option_value in checked:
-                box["checked"] = True
-            rows.append(
-                f"<div>\n<label{flatatt({'for': box['id']} if base_id else {})}><input{flatatt(box)}>\n"
-                f" {escape(label)}</label>\n\n</div>"
+            before, after = (
+                f"<div>\n<label{flatatt({'for': box['id']} if base_id else {})}><input",
+                f">\n {escape(label)}</label>\n\n</div>",
             )
+            boxes.append(
+                (option_value, before + flatatt(box) + after, before + flatatt({**box, "checked": True}) + after)
+            )
+        return boxes
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs or {})
+        base_id = attrs.pop("id", None)
+        checked = set(self.format_value(value))
+        if self.remember:
+            # (the attributes are part of what is written: those of a field with errors differ)
+            key = f"boxes:{name}:{base_id}:{sorted(attrs.items())}:{get_language()}"
+            boxes = self.remember(key, lambda: self.boxes(name, attrs, base_id))
+        else:
+            boxes = self.boxes(name, attrs, base_id)
+        rows = [on if value in checked else off for value, off, on in boxes]
         return mark_safe(f"<div{flatatt({'id': base_id} if base_id else {})}>\n" + "\n".join(rows) + "\n</div>")
 
 

@@ -49,7 +49,9 @@ def filters():
         "price": "paid",
         "max_price": "50",
         "ce": "1",
-        "after": make_cursor("soonest", event),
+        "after": make_cursor(
+            "soonest", ListingEntry.objects.values("page_id", "sort_start", "first_published_at").get(page=event)
+        ),
         "past": "1",
     }
 
