@@ -94,3 +94,42 @@ def test_each_checkbox_of_the_listing_form_is_inside_its_label(client):
     assert {box["name"] for box in boxes} == {"ce", "past", "topic"}
     for box in boxes:
         assert box.find_parent("label") is not None, box["name"]
+
+
+# The form's fields as the listing's template wrote them in a loop, before `filter_fields` wrote them in Python.
+TEMPLATE_LOOP = """{% for field in form.visible_fields %}
+  {% if field.name == "radius" %}
+  {% elif field.name == "near" %}
+    {% include "events/includes/near_filter.html" with near=field radius=form.radius %}
+  {% else %}
+  <div class="field field-{{ field.name }}{% if field.errors %} has-error{% endif %}">
+    {% if field.widget_type == "quickcheckboxes" %}
+      <fieldset{% if field.errors %} aria-describedby="{{ field.auto_id }}_error"{% endif %}><legend>{{ field.label }}</legend>{{ field }}</fieldset>
+    {% elif field.widget_type == "quickcheckbox" or field.widget_type == "checkbox" %}
+      <label class="check" for="{{ field.id_for_label }}">{{ field }} {{ field.label }}</label>
+    {% else %}
+      <label for="{{ field.id_for_label }}">{{ field.label }}</label> {{ field }}
+    {% endif %}
+    {% if field.errors %}<div class="error" id="{{ field.auto_id }}_error">{% for error in field.errors %}<p>{{ error }}</p>{% endfor %}</div>{% endif %}
+  </div>
+  {% endif %}
+{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(
+    "query", [*QUERIES, "near=51.5,-0.1&radius=99999&sort=distance&end=2027-01-01&start=2027-02-01"]
+)
+def test_the_fields_are_laid_out_as_the_template_loop_did(query, language):
+    from django.template import Context, Template
+
+    OrganizerFactory(name="Alliance <Institute> & Co")
+    TopicFactory(name="CBT", slug="cbt")
+    with translation.override(language):
+        search = EventFilterSet(QueryDict(query), queryset=ListingEntry.objects.all())
+        search.is_valid()
+        quick = Template("{% load event_tags %}{% filter_fields form %}").render(Context({"form": search.form}))
+        loop = Template(TEMPLATE_LOOP).render(Context({"form": search.form}))
+    assert parse_html(quick) == parse_html(loop)
+    assert "field-topic" in quick and 'class="field near-filters' in quick
+    assert ("has-error" in quick) == bool(search.form.errors)
