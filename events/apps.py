@@ -10,9 +10,10 @@ class EventsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import checks, purge, signals  # noqa: F401  (checks: registers the system checks)
+        from . import checks, purge, signals, timestamps  # noqa: F401  (checks: registers the system checks)
 
         post_migrate.connect(list_live_events, sender=self)
+        timestamps.install()
 
 
 def list_live_events(sender, using="default", **kwargs):
