@@ -346,3 +346,26 @@ def test_cards_show_place_format_price_and_credits(client, events):
     html = client.get("/events/?past=1").content.decode()
     assert "Tokyo, Japan" in html and "London, United Kingdom" in html
     assert "¥15,000" in html and "Free" in html and "6 CE hours" in html
+
+
+def test_searches_alive_at_once_each_apply_their_own_filters(events):
+    """Each search copies the class's filters shallowly (EventFilterSet.__init__): a filter's method
+    must still be its own search's, and the class's filters must stay nobody's."""
+    from django.http import QueryDict
+
+    from events.listing import EventFilterSet
+    from events.models import ListingEntry
+
+    queries = ["format=online", "format=in_person&price=free", "when=next_month", "topic=cbt&ce=1"]
+    alone = {query: set(EventFilterSet(QueryDict(query), ListingEntry.objects.all()).qs) for query in queries}
+    together = [EventFilterSet(QueryDict(query), ListingEntry.objects.all()) for query in queries]
+    for search in together:
+        search.is_valid()  # (every form cleaned before any search filters)
+    for query, search in reversed(list(zip(queries, together, strict=True))):
+        assert set(search.qs) == alone[query], query
+        for filter_ in search.filters.values():
+            assert filter_.parent is search
+            if filter_.method:
+                assert filter_.filter.f is filter_
+    assert len({len(rows) for rows in alone.values()}) > 1  # (the searches differ)
+    assert not any(hasattr(filter_, "parent") for filter_ in EventFilterSet.base_filters.values())
