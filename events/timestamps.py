@@ -23,8 +23,8 @@ def c_loader():
 
 
 def use_c_timestamps(sender, connection, **kwargs):
-    parse = c_loader()
-    if connection.vendor != "postgresql" or parse is None:
+    parse = c_loader() if connection.vendor == "postgresql" else None
+    if parse is None:
         return
     from psycopg.adapt import Loader
     from psycopg.pq import Format

@@ -134,8 +134,9 @@ def slugs(model):
 
 def events_json(rows, request):
     """Each row's event as the API gives it, from the read model alone (read_model.py keeps it)."""
-    topics, organizers = dict(slugs(Topic)), dict(slugs(Organizer))
-    order = {pk: index for index, (pk, _slug) in enumerate(slugs(Topic))}
+    topic_slugs = slugs(Topic)
+    topics, organizers = dict(topic_slugs), dict(slugs(Organizer))
+    order = {pk: index for index, (pk, _slug) in enumerate(topic_slugs)}
     listings = {
         page.pk: page.get_url(request) for page in Page.objects.filter(pk__in={row["listing_id"] for row in rows})
     }

@@ -78,7 +78,7 @@ class QuickCheckboxes(forms.CheckboxSelectMultiple):
             boxes = self.remember(key, lambda: self.boxes(name, attrs, base_id))
         else:
             boxes = self.boxes(name, attrs, base_id)
-        rows = [on if value in checked else off for value, off, on in boxes]
+        rows = [on if option in checked else off for option, off, on in boxes]
         return mark_safe(f"<div{flatatt({'id': base_id} if base_id else {})}>\n" + "\n".join(rows) + "\n</div>")
 
 
