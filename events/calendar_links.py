@@ -9,50 +9,34 @@ from urllib.parse import urlencode
 
 from .ical import location_text
 
-
-def _details(event, request):
-    return f"{event.summary}\n\n{event.absolute_url(request)}"
-
-
-def _title(event, session, sessions):
-    return event.title if len(sessions) == 1 or not session.title else f"{event.title}: {session.title}"
-
-
-def google_calendar_url(event, session, request):
-    fmt = "%Y%m%dT%H%M%SZ"
-    sessions = event.ordered_sessions
-    query = {
-        "action": "TEMPLATE",
-        "text": _title(event, session, sessions),
-        "dates": f"{session.start.astimezone(dt.UTC):{fmt}}/{session.end.astimezone(dt.UTC):{fmt}}",
-        "details": _details(event, request),
-        "location": location_text(event),
-        "ctz": event.time_zone,
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(query)
-
-
-def outlook_calendar_url(event, session, request):
-    sessions = event.ordered_sessions
-    query = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": _title(event, session, sessions),
-        "startdt": session.start.astimezone(dt.UTC).isoformat(),
-        "enddt": session.end.astimezone(dt.UTC).isoformat(),
-        "body": _details(event, request),
-        "location": location_text(event),
-    }
-    return "https://outlook.live.com/calendar/0/action/compose?" + urlencode(query)
+GOOGLE = "https://calendar.google.com/calendar/render?"
+OUTLOOK = "https://outlook.live.com/calendar/0/action/compose?"
 
 
 def calendar_links(event, request):
-    """[{"session", "google", "outlook"}] in session order: one entry per session."""
-    return [
-        {
-            "session": session,
-            "google": google_calendar_url(event, session, request),
-            "outlook": outlook_calendar_url(event, session, request),
+    """[{"session", "google", "outlook"}] in session order: one entry per session. What every
+    session's links share (the description, the place) is encoded once."""
+    sessions = event.ordered_sessions
+    details, place = f"{event.summary}\n\n{event.absolute_url(request)}", location_text(event)
+    google_tail = urlencode({"details": details, "location": place, "ctz": event.time_zone})
+    outlook_tail = urlencode({"body": details, "location": place})
+    links = []
+    for session in sessions:
+        title = event.title if len(sessions) == 1 or not session.title else f"{event.title}: {session.title}"
+        start, end = session.start.astimezone(dt.UTC), session.end.astimezone(dt.UTC)
+        google = {"action": "TEMPLATE", "text": title, "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"}
+        outlook = {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": title,
+            "startdt": start.isoformat(),
+            "enddt": end.isoformat(),
         }
-        for session in event.ordered_sessions
-    ]
+        links.append(
+            {
+                "session": session,
+                "google": f"{GOOGLE}{urlencode(google)}&{google_tail}",
+                "outlook": f"{OUTLOOK}{urlencode(outlook)}&{outlook_tail}",
+            }
+        )
+    return links

@@ -11,12 +11,14 @@ fetched (the listing rows its cards are found by carry their coordinates: listin
 inside the same cached fragment, so a map adds no query.
 """
 
+import functools
 import zoneinfo
 from urllib.parse import urlsplit
 
 from django.templatetags.static import static
 from django.utils import formats, timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
 
 from . import conf
 
@@ -62,7 +64,8 @@ def marker(row, listing_url, date_style):
         return None
     date = ""
     if row["start"]:
-        date = date_format(timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["page__time_zone"])), date_style)
+        day = timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["page__time_zone"])).date()
+        date = day_text(day, date_style, get_language())
     return {
         "lat": row["latitude"],
         "lng": row["longitude"],
@@ -71,6 +74,13 @@ def marker(row, listing_url, date_style):
         "date": date,
         "place": f"{row['page__venue__name']}, {row['city']}",
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def day_text(day, date_style, language):
+    """`day` written in `date_style` (a date-only format) in the active `language` (part of the key:
+    month names are translated): a page's pins share a few days, and Django's formatting is slow."""
+    return date_format(day, date_style)
 
 
 def markers(events, listing_url):

@@ -127,6 +127,34 @@ def test_a_multi_session_event_gets_web_calendar_links_per_session(client, dst_e
     assert soup.find("a", attrs={"download": True})["href"] == dst_event.url + "ical/"
 
 
+def test_each_web_calendar_link_carries_its_session_title_and_the_event_description_and_place(client, dst_event):
+    """What every session's links share (description, place, zone) is encoded once: each link still
+    says all of it, with its own session's title."""
+    from urllib.parse import parse_qs, urlsplit
+
+    session = dst_event.ordered_sessions[1]
+    session.title = "Day 2 & wrap-up"
+    session.save()
+    dst_event.format = "hybrid"
+    dst_event.save()
+    soup = BeautifulSoup(client.get(dst_event.url).content, "html.parser")
+    google = [parse_qs(urlsplit(a["href"]).query) for a in soup.find_all("a", string="Google")]
+    outlook = [parse_qs(urlsplit(a["href"]).query) for a in soup.find_all("a", string="Outlook")]
+    description = f"{dst_event.summary}\n\nhttp://testserver{dst_event.url}"
+    place = "Wellcome Hall"
+    assert [link["text"] for link in google] == [
+        ["Spring forward workshop"],
+        ["Spring forward workshop: Day 2 & wrap-up"],
+    ]
+    assert [link["subject"] for link in outlook] == [link["text"] for link in google]
+    for link in google:
+        assert link["details"] == [description] and link["ctz"] == ["Europe/London"]
+        assert link["location"][0].startswith(place) and link["location"][0].endswith("(and online)")
+    for link in outlook:
+        assert link["body"] == [description] and link["path"] == ["/calendar/action/compose"]
+        assert link["location"] == google[0]["location"]
+
+
 def test_a_one_session_event_gets_one_pair_of_web_calendar_links(client):
     event = make_event("Evening talk", start=dt.datetime(2031, 5, 1, 18, tzinfo=dt.UTC), hours=2)
     soup = BeautifulSoup(client.get(event.url).content, "html.parser")

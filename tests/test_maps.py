@@ -138,3 +138,26 @@ def test_the_tile_host_comes_from_the_setting(client, events, url, source):
         assert maps.tile_source() == source
         parts = policy(client.get("/events/"))
     assert parts["img-src"] == ["'self'", "data:", *([source] if source else [])]
+
+
+def test_a_pins_date_is_its_local_day_in_the_active_language():
+    """Pins' dates are memoized per day, style and language (maps.day_text): a day written in one
+    language is never handed to another, and the day is the event's own, not UTC's."""
+    from django.utils import translation
+
+    from events import maps
+
+    row = {
+        "latitude": 40.7, "longitude": -74.0, "title": "Late talk", "page__slug": "late-talk", "city": "New York",
+        "page__venue__name": "Hall", "page__time_zone": "America/New_York",
+        "start": dt.datetime(2031, 3, 1, 3, 30, tzinfo=dt.UTC),  # 22:30 on 28 February in New York
+    }  # fmt: skip
+    with translation.override("en"):
+        english = maps.marker(row, "/events/", "j F Y")
+    with translation.override("es"):
+        spanish = maps.marker(row, "/events/", "j F Y")
+    with translation.override("en"):
+        assert maps.marker(row, "/events/", "j F Y") == english
+    assert english["date"] == "28 February 2031"
+    assert spanish["date"] == "28 febrero 2031"
+    assert english["url"] == "/events/late-talk/"
