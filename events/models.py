@@ -39,7 +39,7 @@ from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, 
 from .forms import EventPageForm, QuestionsPanel
 from .http_cache import shared_route
 from .protection import check_removals, publish_refusal, unschedule
-from .routing import CachedRouting, cached
+from .routing import CachedRouting, cached, held
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -252,8 +252,16 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     children_cache_setting = "EVENTS_PAGE_CACHE_SECONDS"  # events: kept as long as their content
 
     def children(self, model):
-        # An event page shows these, and its registration box the ticket types at every request.
-        return super().children(model).select_related("venue", "organizer").prefetch_related(*EventPage.SHOWN_WITH)
+        # An event page shows these, and its registration box the ticket types at every request; its
+        # topics' ids come in the same query, from its listing row (EventPage.shown_topics).
+        listed_topic_ids = ListingEntry.objects.filter(page=models.OuterRef("pk")).values("topic_ids")
+        return (
+            super()
+            .children(model)
+            .select_related("venue", "organizer")
+            .prefetch_related(*EventPage.SHOWN_WITH)
+            .annotate(listed_topic_ids=models.Subquery(listed_topic_ids))
+        )
 
     @path("")
     @shared_route
@@ -459,8 +467,9 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
     objects = EventPageManager()
     base_form_class = EventPageForm
-    # What the page shows of its children and relations, fetched with it when routed to (routing.py)
-    SHOWN_WITH = ("ticket_types", "topics", "sessions")
+    # What the page shows of its children, fetched with it when routed to (routing.py); its topics
+    # come by their ids in its listing row (shown_topics)
+    SHOWN_WITH = ("ticket_types", "sessions")
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -737,6 +746,18 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         context["content_version"] = content_version()
         return context
 
+    def shown_topics(self):
+        """Its topics, by name. Routed to, the page came with its listing row's topic ids
+        (`listed_topic_ids`, EventIndexPage.children; read_model.py keeps them), and each topic is
+        held in the process's memory (routing.held): no query of their own. Otherwise (a preview
+        and its unsaved topics, a page not listed yet) its own."""
+        ids = getattr(self, "listed_topic_ids", None)
+        if ids is None:
+            return list(self.topics.all())
+        wanted = {int(pk) for pk in ids.split()}
+        every = held("topics", lambda: tuple(Topic.objects.values_list("pk", "name", "slug")))
+        return [Topic(pk=pk, name=name, slug=slug) for pk, name, slug in every if pk in wanted]
+
     def details(self, request):
         from .addresses import address_lines
         from .calendar_links import calendar_links
@@ -752,7 +773,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             "address_lines": address_lines(self.venue) if self.venue_id else [],
             "lowest_price": price(self.price_min, self.currency) if self.price_min is not None else "",
             "index_url": self.get_parent().get_url(request),
-            "topics": list(self.topics.all()),
+            "topics": self.shown_topics(),
             "ticket_types": self.public_ticket_types,
             "language_name": language_name(self.language),
         }
