@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from events.models import EventPage, ListingEntry
 from tests.factories import TopicFactory, make_event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 # A topic in the page's "Topics" list: its filter link, then its name.
 TOPIC = re.compile(r'<dd><a href="[^"]*\?topic=([^"]+)">([^<]+)</a>')
