@@ -35,6 +35,7 @@ from wagtail.search import index
 from . import conf, money
 from .admin_widgets import VenuePinInput
 from .blocks import BodyBlock, PresenterBlock
+from .children import keep, rows_of
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
 from .forms import EventPageForm, QuestionsPanel
 from .http_cache import shared_route
@@ -252,16 +253,22 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     children_cache_setting = "EVENTS_PAGE_CACHE_SECONDS"  # events: kept as long as their content
 
     def children(self, model):
-        # An event page shows these, and its registration box the ticket types at every request; its
-        # topics' ids come in the same query, from its listing row (EventPage.shown_topics).
+        # An event page shows these, and its registration box the ticket types, at every request:
+        # its sessions and ticket types come in the same query as JSON (children.py), its topics'
+        # ids from its listing row (EventPage.shown_topics).
         listed_topic_ids = ListingEntry.objects.filter(page=models.OuterRef("pk")).values("topic_ids")
-        return (
-            super()
-            .children(model)
-            .select_related("venue", "organizer")
-            .prefetch_related(*EventPage.SHOWN_WITH)
-            .annotate(listed_topic_ids=models.Subquery(listed_topic_ids))
-        )
+        children = super().children(model).select_related("venue", "organizer")
+        shown = {f"shown_{name}": rows_of(model._meta.get_field(name), model) for name in model.SHOWN_WITH}
+        if None in shown.values():  # a database without JSON_ROWS
+            children, shown = children.prefetch_related(*model.SHOWN_WITH), {}
+        return children.annotate(listed_topic_ids=models.Subquery(listed_topic_ids), **shown)
+
+    def child(self, model, slug):
+        page = super().child(model, slug)
+        for name in model.SHOWN_WITH:
+            if page is not None and f"shown_{name}" in page.__dict__:
+                keep(page, name, page.__dict__.pop(f"shown_{name}"))
+        return page
 
     @path("")
     @shared_route

@@ -78,16 +78,15 @@ class CachedRouting:
     def route(self, request, path_components):
         if path_components and len(child_models := self.clean_subpage_models()) == 1:
             model, slug = child_models[0], path_components[0]
-            child = cached(
-                f"page:{self.pk}:{slug}",
-                # (no ORDER BY: a slug is unique among siblings)
-                lambda: next(iter(self.children(model).filter(slug=slug)[:1]), None),
-                self.children_cache_setting,
-            )
+            child = cached(f"page:{self.pk}:{slug}", lambda: self.child(model, slug), self.children_cache_setting)
             if child is not None:
                 child._cached_parent_obj = self  # as Wagtail does: get_parent() needs no query
                 return child.route(request, path_components[1:])
         return super().route(request, path_components)
+
+    def child(self, model, slug):
+        """The child of `slug`, or None (no ORDER BY: a slug is unique among siblings)."""
+        return next(iter(self.children(model).filter(slug=slug)[:1]), None)
 
     def children(self, model):
         """The children to route to, with what serving them needs (kept in the cache with them).
@@ -109,6 +108,13 @@ class CachedRouting:
         if key not in known:
             known[key] = super().get_url_parts(request)
         return known[key]
+
+    def _get_site_root_paths(self, cache_object=None, **kwargs):
+        """Wagtail's, for an address asked for without a request (`page.url` in a template): from
+        this process's memory, as for a request (remember_site), not from the shared cache."""
+        if cache_object is None and not kwargs:
+            return held("site-root-paths", Site.get_site_root_paths)
+        return super()._get_site_root_paths(cache_object, **kwargs)
 
     def get_view_restrictions(self):
         """Wagtail's (this page's and its ancestors'), without a query when there are none: on most
@@ -134,9 +140,12 @@ def site_with_root(request):
 
 def remember_site(request):
     """Set the request's Wagtail Site (`Site.find_for_request` takes `request._wagtail_site`) from
-    the cache. get_host() refuses (400) a host that ALLOWED_HOSTS does not accept."""
+    the cache, and the sites' root paths that every page address is worked out from (Wagtail keeps
+    them in the shared cache, read once a request: here from this process's memory). get_host()
+    refuses (400) a host that ALLOWED_HOSTS does not accept."""
     key = f"site:{request.get_host()}:{request.get_port()}"
     request._wagtail_site = cached(key, lambda: site_with_root(request))
+    request._wagtail_cached_site_root_paths = held("site-root-paths", Site.get_site_root_paths)
 
 
 class CachedSiteMiddleware:

@@ -199,7 +199,7 @@ def test_with_the_cache_off_every_event_page_is_worked_out_again(client, setting
     event = make_event("Uncached workshop", starts_in=dt.timedelta(days=2))
     fetch(client, event.url)
     _, sql = fetch(client, event.url)
-    # (fetched anew with what it shows: its sessions; its topics come with the page's own query)
+    # (fetched anew, with what it shows: its sessions come in the page's own query)
     assert any('"events_eventsession"' in query for query in sql)
 
 

@@ -142,6 +142,24 @@ def test_a_renamed_listing_moved_event_or_changed_site_shows_at_once(client, cac
     assert client.get("/archive/moving/").status_code in (301, 404)
 
 
+@pytest.mark.parametrize("page_cache_seconds", [0, 300])
+def test_addresses_come_from_the_sites_root_paths_held_in_the_process_and_follow_a_change(
+    client, settings, page_cache_seconds
+):
+    settings.EVENTS_PAGE_CACHE_SECONDS = page_cache_seconds
+    event = make_event("Linked")
+    client.get("/events/")
+    with mock.patch.object(Site, "get_site_root_paths", wraps=Site.get_site_root_paths) as read:
+        # (the event's links ask with the request and without it: page.url)
+        assert b'href="/events/linked/ical/"' in client.get(event.url).content
+        assert client.get("/events/?q=linked").status_code == 200
+        assert read.call_count == 0  # not from Wagtail's copy in the shared cache, once a request
+        site = Site.objects.get()
+        site.root_page = EventIndexPage.objects.get()
+        site.save()
+        assert b'href="/linked/ical/"' in client.get("/linked/").content
+
+
 @pytest.mark.parametrize("on", ["event", "listing"])
 def test_privacy_set_on_a_cached_page_or_its_listing_applies_at_once(client, caching, on):
     event = make_event("Private")
