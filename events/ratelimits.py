@@ -1,8 +1,8 @@
 """Rate limits on the public actions that write: registering, joining a waitlist, applying as an
-organizer, subscribing to new events by email, and the door's check-in; and on what one client can
-make the server build for it (calendar feeds and API pages not in the cache, views.reused;
-autocomplete, suggest.py; the venue editor's address lookup, venue_editor.py). One
-decorator for all of them (django-ratelimit, counted in Django's cache), so a burst from one
+organizer, subscribing to new events by email, asking for a sign-in link, and the door's check-in;
+and on what one client can make the server build for it (calendar feeds and API pages not in the
+cache, views.reused; autocomplete, suggest.py; the venue editor's address lookup, venue_editor.py).
+One decorator for all of them (django-ratelimit, counted in Django's cache), so a burst from one
 address is refused before anything is changed.
 
 Only posts count: reading a form never does. Rates come from the RATELIMITS setting
@@ -25,6 +25,9 @@ DEFAULT_RATES = {
     "organizer_apply": "5/h",
     # Per address: asking to be emailed new events (subscription_views.py).
     "subscribe": "10/h",
+    # Per address: asking for a "My events" sign-in link (registrations' my_events.py); each
+    # address it is asked for gets at most a few an hour besides (services/sign_in.py).
+    "sign_in": "10/h",
     # Per door account (per address when not logged in): staff scanning fast reach about one a second.
     "checkin_redeem": "120/m",
     # Per address: feeds and API pages built because they were not in the cache (a feed of 500

@@ -48,6 +48,10 @@ DEFAULTS = {
     "REGISTRATIONS_CODE_ATTEMPTS": 10,
     # A waitlist sign-up not confirmed from its email within this time is dropped.
     "REGISTRATIONS_WAITLIST_CONFIRM_HOURS": 48,
+    # "My events" (services/sign_in.py): how long an emailed sign-in link works (once), and how long
+    # a browser stays signed in with it.
+    "REGISTRATIONS_SIGN_IN_LINK_MINUTES": 30,
+    "REGISTRATIONS_SIGNED_IN_DAYS": 14,
 }
 
 

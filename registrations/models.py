@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -133,6 +134,8 @@ class Order(StateMachine):
         ordering = ["-created_at"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
+        # "My events" finds a person's orders by their address, in any case (services/sign_in.py).
+        indexes = [models.Index(Lower("buyer_email"), name="order_buyer_email_lower")]
 
     def __str__(self):
         return f"#{self.pk} {self.buyer_name} ({self.get_status_display()})"
@@ -378,7 +381,11 @@ class Registration(StateMachine):
         ordering = ["created_at", "pk"]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
-        indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["ticket_type", "status"])]
+        indexes = [
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["ticket_type", "status"]),
+            models.Index(Lower("email"), name="registration_email_lower"),  # "My events" (services/sign_in.py)
+        ]
         constraints = [models.UniqueConstraint(fields=["event", "door_code"], name="one_door_code_per_event")]
 
     def __str__(self):
@@ -636,3 +643,21 @@ class Invoice(models.Model):
     @property
     def is_debit_note(self):
         return self.kind == self.Kind.DEBIT_NOTE
+
+
+class SignInLink(models.Model):
+    """A one-time link emailed to an address, which signs its holder in to "My events" (the
+    registrations made with that address; services/sign_in.py). Only a hash of the link's token is
+    kept, so this table alone signs nobody in; a link works once, and not after `expires_at`."""
+
+    email = models.EmailField(_("email"))  # as services/sign_in.normalised writes it
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "created_at"])]
+
+    def __str__(self):
+        return f"sign-in link {self.pk}"

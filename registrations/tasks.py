@@ -1,9 +1,10 @@
-"""Background work: the hold sweeper as a task, for django-tasks' database worker or a scheduler."""
+"""Background work: the hold sweeper as a task, for django-tasks' database worker or a scheduler.
+It also forgets "My events" sign-in links long expired."""
 
 from django_tasks import task
 
 from .models import WaitlistEntry
-from .services import fulfilment, refunds, waitlist
+from .services import fulfilment, refunds, sign_in, waitlist
 
 
 @task()
@@ -17,4 +18,5 @@ def sweep():
         ).values_list("event_id", flat=True)
     ):
         waitlist.offer_free_seats(event_id)
+    result["sign_in_links_deleted"] = sign_in.delete_old_links()
     return result

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from . import (
     converters,  # noqa: F401  (registers <token:…>)
+    my_events,
     views,
     webhooks,
 )
@@ -19,6 +20,10 @@ urlpatterns = [
     path("tickets/<token:secret>/invite.ics", views.ticket_invite, name="ticket_invite"),
     path("tickets/<token:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("tickets/<token:secret>/hand-on/", views.ticket_hand_on, name="ticket_hand_on"),
+    path("my-events/", my_events.my_events, name="my_events"),
+    path("my-events/sign-in/", my_events.sign_in_request, name="sign_in"),
+    path("my-events/sign-in/<token:token>/", my_events.sign_in_link, name="sign_in_link"),
+    path("my-events/sign-out/", my_events.sign_out, name="sign_out"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("", include("registrations.checkin_urls")),
     path("", include("registrations.certificate_urls")),

@@ -126,6 +126,7 @@ def test_the_application_form_has_a_limit_by_default():
         "listing_build",
         "suggest",
         "subscribe",
+        "sign_in",
         "geocode",
     }
 

@@ -7,6 +7,8 @@ Access is one of:
   is an action anyone may take that shows nobody else's data (registering, joining a waitlist);
 - SECRET: reached only through an unguessable link (a ticket secret, an order or waitlist token,
   a certificate code): the link opens it, anything else is a plain 404 (ids included);
+- PERSON: "My events", the records of the one address the browser signed in with through a link
+  emailed to it; nothing else (a user account, a staff role) opens anyone's;
 - STRIPE: the webhook, authenticated by Stripe's signature;
 - STAFF: the named roles get in, all others are kept out and see none of the data;
 - WAGTAIL_ADMIN: Wagtail's own admin (pages, snippets, images, users...), guarded by Wagtail's
@@ -28,14 +30,14 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
 from events.models import OrganizerApplication, Subscription
-from registrations.models import CheckIn, PayoutAccount, PromoCode, Refund, WaitlistEntry
-from registrations.services import certificates, invoices
+from registrations.models import CheckIn, PayoutAccount, PromoCode, Refund, SignInLink, WaitlistEntry
+from registrations.services import certificates, invoices, sign_in
 from tests.factories import event_index, make_event, make_registration
 from tests.test_organizer_permissions import approved_organizer, client_for
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, SECRET, STRIPE, STAFF, WAGTAIL_ADMIN = "public", "secret", "stripe", "staff", "wagtail admin"
+PUBLIC, SECRET, PERSON, STRIPE, STAFF, WAGTAIL_ADMIN = "public", "secret", "person", "stripe", "staff", "wagtail admin"
 ROLES = ["anonymous", "attendee", "other_team", "own_team", "superuser"]
 TEAM = {"own_team", "superuser"}
 ONLY_SUPERUSER = {"superuser"}
@@ -116,6 +118,12 @@ ACCESS = {
     "registrations:waitlist_confirm": SECRET,
     "events:subscription_confirm": SECRET,  # email subscriptions: the token in the emailed link
     "events:subscription_unsubscribe": SECRET,
+    "registrations:sign_in_link": SECRET,  # "My events": the emailed sign-in link
+    # "My events": asking for a link answers the same for any address and shows none; the record
+    # is the signed-in address's own.
+    "registrations:sign_in": PUBLIC,
+    "registrations:sign_out": PUBLIC,
+    "registrations:my_events": PERSON,
     "registrations:stripe_webhook": STRIPE,
     # The organizer's: the event's team and superusers (check-in also needs the permission).
     "registrations:checkin": STAFF,
@@ -228,6 +236,10 @@ def world(django_user_model, settings):
         email=EMAIL, listing=event_index(), kind="search", query="city=Boston", language="en", confirmation_sent_at=now
     )
     Subscription.objects.filter(pk=following.pk).update(confirmed_at=now, sent_until=now, confirm_token=None)
+    sign_in_token = "world-sign-in-link-" + "x" * 24
+    SignInLink.objects.create(
+        email=EMAIL, token_hash=sign_in.digest(sign_in_token), expires_at=now + dt.timedelta(minutes=30)
+    )
     application = OrganizerApplication.objects.create(
         name="Applicant Private", email="applicant.private@example.com", organization="Guild", message="Talks."
     )
@@ -248,6 +260,7 @@ def world(django_user_model, settings):
         "application": application,
         "following": following,
         "pending": pending,
+        "sign_in_token": sign_in_token,
         "users": users,
     }
 
@@ -396,6 +409,7 @@ def secret_requests(w):
         "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
         "events:subscription_confirm": ("/subscriptions/confirm/{}/", w["pending"].confirm_token, 200),
         "events:subscription_unsubscribe": ("/subscriptions/unsubscribe/{}/", w["following"].token, 200),
+        "registrations:sign_in_link": ("/my-events/sign-in/{}/", w["sign_in_token"], 200),
     }
 
 
@@ -418,6 +432,18 @@ def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
             assert method(pattern.format(secret)).status_code == status, (role, name)
     seat.refresh_from_db()
     assert seat.status == "confirmed"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_my_events_opens_only_through_the_emailed_link_whoever_asks(world, role):
+    """A user account with the attendee's address, a team, a superuser: none is signed in to
+    anyone's "My events"; the emailed link signs the browser in to that address's alone."""
+    client = client_for(world["users"][role])
+    response = client.get("/my-events/")
+    assert response.status_code == 302 and response["Location"] == "/my-events/sign-in/"
+    client.post(f"/my-events/sign-in/{world['sign_in_token']}/")
+    page = client.get("/my-events/").content.decode()
+    assert NAME in page and world["seat"].ticket_secret in page
 
 
 def test_the_stripe_webhook_refuses_what_stripe_did_not_sign(world, client, settings):

@@ -1,0 +1,80 @@
+""" "My events": everything registered with one email address, signed in to by a link emailed to it
+(services/sign_in.py, which says why it is safe).
+
+    /my-events/                      the record: upcoming and past events, tickets, certificates, orders
+    /my-events/sign-in/              the form that emails a link (and the upcoming tickets)
+    /my-events/sign-in/<token>/      the link: a button that signs in (a GET uses nothing up)
+    /my-events/sign-out/             POST
+
+Every page here is personal or holds a secret: no cache keeps it (`private, no-store`), and no
+link on it tells another site its address."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from events.ratelimits import limit_posts
+
+from . import conf
+from .converters import secret_page
+from .services import sign_in
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy("The one you registered with."),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@secret_page
+@limit_posts("sign_in")
+def sign_in_request(request):
+    """GET: the form. POST: "check your inbox", whatever the address (services/sign_in.py)."""
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        sign_in.request_link(email, get_language(), request.build_absolute_uri("/").rstrip("/"))
+        context = {"email": email, "minutes": conf.get("REGISTRATIONS_SIGN_IN_LINK_MINUTES")}
+        return render(request, "registrations/my_events/sign_in_sent.html", context)
+    return render(request, "registrations/my_events/sign_in.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@secret_page
+def sign_in_link(request, token):
+    """GET: a button. POST: signed in, the link used up; then the record. An unknown, used or
+    expired link: 404, with a way to ask for a new one."""
+    if request.method == "POST":
+        email = sign_in.use(token)
+        if email is not None:
+            sign_in.sign_in(request, email)
+            return redirect("registrations:my_events")
+    elif (link := sign_in.pending(token)) is not None:
+        return render(request, "registrations/my_events/sign_in_link.html", {"email": link.email})
+    return render(request, "registrations/my_events/sign_in_invalid.html", status=404)
+
+
+@require_http_methods(["GET", "HEAD"])
+@secret_page
+def my_events(request):
+    email = sign_in.signed_in_email(request)
+    if email is None:
+        return redirect("registrations:sign_in")
+    upcoming, past = sign_in.record(email)
+    context = {"email": email, "upcoming": upcoming, "past": past, "orders": list(sign_in.orders_of(email))}
+    return render(request, "registrations/my_events/my_events.html", context)
+
+
+@require_POST
+@secret_page
+def sign_out(request):
+    sign_in.sign_out(request)
+    messages.success(request, _("You are signed out."))
+    return redirect("registrations:sign_in")
