@@ -5,22 +5,27 @@
     /my-events/sign-in/              the form that emails a link (and the upcoming tickets)
     /my-events/sign-in/<token>/      the link: a button that signs in (a GET uses nothing up)
     /my-events/sign-out/             POST
+    /my-events/transcript/           the CE transcript (and transcript.csv, transcript.pdf)
 
 Every page here is personal or holds a secret: no cache keeps it (`private, no-store`), and no
 link on it tells another site its address."""
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from events.inputs import parse_int
 from events.ratelimits import limit_posts
 
 from . import conf
 from .converters import secret_page
-from .services import sign_in
+from .services import sign_in, transcripts
 
 
 class SignInForm(forms.Form):
@@ -78,3 +83,42 @@ def sign_out(request):
     sign_in.sign_out(request)
     messages.success(request, _("You are signed out."))
     return redirect("registrations:sign_in")
+
+
+TRANSCRIPT_FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+@require_http_methods(["GET", "HEAD"])
+@secret_page
+def transcript(request, file=None):
+    """The CE transcript (services/transcripts.py): the page, or as `file` ("csv" or "pdf");
+    `?year=` keeps one year's lines."""
+    email = sign_in.signed_in_email(request)
+    if email is None:
+        return redirect("registrations:sign_in")
+    raw, year, error = request.GET.get("year", ""), None, None
+    if raw:
+        year = parse_int(raw, minimum=1900, maximum=2200)
+        if year is None:
+            error = _("Give the year as four digits, such as 2026.")
+            if file is not None:
+                return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    every_line = transcripts.lines(email)
+    shown = transcripts.in_year(every_line, year)
+    context = {
+        **transcripts.summary(shown),
+        "email": email,
+        "year": year,
+        "error": error,
+        "years": sorted({line.date.year for line in every_line}, reverse=True),
+        "made_on": timezone.localdate(),
+        "language": get_language(),
+        "query": f"?year={year}" if year else "",
+    }
+    if file is None:
+        return render(request, "registrations/my_events/transcript.html", context)
+    body = transcripts.as_csv(shown) if file == "csv" else transcripts.as_pdf(context)
+    response = HttpResponse(body, content_type=TRANSCRIPT_FORMATS[file])
+    name = f"ce-transcript-{year}.{file}" if year else f"ce-transcript.{file}"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response

@@ -124,6 +124,9 @@ ACCESS = {
     "registrations:sign_in": PUBLIC,
     "registrations:sign_out": PUBLIC,
     "registrations:my_events": PERSON,
+    "registrations:transcript": PERSON,
+    "registrations:transcript_csv": PERSON,
+    "registrations:transcript_pdf": PERSON,
     "registrations:stripe_webhook": STRIPE,
     # The organizer's: the event's team and superusers (check-in also needs the permission).
     "registrations:checkin": STAFF,
@@ -434,16 +437,31 @@ def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
     assert seat.status == "confirmed"
 
 
+PERSON_PAGES = {
+    "registrations:my_events": "/my-events/",
+    "registrations:transcript": "/my-events/transcript/",
+    "registrations:transcript_csv": "/my-events/transcript.csv",
+    "registrations:transcript_pdf": "/my-events/transcript.pdf",
+}
+
+
+def test_the_table_has_an_address_for_every_personal_url():
+    assert set(PERSON_PAGES) == {name for name, access in ACCESS.items() if access == PERSON}
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_my_events_opens_only_through_the_emailed_link_whoever_asks(world, role):
     """A user account with the attendee's address, a team, a superuser: none is signed in to
     anyone's "My events"; the emailed link signs the browser in to that address's alone."""
     client = client_for(world["users"][role])
-    response = client.get("/my-events/")
-    assert response.status_code == 302 and response["Location"] == "/my-events/sign-in/"
+    for path in PERSON_PAGES.values():
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == "/my-events/sign-in/", path
     client.post(f"/my-events/sign-in/{world['sign_in_token']}/")
     page = client.get("/my-events/").content.decode()
     assert NAME in page and world["seat"].ticket_secret in page
+    for path in PERSON_PAGES.values():
+        assert client.get(path).status_code == 200, path
 
 
 def test_the_stripe_webhook_refuses_what_stripe_did_not_sign(world, client, settings):
