@@ -6,6 +6,7 @@
     /my-events/sign-in/<token>/      the link: a button that signs in (a GET uses nothing up)
     /my-events/sign-out/             POST
     /my-events/transcript/           the CE transcript (and transcript.csv, transcript.pdf)
+    /my-events/my-data.json          everything held about the address
 
 Every page here is personal or holds a secret: no cache keeps it (`private, no-store`), and no
 link on it tells another site its address."""
@@ -25,7 +26,7 @@ from events.ratelimits import limit_posts
 
 from . import conf
 from .converters import secret_page
-from .services import sign_in, transcripts
+from .services import personal_data, sign_in, transcripts
 
 
 class SignInForm(forms.Form):
@@ -121,4 +122,16 @@ def transcript(request, file=None):
     response = HttpResponse(body, content_type=TRANSCRIPT_FORMATS[file])
     name = f"ce-transcript-{year}.{file}" if year else f"ce-transcript.{file}"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+@secret_page
+def my_data(request):
+    """Everything held about the signed-in address, as JSON (services/personal_data.py)."""
+    email = sign_in.signed_in_email(request)
+    if email is None:
+        return redirect("registrations:sign_in")
+    response = HttpResponse(personal_data.as_json(email), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename="my-data.json")
     return response

@@ -125,6 +125,7 @@ ACCESS = {
     "registrations:sign_out": PUBLIC,
     "registrations:my_events": PERSON,
     "registrations:transcript": PERSON,
+    "registrations:my_data": PERSON,
     "registrations:transcript_csv": PERSON,
     "registrations:transcript_pdf": PERSON,
     "registrations:stripe_webhook": STRIPE,
@@ -440,6 +441,7 @@ def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
 PERSON_PAGES = {
     "registrations:my_events": "/my-events/",
     "registrations:transcript": "/my-events/transcript/",
+    "registrations:my_data": "/my-events/my-data.json",
     "registrations:transcript_csv": "/my-events/transcript.csv",
     "registrations:transcript_pdf": "/my-events/transcript.pdf",
 }
