@@ -54,7 +54,7 @@ from django_tasks import task
 from events.ical import calendar_facts, fingerprint, location_text
 
 from .invites import changes, event_url, invite_calendar, shows_online_link
-from .models import Invoice, Order, Registration, WaitlistEntry
+from .models import Invoice, Order, Registration, WaitlistEntry, is_erased
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,9 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         event, recipient, name = entry.event, entry.email, entry.name
         language = extra.pop("language", None) or event.language
 
+    if is_erased(recipient):  # queued before its person's data was erased (services/erasure.py)
+        log.info("Email %s skipped: its recipient's data was erased", kind)
+        return None
     language = supported_language(language)
     with translation.override(language):
         shown = event.localized  # its page in the reader's language, where the event has one

@@ -25,6 +25,14 @@ def new_secret():
     return secrets.token_urlsafe(32)
 
 
+# Where erased people's addresses point (services/erasure.py): RFC 2606's, never a real address.
+ERASED_DOMAIN = "erased.invalid"
+
+
+def is_erased(email):
+    return email.lower().endswith("@" + ERASED_DOMAIN)
+
+
 # Crockford's base32: no I, L, O or U, so nothing read aloud or typed at the door is ambiguous.
 DOOR_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DOOR_CODE_LENGTH = 8

@@ -7,6 +7,7 @@
     /my-events/sign-out/             POST
     /my-events/transcript/           the CE transcript (and transcript.csv, transcript.pdf)
     /my-events/my-data.json          everything held about the address
+    /my-events/erase/                erasing it (what the law requires stays)
 
 Every page here is personal or holds a secret: no cache keeps it (`private, no-store`), and no
 link on it tells another site its address."""
@@ -26,7 +27,7 @@ from events.ratelimits import limit_posts
 
 from . import conf
 from .converters import secret_page
-from .services import personal_data, sign_in, transcripts
+from .services import erasure, personal_data, sign_in, transcripts
 
 
 class SignInForm(forms.Form):
@@ -135,3 +136,25 @@ def my_data(request):
     response = HttpResponse(personal_data.as_json(email), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename="my-data.json")
     return response
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I understand: my data is erased for good, and my ticket links stop working."),
+        error_messages={"required": gettext_lazy("Tick the box to confirm.")},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@secret_page
+def erase(request):
+    """GET: what erasure does, and a box to tick. POST: erased (services/erasure.py), signed out."""
+    email = sign_in.signed_in_email(request)
+    if email is None:
+        return redirect("registrations:sign_in")
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        erasure.erase(email)
+        sign_in.sign_out(request)
+        return render(request, "registrations/my_events/erased.html")
+    return render(request, "registrations/my_events/erase.html", {"form": form, "email": email})

@@ -25,6 +25,7 @@ urlpatterns = [
     path("my-events/sign-in/<token:token>/", my_events.sign_in_link, name="sign_in_link"),
     path("my-events/sign-out/", my_events.sign_out, name="sign_out"),
     path("my-events/my-data.json", my_events.my_data, name="my_data"),
+    path("my-events/erase/", my_events.erase, name="erase"),
     path("my-events/transcript/", my_events.transcript, name="transcript"),
     path("my-events/transcript.csv", my_events.transcript, {"file": "csv"}, name="transcript_csv"),
     path("my-events/transcript.pdf", my_events.transcript, {"file": "pdf"}, name="transcript_pdf"),

@@ -126,6 +126,7 @@ ACCESS = {
     "registrations:my_events": PERSON,
     "registrations:transcript": PERSON,
     "registrations:my_data": PERSON,
+    "registrations:erase": PERSON,
     "registrations:transcript_csv": PERSON,
     "registrations:transcript_pdf": PERSON,
     "registrations:stripe_webhook": STRIPE,
@@ -442,6 +443,7 @@ PERSON_PAGES = {
     "registrations:my_events": "/my-events/",
     "registrations:transcript": "/my-events/transcript/",
     "registrations:my_data": "/my-events/my-data.json",
+    "registrations:erase": "/my-events/erase/",
     "registrations:transcript_csv": "/my-events/transcript.csv",
     "registrations:transcript_pdf": "/my-events/transcript.pdf",
 }
