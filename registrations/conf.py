@@ -52,6 +52,10 @@ DEFAULTS = {
     # a browser stays signed in with it.
     "REGISTRATIONS_SIGN_IN_LINK_MINUTES": 30,
     "REGISTRATIONS_SIGNED_IN_DAYS": 14,
+    # Years after an event ends that its attendees' and buyers' personal data is kept (accreditors
+    # ask for attendance records for years), then anonymised by `manage.py apply_retention`
+    # (services/erasure.py); the money records stay. None: kept for ever.
+    "REGISTRATIONS_RETENTION_YEARS": 6,
 }
 
 

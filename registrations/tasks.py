@@ -1,10 +1,10 @@
 """Background work: the hold sweeper as a task, for django-tasks' database worker or a scheduler.
-It also forgets "My events" sign-in links long expired."""
+It also forgets "My events" sign-in links long expired. And the daily retention task."""
 
 from django_tasks import task
 
 from .models import WaitlistEntry
-from .services import fulfilment, refunds, sign_in, waitlist
+from .services import erasure, fulfilment, refunds, sign_in, waitlist
 
 
 @task()
@@ -20,3 +20,9 @@ def sweep():
         waitlist.offer_free_seats(event_id)
     result["sign_in_links_deleted"] = sign_in.delete_old_links()
     return result
+
+
+@task()
+def apply_retention():
+    """Personal data of events over for longer than REGISTRATIONS_RETENTION_YEARS, anonymised (daily)."""
+    return erasure.apply_retention()

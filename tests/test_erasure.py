@@ -2,18 +2,21 @@
 the books balance as before, seats stay counted, the organizer is told, other attendees are
 untouched, and emails queued before are not sent."""
 
+import datetime as dt
+import io
 import json
 
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 
 from events.models import OrganizerApplication, Subscription
 from registrations.emails import deliver_email
 from registrations.models import CheckIn, Invoice, Order, Refund, Registration, SignInLink, WaitlistEntry
-from registrations.services import certificates, invoices
+from registrations.services import certificates, erasure, invoices
 from tests.factories import OrganizerFactory, event_index, make_event, make_registration
 from tests.test_certificates import attendee, check_in, past_event
 from tests.test_my_events import signed_in
@@ -195,3 +198,67 @@ def test_every_personal_field_of_every_model_is_erased_or_kept_on_purpose():
         ("registrations.Invoice", "tax_name"), ("registrations.PromoCode", "max_uses_per_buyer"),
     }  # fmt: skip
     assert found - known - staff_and_organizers == set()
+
+
+# Retention: what events over for longer than REGISTRATIONS_RETENTION_YEARS held, anonymised
+
+
+NOW = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)  # the fixed clock
+
+
+def ended_on(day, title):
+    start = dt.datetime.combine(day, dt.time(9), dt.UTC)
+    return make_event(title, sessions=[(start, start + dt.timedelta(hours=3))], tickets=[("Standard", "50.00")])
+
+
+@pytest.fixture
+def old_and_recent():
+    old = ended_on(dt.date(2020, 12, 5), "Old workshop")
+    recent = ended_on(dt.date(2020, 12, 7), "Recent workshop")
+    seats = {
+        "old": make_registration(old, name="Olga Old", email="olga@example.com", price="50.00"),
+        "recent": make_registration(recent, name="Rita Recent", email="rita@example.com", price="50.00"),
+    }
+    CheckIn.objects.create(registration=seats["old"], session=old.ordered_sessions[0])
+    WaitlistEntry.objects.create(event=old, ticket_type=old.ticket_types.first(), name="Wally", email="w@example.com")
+    return seats
+
+
+def test_retention_anonymises_what_events_over_for_longer_held_and_keeps_the_money(old_and_recent, settings):
+    settings.REGISTRATIONS_RETENTION_YEARS = 6
+    before = books()
+    assert erasure.apply_retention(now=NOW) == {"seats": 1, "orders": 1, "waitlist": 1}
+    assert books() == before
+    old = Registration.objects.get(pk=old_and_recent["old"].pk)
+    assert (old.name, old.email.endswith("@erased.invalid"), old.order.buyer_name) == ("(erased)", True, "(erased)")
+    assert old.check_ins.count() == 1  # attendance still counted for the event's figures
+    recent = Registration.objects.get(pk=old_and_recent["recent"].pk)
+    assert (recent.name, recent.email) == ("Rita Recent", "rita@example.com")
+    assert WaitlistEntry.objects.get().name == "(erased)"
+    # Run again: nothing left to do, and what was done stays done.
+    assert erasure.apply_retention(now=NOW) == {"seats": 0, "orders": 0, "waitlist": 0}
+    # Two days on, the recent one's six years are up too.
+    assert erasure.apply_retention(now=NOW + dt.timedelta(days=2))["seats"] == 1
+
+
+def test_retention_off_keeps_everything(old_and_recent, settings):
+    settings.REGISTRATIONS_RETENTION_YEARS = None
+    assert erasure.apply_retention(now=NOW) == {"seats": 0, "orders": 0, "waitlist": 0}
+    assert Registration.objects.get(pk=old_and_recent["old"].pk).name == "Olga Old"
+
+
+def test_retention_counts_years_from_a_29th_of_february(old_and_recent, settings):
+    settings.REGISTRATIONS_RETENTION_YEARS = 1
+    leap_day = dt.datetime(2024, 2, 29, 12, tzinfo=dt.UTC)
+    ended_2023 = make_registration(ended_on(dt.date(2023, 2, 27), "Feb workshop"), email="feb@example.com")
+    within_a_year = make_registration(ended_on(dt.date(2023, 6, 1), "June workshop"), email="june@example.com")
+    assert erasure.apply_retention(now=leap_day)["seats"] == 3  # both 2020 events, and 27 Feb 2023
+    assert Registration.objects.get(pk=ended_2023.pk).name == "(erased)"
+    assert Registration.objects.get(pk=within_a_year.pk).name == "Ana Pérez"
+
+
+def test_the_command_applies_it(old_and_recent, settings):
+    settings.REGISTRATIONS_RETENTION_YEARS = 5  # by the real clock, both events (2020) are over 5 years ago
+    out = io.StringIO()
+    call_command("apply_retention", stdout=out)
+    assert "Anonymised 2 seats, 2 orders and 1 waitlist entries." in out.getvalue()

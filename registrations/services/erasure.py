@@ -11,7 +11,8 @@ Everything that names the address is anonymised or deleted, in one transaction:
 What the law requires to be kept stays: every amount, refund and invoice (an invoice keeps the
 buyer as it was issued to), and the order's accepted terms. Seats stay as they were (confirmed
 seats still count against capacity, check-ins still count for the event's figures), so the event's
-organizer is told, once per event. Emails queued before the erasure are not sent: an erased address
+organizer is told, once per event. `apply_retention` does the same to every seat, order and
+waitlist entry of events over for longer than REGISTRATIONS_RETENTION_YEARS. Emails queued before the erasure are not sent: an erased address
 ends in ERASED_DOMAIN (models.is_erased), which `emails.build_email` skips (and `sign_in.deliver_link`
 finds nothing held by it).
 """
@@ -19,12 +20,13 @@ finds nothing held by it).
 import logging
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events.mail import build_message
 from events.models import OrganizerApplication, Subscription
 
+from .. import conf
 from ..models import ERASED_DOMAIN, Order, Registration, SignInLink, WaitlistEntry, new_secret
 from . import waitlist
 from .personal_data import by_address
@@ -41,37 +43,9 @@ def erased_address(kind, pk):
 def erase(email):
     """Erase what is held about `email` (see above); returns how many rows of each kind changed."""
     with transaction.atomic():
-        seats = list(by_address(Registration, "email", email).select_related("event__organizer"))
-        for seat in seats:
-            seat.name, seat.email = ERASED_NAME, erased_address("seat", seat.pk)
-            seat.profession = seat.licence_number = seat.invite_fingerprint = ""
-            seat.answers, seat.invite_facts = {}, {}
-            seat.ticket_secret, seat.certificate_code = new_secret(), None
-        Registration.objects.bulk_update(
-            seats,
-            [
-                "name", "email", "profession", "licence_number", "answers", "invite_facts", "invite_fingerprint",
-                "ticket_secret", "certificate_code",
-            ],
-        )  # fmt: skip
-        orders = list(by_address(Order, "buyer_email", email))
-        for order in orders:
-            order.buyer_name, order.buyer_email = ERASED_NAME, erased_address("buyer", order.pk)
-            order.billing_organization = order.billing_address = order.billing_tax_id = order.billing_country = ""
-            order.token = new_secret()
-            order.log("personal_data_erased")
-        Order.objects.bulk_update(
-            orders,
-            ["buyer_name", "buyer_email", "billing_organization", "billing_address", "billing_tax_id",
-             "billing_country", "token"],
-        )  # fmt: skip
-        entries = list(by_address(WaitlistEntry, "email", email))
-        in_line = {entry.event_id for entry in entries if entry.status in WaitlistEntry.IN_LINE}
-        for entry in entries:
-            entry.name, entry.email, entry.token = ERASED_NAME, erased_address("waitlist", entry.pk), new_secret()
-            if entry.status in WaitlistEntry.IN_LINE:
-                entry.transition(WaitlistEntry.Status.LEFT)
-        WaitlistEntry.objects.bulk_update(entries, ["name", "email", "token", "status"])
+        seats = anonymise_seats(by_address(Registration, "email", email).select_related("event__organizer"))
+        orders = anonymise_orders(by_address(Order, "buyer_email", email))
+        entries, in_line = anonymise_waitlist(by_address(WaitlistEntry, "email", email))
         applications = list(by_address(OrganizerApplication, "email", email))
         for application in applications:
             application.name, application.message = ERASED_NAME, ""
@@ -91,6 +65,74 @@ def erase(email):
         events = {seat.event_id: seat.event for seat in seats if seat.status == Registration.Status.CONFIRMED}
         transaction.on_commit(lambda: tell_organizers(events.values()), robust=True)
     log.info("Personal data erased: %s", counts)
+    return counts
+
+
+def anonymise_seats(queryset):
+    seats = list(queryset)
+    for seat in seats:
+        seat.name, seat.email = ERASED_NAME, erased_address("seat", seat.pk)
+        seat.profession = seat.licence_number = seat.invite_fingerprint = ""
+        seat.answers, seat.invite_facts = {}, {}
+        seat.ticket_secret, seat.certificate_code = new_secret(), None
+    Registration.objects.bulk_update(
+        seats,
+        [
+            "name", "email", "profession", "licence_number", "answers", "invite_facts", "invite_fingerprint",
+            "ticket_secret", "certificate_code",
+        ],
+    )  # fmt: skip
+    return seats
+
+
+def anonymise_orders(queryset):
+    orders = list(queryset)
+    for order in orders:
+        order.buyer_name, order.buyer_email = ERASED_NAME, erased_address("buyer", order.pk)
+        order.billing_organization = order.billing_address = order.billing_tax_id = order.billing_country = ""
+        order.token = new_secret()
+        order.log("personal_data_erased")
+    Order.objects.bulk_update(
+        orders,
+        ["buyer_name", "buyer_email", "billing_organization", "billing_address", "billing_tax_id",
+         "billing_country", "token"],
+    )  # fmt: skip
+    return orders
+
+
+def anonymise_waitlist(queryset):
+    """(the entries, the events where one of them was in line)."""
+    entries = list(queryset)
+    in_line = {entry.event_id for entry in entries if entry.status in WaitlistEntry.IN_LINE}
+    for entry in entries:
+        entry.name, entry.email, entry.token = ERASED_NAME, erased_address("waitlist", entry.pk), new_secret()
+        if entry.status in WaitlistEntry.IN_LINE:
+            entry.transition(WaitlistEntry.Status.LEFT)
+    WaitlistEntry.objects.bulk_update(entries, ["name", "email", "token", "status"])
+    return entries, in_line
+
+
+def apply_retention(now=None):
+    """Anonymise, as `erase` does, the seats, orders and waitlist entries of events that ended more
+    than REGISTRATIONS_RETENTION_YEARS ago (None: kept for ever); the money records stay. Run it
+    daily (manage.py apply_retention, or the task). Returns how many rows of each kind changed."""
+    years = conf.get("REGISTRATIONS_RETENTION_YEARS")
+    if years is None:
+        return {"seats": 0, "orders": 0, "waitlist": 0}
+    now = now or timezone.now()
+    try:
+        cutoff = now.replace(year=now.year - years)
+    except ValueError:  # 29 February, in a year that has none
+        cutoff = now.replace(year=now.year - years, day=28)
+    old = {"event__end__lt": cutoff}
+    with transaction.atomic():
+        seats = anonymise_seats(Registration.objects.filter(**old).exclude(email__endswith="@" + ERASED_DOMAIN))
+        orders = anonymise_orders(Order.objects.filter(**old).exclude(buyer_email__endswith="@" + ERASED_DOMAIN))
+        entries, _in_line = anonymise_waitlist(
+            WaitlistEntry.objects.filter(**old).exclude(email__endswith="@" + ERASED_DOMAIN)
+        )
+    counts = {"seats": len(seats), "orders": len(orders), "waitlist": len(entries)}
+    log.info("Retention applied (events ended before %s): %s", cutoff.date(), counts)
     return counts
 
 
