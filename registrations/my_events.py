@@ -12,6 +12,8 @@
 Every page here is personal or holds a secret: no cache keeps it (`private, no-store`), and no
 link on it tells another site its address."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -68,12 +70,24 @@ def sign_in_link(request, token):
     return render(request, "registrations/my_events/sign_in_invalid.html", status=404)
 
 
+def signed_in(view):
+    """A page of the signed-in address, given to the view after the request; without one, the
+    sign-in form."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        email = sign_in.signed_in_email(request)
+        if email is None:
+            return redirect("registrations:sign_in")
+        return view(request, email, *args, **kwargs)
+
+    return wrapper
+
+
 @require_http_methods(["GET", "HEAD"])
 @secret_page
-def my_events(request):
-    email = sign_in.signed_in_email(request)
-    if email is None:
-        return redirect("registrations:sign_in")
+@signed_in
+def my_events(request, email):
     upcoming, past = sign_in.record(email)
     context = {"email": email, "upcoming": upcoming, "past": past, "orders": list(sign_in.orders_of(email))}
     return render(request, "registrations/my_events/my_events.html", context)
@@ -92,12 +106,10 @@ TRANSCRIPT_FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"
 
 @require_http_methods(["GET", "HEAD"])
 @secret_page
-def transcript(request, file=None):
+@signed_in
+def transcript(request, email, file=None):
     """The CE transcript (services/transcripts.py): the page, or as `file` ("csv" or "pdf");
     `?year=` keeps one year's lines."""
-    email = sign_in.signed_in_email(request)
-    if email is None:
-        return redirect("registrations:sign_in")
     raw, year, error = request.GET.get("year", ""), None, None
     if raw:
         year = parse_int(raw, minimum=1900, maximum=2200)
@@ -128,11 +140,9 @@ def transcript(request, file=None):
 
 @require_http_methods(["GET", "HEAD"])
 @secret_page
-def my_data(request):
+@signed_in
+def my_data(request, email):
     """Everything held about the signed-in address, as JSON (services/personal_data.py)."""
-    email = sign_in.signed_in_email(request)
-    if email is None:
-        return redirect("registrations:sign_in")
     response = HttpResponse(personal_data.as_json(email), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename="my-data.json")
     return response
@@ -147,11 +157,9 @@ class EraseForm(forms.Form):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @secret_page
-def erase(request):
+@signed_in
+def erase(request, email):
     """GET: what erasure does, and a box to tick. POST: erased (services/erasure.py), signed out."""
-    email = sign_in.signed_in_email(request)
-    if email is None:
-        return redirect("registrations:sign_in")
     form = EraseForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         erasure.erase(email)

@@ -30,7 +30,7 @@ from events.mail import build_message
 
 from .. import conf
 from ..emails import supported_language, ticket_url
-from ..models import CheckIn, Order, Registration, SignInLink
+from ..models import CheckIn, Order, Registration, SignInLink, is_erased
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,8 @@ def orders_of(email):
 
 
 def holds_anything(email):
-    return registrations_of(email).exists() or orders_of(email).exists()
+    """Whether `email` registered or bought anything (an erased address never: nobody reads it)."""
+    return not is_erased(email) and (registrations_of(email).exists() or orders_of(email).exists())
 
 
 # Asking for a link
