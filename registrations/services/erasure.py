@@ -12,9 +12,11 @@ What the law requires to be kept stays: every amount, refund and invoice (an inv
 buyer as it was issued to), and the order's accepted terms. Seats stay as they were (confirmed
 seats still count against capacity, check-ins still count for the event's figures), so the event's
 organizer is told, once per event. `apply_retention` does the same to every seat, order and
-waitlist entry of events over for longer than REGISTRATIONS_RETENTION_YEARS. Emails queued before the erasure are not sent: an erased address
-ends in ERASED_DOMAIN (models.is_erased), which `emails.build_email` skips (and `sign_in.deliver_link`
-finds nothing held by it).
+waitlist entry of events over for longer than REGISTRATIONS_RETENTION_YEARS.
+
+Emails queued before the erasure are not sent: an erased address ends in ERASED_DOMAIN
+(models.is_erased), which `emails.build_email` skips, and `sign_in.deliver_link` finds nothing held
+by it.
 """
 
 import logging
