@@ -658,7 +658,7 @@ class SignInLink(models.Model):
     registrations made with that address; services/sign_in.py). Only a hash of the link's token is
     kept, so this table alone signs nobody in; a link works once, and not after `expires_at`."""
 
-    email = models.EmailField(_("email"))  # as services/sign_in.normalised writes it
+    email = models.EmailField(_("email"))  # as events.subscriptions.normalised writes it
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -31,7 +31,7 @@ from events.models import OrganizerApplication, Subscription
 from .. import conf
 from ..models import ERASED_DOMAIN, Order, Registration, SignInLink, WaitlistEntry, new_secret
 from . import waitlist
-from .personal_data import by_address
+from .sign_in import by_address
 
 log = logging.getLogger(__name__)
 

@@ -12,19 +12,14 @@ import json
 
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from events.models import OrganizerApplication, Subscription
 
 from ..models import CheckIn, Invoice, Order, OrderLogEntry, Refund, Registration, SignInLink, WaitlistEntry
-from .sign_in import normalised
+from .sign_in import by_address, normalised
 
 SECRETS = {"ticket_secret", "token", "confirm_token", "token_hash", "door_code"}
-
-
-def by_address(model, field, email):
-    return model.objects.alias(address=Lower(field)).filter(address=normalised(email)).order_by("pk")
 
 
 def rows(queryset):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from events.mail import build_message
+from events.subscriptions import normalised
 
 from .. import conf
 from ..emails import supported_language, ticket_url
@@ -40,8 +41,10 @@ SESSION_KEY = "registrations_email"
 LISTED = (Registration.Status.CONFIRMED, Registration.Status.CANCELLED, Registration.Status.HANDED_ON)
 
 
-def normalised(email):
-    return email.strip().lower()
+def by_address(model, field, email):
+    """The rows of `model` whose `field` is the address `email`, in any case (through the
+    `Lower(field)` indexes), in the order they were made."""
+    return model.objects.alias(address=Lower(field)).filter(address=normalised(email)).order_by("pk")
 
 
 def digest(token):
@@ -56,8 +59,8 @@ def registrations_of(email):
     with `attended` (checked in to at least one session)."""
     attended = CheckIn.objects.active().filter(registration=OuterRef("pk"))
     return (
-        Registration.objects.alias(email_key=Lower("email"))
-        .filter(email_key=normalised(email), status__in=LISTED)
+        by_address(Registration, "email", email)
+        .filter(status__in=LISTED)
         .select_related("event", "event__venue", "event__organizer", "ticket_type")
         .annotate(attended=Exists(attended))
         .order_by("-event__start", "-pk")
@@ -83,8 +86,8 @@ def orders_of(email):
     """The orders placed with `email` as the buyer's address that were paid (or free), refunded
     since or not: their pages hold the receipts and invoices."""
     return (
-        Order.objects.alias(email_key=Lower("buyer_email"))
-        .filter(Q(status=Order.Status.PAID) | Q(paid_at__isnull=False), email_key=normalised(email))
+        by_address(Order, "buyer_email", email)
+        .filter(Q(status=Order.Status.PAID) | Q(paid_at__isnull=False))
         .select_related("event")
         .order_by("-created_at", "-pk")
     )
