@@ -44,3 +44,53 @@ class PresenterBlock(blocks.StructBlock):
         icon = "user"
         label = _("Presenter")
         template = "events/blocks/presenter.html"
+
+
+# Evaluations: the questions an event asks its attendees after it (registrations/services/evaluations.py
+# asks them and keeps the answers). Each block's id is the question's key: it survives edits of the
+# wording and the page's translations, so every answer meets its question.
+
+ASKED_FOR = [
+    ("event", _("The whole event")),
+    ("session", _("Each session attended")),
+    ("presenter", _("Each presenter")),
+]
+
+
+class EvaluationQuestionBlock(blocks.StructBlock):
+    question = blocks.CharBlock(label=_("Question"), max_length=300)
+    asked_for = blocks.ChoiceBlock(choices=ASKED_FOR, default="event", label=_("Asked about"))
+    required = blocks.BooleanBlock(label=_("Required"), required=False, default=True)
+
+
+class RatingQuestionBlock(EvaluationQuestionBlock):
+    scale = blocks.IntegerBlock(label=_("Points on the scale"), default=5, min_value=2, max_value=10)
+    lowest = blocks.CharBlock(label=_("Lowest means"), max_length=60, required=False, default=_("Poor"))
+    highest = blocks.CharBlock(label=_("Highest means"), max_length=60, required=False, default=_("Excellent"))
+
+    class Meta:
+        icon = "pick"
+        label = _("Rating")
+
+
+class ChoiceQuestionBlock(EvaluationQuestionBlock):
+    choices = blocks.ListBlock(blocks.CharBlock(max_length=200, label=_("Choice")), label=_("Choices"), min_num=2)
+    several = blocks.BooleanBlock(label=_("Several may be chosen"), required=False)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Choice")
+
+
+class TextQuestionBlock(EvaluationQuestionBlock):
+    required = blocks.BooleanBlock(label=_("Required"), required=False, default=False)
+
+    class Meta:
+        icon = "edit"
+        label = _("Free text")
+
+
+class EvaluationBlock(blocks.StreamBlock):
+    rating = RatingQuestionBlock()
+    choice = ChoiceQuestionBlock()
+    text = TextQuestionBlock()

@@ -5,6 +5,7 @@ import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
@@ -118,6 +119,10 @@ class EventPageForm(WagtailAdminPageForm):
         ) % {"organizers": ", ".join(o.name for o in own) or "—"}
         if not self.initial.get("organizer") and len(own) == 1:
             self.initial["organizer"] = own[0].pk
+        template = self.fields.get("evaluation_template")
+        if template is not None:  # their organizers' templates and the shared ones
+            template.widget = forms.Select()
+            template.queryset = template.queryset.filter(Q(organizer__in=own) | Q(organizer__isnull=True))
 
     def _local_time_fields(self, only_valid=False):
         for formset_name, names in LOCAL_TIME_FIELDS.items():
@@ -134,6 +139,7 @@ class EventPageForm(WagtailAdminPageForm):
         cleaned_data = super().clean()
         self._explain_slug_in_use(slug)
         self._check_deletions()
+        self._check_evaluation(cleaned_data)
         venue = cleaned_data.get("venue")
         zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
         if not zone_name:
@@ -174,6 +180,26 @@ class EventPageForm(WagtailAdminPageForm):
         for row, records in protected_removals(self.instance, kept=kept):
             # On the page form: a formset ignores errors of the rows it deletes.
             self.add_error(None, removal_message(row, records))
+
+    def _check_evaluation(self, cleaned_data):
+        """An organizer's template serves that organizer's events only (checked against the organizer
+        the form saves); a certificate cannot wait for an evaluation that asks nothing."""
+        template = cleaned_data.get("evaluation_template")
+        organizer = cleaned_data.get("organizer")
+        if template is not None and template.organizer_id and template.organizer_id != getattr(organizer, "pk", None):
+            self.add_error(
+                "evaluation_template",
+                _(
+                    "“%(template)s” belongs to %(organizer)s: choose a template of this event's organizer, or a shared one."
+                )
+                % {"template": template.name, "organizer": template.organizer.name},
+            )
+        asks = (template is not None and len(template.questions)) or len(cleaned_data.get("evaluation") or ())
+        if cleaned_data.get("evaluation_required") and not asks:
+            self.add_error(
+                "evaluation_required",
+                _("Add evaluation questions or choose a template before making the certificate wait for it."),
+            )
 
     def _read_times_in_zone(self, zone):
         """Django read each typed time in the editor's zone; read it again in the event's."""

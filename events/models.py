@@ -34,8 +34,9 @@ from wagtail.search import index
 
 from . import conf, money
 from .admin_widgets import VenuePinInput
-from .blocks import BodyBlock, PresenterBlock
+from .blocks import BodyBlock, EvaluationBlock, PresenterBlock
 from .children import keep, rows_of
+from .evaluation import questions_of
 from .fields import CurrencyField, LanguageField, TimeZoneField, language_name, tax_rate_field
 from .forms import EventPageForm, QuestionsPanel
 from .http_cache import shared_route
@@ -168,6 +169,28 @@ class Organizer(index.Indexed, SluggedSnippet):
     class Meta(SluggedSnippet.Meta):
         verbose_name = _("organizer")
         verbose_name_plural = _("organizers")
+
+
+class EvaluationTemplate(models.Model):
+    """Evaluation questions an organizer asks at many events (an accrediting body's standard form):
+    an event that uses it asks these first, then its own."""
+
+    name = models.CharField(_("name"), max_length=200)
+    organizer = models.ForeignKey(
+        Organizer, verbose_name=_("organizer"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="evaluation_templates", help_text=_("Whose events may use it; blank: every organizer's."),
+    )  # fmt: skip
+    questions = StreamField(EvaluationBlock(), verbose_name=_("questions"))
+
+    panels = [FieldPanel("name"), FieldPanel("organizer"), FieldPanel("questions")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("evaluation template")
+        verbose_name_plural = _("evaluation templates")
+
+    def __str__(self):
+        return f"{self.name} ({self.organizer})" if self.organizer_id else self.name
 
 
 class Venue(index.Indexed, models.Model):
@@ -431,6 +454,21 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     )
     ce_accreditor = models.CharField(_("accrediting body"), max_length=200, blank=True)
 
+    evaluation_template = models.ForeignKey(
+        EvaluationTemplate, verbose_name=_("evaluation template"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="events",
+        help_text=_("Its questions are asked first, then this event's own below."),
+    )  # fmt: skip
+    evaluation = StreamField(EvaluationBlock(), verbose_name=_("evaluation questions"), blank=True)
+    evaluation_required = models.BooleanField(
+        _("certificate only after the evaluation"), default=False,
+        help_text=_("Attendees receive their certificate of attendance once they have submitted the evaluation."),
+    )  # fmt: skip
+    evaluation_anonymous = models.BooleanField(
+        _("anonymous answers"), default=True,
+        help_text=_("The results and their export never say who answered what."),
+    )  # fmt: skip
+
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Seats in all; leave blank for no limit.")
     )
@@ -511,6 +549,15 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
                 FieldPanel("terms"),
             ],
             heading=_("Registration"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("evaluation_template"),
+                FieldPanel("evaluation"),
+                FieldRowPanel([FieldPanel("evaluation_required"), FieldPanel("evaluation_anonymous")]),
+            ],
+            heading=_("Evaluation"),
+            classname="collapsed",
         ),
         QuestionsPanel(
             "questions",
@@ -642,6 +689,12 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
         if organizer is None or not rate:
             return None
         return money.Tax(organizer.tax_name or str(_("Tax")), rate, organizer.prices_include_tax)
+
+    @cached_property
+    def evaluation_questions(self):
+        """The questions its evaluation asks (events/evaluation.py): its template's, then its own."""
+        template = self.evaluation_template if self.evaluation_template_id else None
+        return [*questions_of(template.questions if template else ()), *questions_of(self.evaluation)]
 
     @property
     def zone(self):

@@ -35,7 +35,7 @@ from . import applications, venue_editor
 from .admin_subscriptions import SubscriptionViewSet
 from .admin_views import EventPageViewSet
 from .inputs import IdConverter  # noqa: F401  (registers <id:…>)
-from .models import EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
+from .models import EvaluationTemplate, EventIndexPage, EventPage, Organizer, OrganizerApplication, Topic, Venue
 from .page_permissions import TeamPagePolicy, choosable_pages, explorable_pages
 from .protection import deletion_refusal, publish_refusal, refusal_text
 
@@ -62,6 +62,13 @@ class OrganizerViewSet(SnippetViewSet):
     icon = "group"
     list_display = ["name", "slug", "email"]
     search_fields = ["name"]
+
+
+class EvaluationTemplateViewSet(SnippetViewSet):
+    model = EvaluationTemplate
+    icon = "list-ul"
+    list_display = ["name", "organizer"]
+    list_filter = ["organizer"]
 
 
 class TopicViewSet(SnippetViewSet):
@@ -144,7 +151,7 @@ class EventSnippets(SnippetViewSetGroup):
     menu_label = gettext_lazy("Event settings")
     menu_icon = "date"
     menu_order = 300
-    items = (VenueViewSet, OrganizerViewSet, TopicViewSet, OrganizerApplicationViewSet)
+    items = (VenueViewSet, OrganizerViewSet, TopicViewSet, EvaluationTemplateViewSet, OrganizerApplicationViewSet)
 
 
 register_snippet(EventSnippets)

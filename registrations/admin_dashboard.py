@@ -387,10 +387,21 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             HeaderButton(_("Download CSV"), url=export_url(event, "csv"), icon_name="download", priority=30),
             HeaderButton(_("Download XLSX"), url=export_url(event, "xlsx"), icon_name="download", priority=40),
         ]
+        if self.evaluation_url:
+            buttons.append(
+                HeaderButton(_("Evaluation results"), url=self.evaluation_url, icon_name="list-ul", priority=50)
+            )
         if self.checkin_url:
             buttons.append(HeaderButton(_("Check-in"), url=self.checkin_url, icon_name="tick", priority=5))
             buttons.append(HeaderButton(_("Mark attended"), url=self.mark_attended_url, icon_name="tick", priority=6))
         return buttons
+
+    @cached_property
+    def evaluation_url(self):
+        """The evaluation's results (admin_evaluations.py), for an event that has one."""
+        return (
+            reverse("registrations_event_evaluation", args=[self.event.pk]) if self.event.evaluation_questions else ""
+        )
 
     @cached_property
     def mark_attended_url(self):
@@ -430,6 +441,7 @@ class EventDashboardView(EventAdminPageMixin, TemplateView):
             edit_url=reverse("wagtailadmin_pages:edit", args=[event.pk]),
             checkin_url=self.checkin_url,
             mark_attended_url=self.mark_attended_url,
+            evaluation_url=self.evaluation_url,
         )
         return context
 

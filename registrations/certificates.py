@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from .converters import secret_page
 from .models import Registration
-from .services import certificates
+from .services import certificates, evaluations
 
 
 @never_cache
@@ -30,6 +30,7 @@ def download(request, secret):
             "registration": registration,
             "event": registration.event,
             "reason": certificates.unavailable_message(registration),
+            "evaluation_due": evaluations.due(registration),
         }
         return render(request, "registrations/certificates/unavailable.html", context, status=403)
     pdf = certificates.render_pdf(registration)

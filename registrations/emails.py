@@ -80,6 +80,7 @@ KINDS = {
     "waitlist_offer": Kind("waitlist_entry"),
     "certificate": Kind("registration"),  # the certificate of attendance attached: see services/certificates.py
     "organizer_message": Kind("registration"),  # written by the organizer: see services/messaging.py
+    "evaluation_reminder": Kind("registration"),  # services/evaluations.py; skipped once submitted
 }
 
 # Sent only while the seat is still confirmed when the email goes out (it may be cancelled after
@@ -208,7 +209,11 @@ def supported_language(code):
 def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None):
     """The message for `kind`, ready to send; None when it should no longer be sent (an invite
     REQUEST for a registration that is not confirmed any more, a certificate no longer due)."""
-    from .services import certificates, invoices  # here, not at the top: they send emails through this module
+    from .services import (
+        certificates,
+        evaluations,
+        invoices,
+    )  # here, not at the top: they send emails through this module
 
     spec = KINDS[kind]
     extra = dict(extra or {})
@@ -224,6 +229,9 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
             return None
         if kind == "certificate" and not certificates.eligible(registration):
             log.info("Email %s for registration %s skipped: no longer eligible", kind, registration.pk)
+            return None
+        if kind == "evaluation_reminder" and not evaluations.due(registration):
+            log.info("Email %s for registration %s skipped: nothing to evaluate now", kind, registration.pk)
             return None
     elif spec.about == "order":
         order = Order.objects.select_related("event__venue", "event__organizer").get(pk=order_id)
@@ -259,6 +267,9 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
         if registration is not None:
             context["ticket_type"] = registration.ticket_type
             context["ticket_url"] = ticket_url(registration)
+            context["evaluation_url"] = event.public_url(
+                reverse("registrations:ticket_evaluation", args=[registration.ticket_secret])
+            )
             context["online_url"] = event.online_url if shows_online_link(registration, event, spec.method) else ""
         if order is not None:
             context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total

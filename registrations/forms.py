@@ -12,6 +12,7 @@ from . import conf
 
 Kind = EventQuestion.Kind
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+TEXT_MAX_LENGTH = 2000  # an evaluation's free-text answer
 
 
 def question_field(question, canonical=None):
@@ -206,3 +207,44 @@ def attendee_forms(data, quantity, ce, typed=None, questions=(), ticket_type=Non
             AttendeeForm(data, prefix=prefix[:-1], ce=ce, initial=initial, questions=questions, ticket_type=ticket_type)
         )
     return forms_
+
+
+class EvaluationForm(forms.Form):
+    """An event's evaluation (services/evaluations.py): one field per item, grouped by what it is
+    about (the whole event, each session attended, each presenter) in `groups()`. Ratings are kept
+    as their number, choices as their positions."""
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[item.key] = evaluation_field(item.question)
+
+    def groups(self):
+        """[(heading, [bound fields])]: the whole event's questions first, then each subject's."""
+        grouped = {}
+        for item in self.items:
+            grouped.setdefault(item.subject, []).append(self[item.key])
+        return list(grouped.items())
+
+    def answers(self):
+        """{item key: answer} of the questions answered."""
+        return {key: value for key, value in self.cleaned_data.items() if value not in ("", None, [])}
+
+
+def evaluation_field(question):
+    common = {"label": question.label, "required": question.required}
+    if question.kind == "rating":
+        ends = [f"{end}: {word}" for end, word in ((1, question.lowest), (question.scale, question.highest)) if word]
+        return forms.TypedChoiceField(
+            choices=[(point, str(point)) for point in range(1, question.scale + 1)], coerce=int, empty_value=None,
+            widget=forms.RadioSelect(attrs={"class": "rating"}), help_text=" · ".join(ends), **common,
+        )  # fmt: skip
+    if question.kind == "choice":
+        choices = list(enumerate(question.choices))
+        if question.several:
+            return forms.TypedMultipleChoiceField(
+                choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple, **common
+            )
+        return forms.TypedChoiceField(choices=choices, coerce=int, empty_value=None, widget=forms.RadioSelect, **common)
+    return forms.CharField(max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), **common)

@@ -375,6 +375,10 @@ class Registration(StateMachine):
     invite_fingerprint = models.CharField(max_length=64, blank=True, help_text="What the last invite said.")
     invite_facts = models.JSONField(default=dict, blank=True, help_text="What the last invite said, in full.")
     certificate_code = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    evaluated_at = models.DateTimeField(
+        _("evaluation submitted"), null=True, blank=True, editable=False,
+        help_text="When its attendee submitted the event's evaluation (the answers: EvaluationResponse).",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -669,3 +673,25 @@ class SignInLink(models.Model):
 
     def __str__(self):
         return f"sign-in link {self.pk}"
+
+
+class EvaluationResponse(models.Model):
+    """One attendee's answers to an event's evaluation (services/evaluations.py), by question key
+    (`key`, `key/s<session id>`, `key/p<presenter block id>`). When the event's answers are
+    anonymous it is not linked to its registration and keeps only the day it came: the registration
+    says only that it was submitted (`Registration.evaluated_at`)."""
+
+    event = models.ForeignKey(EventPage, on_delete=models.PROTECT, related_name="evaluation_responses")
+    registration = models.OneToOneField(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluation_response"
+    )
+    submitted_on = models.DateField(_("submitted"), default=timezone.localdate)
+    language = models.CharField(max_length=10, default="en")
+    answers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self):
+        return f"evaluation {self.pk} of event {self.event_id}"

@@ -89,7 +89,13 @@ def signed_in(view):
 @signed_in
 def my_events(request, email):
     upcoming, past = sign_in.record(email)
-    context = {"email": email, "upcoming": upcoming, "past": past, "orders": list(sign_in.orders_of(email))}
+    context = {
+        "email": email,
+        "upcoming": upcoming,
+        "past": past,
+        "evaluations_due": [registration for registration in past if registration.evaluation_due],
+        "orders": list(sign_in.orders_of(email)),
+    }
     return render(request, "registrations/my_events/my_events.html", context)
 
 

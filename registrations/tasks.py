@@ -1,10 +1,11 @@
 """Background work: the hold sweeper as a task, for django-tasks' database worker or a scheduler.
-It also forgets "My events" sign-in links long expired. And the daily retention task."""
+It also forgets "My events" sign-in links long expired and sends the evaluation reminders that are
+due. And the daily retention task."""
 
 from django_tasks import task
 
 from .models import WaitlistEntry
-from .services import erasure, fulfilment, refunds, sign_in, waitlist
+from .services import erasure, evaluations, fulfilment, refunds, sign_in, waitlist
 
 
 @task()
@@ -19,6 +20,7 @@ def sweep():
     ):
         waitlist.offer_free_seats(event_id)
     result["sign_in_links_deleted"] = sign_in.delete_old_links()
+    result["evaluation_reminders"] = evaluations.send_reminders()
     return result
 
 

@@ -20,10 +20,22 @@ from events.templatetags.event_tags import price
 
 from . import conf, stripe_gateway
 from .converters import secret_page
-from .forms import AttendeeForm, BillingForm, TicketForm, WaitlistForm, as_typed, attendee_forms
+from .forms import AttendeeForm, BillingForm, EvaluationForm, TicketForm, WaitlistForm, as_typed, attendee_forms
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
-from .services import cancellation, certificates, checkout, codes, fulfilment, invoices, payouts, transfers, waitlist
+from .services import (
+    cancellation,
+    certificates,
+    checkout,
+    codes,
+    evaluations,
+    fulfilment,
+    invoices,
+    payouts,
+    transfers,
+    waitlist,
+)  # fmt: skip
+from .services.attendance import attended_sessions
 from .services.capacity import SoldOut, availability
 from .templatetags.registration_tags import registration_box_context
 
@@ -384,8 +396,35 @@ def ticket(request, secret):
         "may_hand_on": transfers.attendee_may_hand_on(registration),
         "hand_on_until": transfers.deadline(registration.event),
         "certificate_available": certificates.eligible(registration),
+        "evaluation_due": evaluations.due(registration),
     }
     return render(request, "registrations/ticket.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@secret_page
+@limit_posts("register")
+def ticket_evaluation(request, secret):
+    """The event's evaluation, once the attendee has one to submit (services/evaluations.py); else
+    back to the ticket, which says why."""
+    registration = registration_for(secret)
+    reason = evaluations.unavailable_reason(registration)
+    if reason:
+        messages.info(request, reason)
+        return redirect("registrations:ticket", secret=secret)
+    event = registration.event
+    asked = evaluations.items(event, attended_sessions(registration), words=event.localized)
+    form = EvaluationForm(request.POST if request.method == "POST" else None, items=asked)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluations.submit(registration, form.answers(), language=get_language())
+        except evaluations.NotDue as refusal:  # submitted meanwhile, from another tab
+            messages.info(request, str(refusal))
+        else:
+            messages.success(request, _("Thank you: your evaluation has been received."))
+        return redirect("registrations:ticket", secret=secret)
+    context = {"registration": registration, "event": event.localized, "form": form}
+    return render(request, "registrations/evaluation.html", context)
 
 
 @require_GET

@@ -201,4 +201,4 @@ def registration_panel(request, page):
 
 
 # Further admin screens register their own hooks when imported.
-from . import admin_attendance, admin_certificates, admin_dashboard, admin_payouts  # noqa: E402, F401
+from . import admin_attendance, admin_certificates, admin_dashboard, admin_evaluations, admin_payouts  # noqa: E402, F401

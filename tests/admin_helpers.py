@@ -8,6 +8,6 @@ def form_data(client, url):
     response = client.get(url)
     assert response.status_code == 200
     data = querydict_from_html(response.content.decode(), form_id="page-edit-form")
-    for name in ("body", "learning_objectives", "presenters"):
+    for name in ("body", "learning_objectives", "presenters", "evaluation"):
         data.setdefault(f"{name}-count", "0")
     return data

@@ -186,8 +186,11 @@ def objects_for(kind, event, language):
     return {"order": registration.order, **extra}, "buyer@example.com", None
 
 
-# Certificates and organizer messages have their own tests (test_certificates, test_dashboard).
-OTHER_KINDS = [kind for kind in KINDS if kind not in ("confirmation", "certificate", "organizer_message")]
+# Certificates, organizer messages and evaluation reminders (due only after an event) have their own
+# tests (test_certificates, test_dashboard, test_evaluations).
+OTHER_KINDS = [
+    kind for kind in KINDS if kind not in ("confirmation", "certificate", "organizer_message", "evaluation_reminder")
+]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -15,7 +15,16 @@ from django.test import Client
 
 from events.models import OrganizerApplication, Subscription
 from registrations.emails import deliver_email
-from registrations.models import CheckIn, Invoice, Order, Refund, Registration, SignInLink, WaitlistEntry
+from registrations.models import (
+    CheckIn,
+    EvaluationResponse,
+    Invoice,
+    Order,
+    Refund,
+    Registration,
+    SignInLink,
+    WaitlistEntry,
+)
 from registrations.services import certificates, erasure, invoices
 from tests.factories import OrganizerFactory, event_index, make_event, make_registration
 from tests.test_certificates import attendee, check_in, past_event
@@ -58,6 +67,8 @@ def held():
     OrganizerApplication.objects.create(name="Ana Pérez", email="ana@example.com", organization="Guild", message="Me")
     zed = attendee(past, name="Zed Other", email="zed@example.com", licence="ZZZ-1")
     check_in(zed, past.ordered_sessions[0])
+    EvaluationResponse.objects.create(event=past, registration=seat, answers={"q": "Ana liked it"})
+    EvaluationResponse.objects.create(event=past, registration=zed, answers={"q": "Zed too"})
     return {"seat": seat, "own": own, "ben": ben, "zed": zed, "code": code, "invoice": invoice, "coming": coming}
 
 
@@ -92,6 +103,9 @@ def test_nothing_names_the_person_afterwards(held):
     for column in ("licence_number", "profession"):
         assert not Registration.objects.filter(pk=held["seat"].pk).exclude(**{column: ""}).exists()
     assert Registration.objects.get(pk=held["own"].pk).answers == {}
+    # Her evaluation stays in the event's results, linked to nobody; Zed's stays his.
+    assert EvaluationResponse.objects.get(answers__q="Ana liked it").registration is None
+    assert EvaluationResponse.objects.get(answers__q="Zed too").registration == held["zed"]
     assert not Subscription.objects.exists() and not SignInLink.objects.filter(email="ana@example.com").exists()
     # Links that were hers open nothing.
     assert Client().get(f"/tickets/{old_ticket}/").status_code == 404
@@ -176,8 +190,9 @@ PERSONAL_FIELDS = {
     "events.Subscription": ["email"],
     "events.OrganizerApplication": ["name", "email", "message"],
 }
-# Kept by law, as issued (an invoice's buyer), or naming staff and organizers, not attendees.
-KEPT = {"registrations.Invoice": ["buyer"]}
+# Kept by law, as issued (an invoice's buyer), or naming staff and organizers, not attendees; an
+# evaluation's answers stay in the event's results, unlinked from the person (checked above).
+KEPT = {"registrations.Invoice": ["buyer"], "registrations.EvaluationResponse": ["answers"]}
 PERSONAL = ("name", "email", "licence", "profession", "answers", "billing", "buyer", "message")
 
 
@@ -196,6 +211,7 @@ def test_every_personal_field_of_every_model_is_erased_or_kept_on_purpose():
         ("events.OrganizerApplication", "organization"), ("registrations.ConsentText", "text"),
         ("events.Organizer", "legal_name"), ("events.Organizer", "tax_name"), ("registrations.Order", "tax_name"),
         ("registrations.Invoice", "tax_name"), ("registrations.PromoCode", "max_uses_per_buyer"),
+        ("events.EvaluationTemplate", "name"),
     }  # fmt: skip
     assert found - known - staff_and_organizers == set()
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from events.models import OrganizerApplication, Subscription
-from registrations.models import CheckIn, Refund, WaitlistEntry
+from registrations.models import CheckIn, EvaluationResponse, Refund, WaitlistEntry
 from registrations.services import invoices
 from tests.factories import event_index, make_event, make_registration
 from tests.test_my_events import signed_in
@@ -40,6 +40,9 @@ def held():
     )
     zed = make_registration(event, name="Zed Other", email="zed@example.com")
     CheckIn.objects.create(registration=zed, session=event.ordered_sessions[0])
+    EvaluationResponse.objects.create(event=event, registration=seat, answers={"q": "Useful"})
+    EvaluationResponse.objects.create(event=event, registration=zed, answers={"q": "Zed's view"})
+    EvaluationResponse.objects.create(event=event, registration=None, answers={"q": "Anonymous"})
     return {"seat": seat, "ben": ben, "zed": zed}
 
 
@@ -59,6 +62,7 @@ def test_everything_held_about_the_address_is_in_it(held):
     assert seat["pk"] == held["seat"].pk and seat["fields"]["answers"] == {"diet": "vegetarian"}
     assert seat["fields"]["licence_number"] == "PSY-2231"
     assert [c["fields"]["registration"] for c in data["check_ins"]] == [held["seat"].pk]
+    assert [e["fields"]["answers"] for e in data["evaluations"]] == [{"q": "Useful"}]  # hers, signed
     assert {o["pk"] for o in data["orders"]} == {held["seat"].order_id, held["ben"].order_id}
     assert [r["fields"]["amount"] for r in data["refunds"]] == ["20.00"]
     assert len(data["invoices"]) == 1 and data["invoices"][0]["fields"]["buyer"]["name"] == "Ana Pérez"
@@ -69,7 +73,7 @@ def test_everything_held_about_the_address_is_in_it(held):
 
 def test_nobody_elses_data_and_no_secret_is_in_it(held):
     text, data = download(signed_in())
-    assert "zed@example.com" not in text and "Zed Other" not in text
+    assert "zed@example.com" not in text and "Zed Other" not in text and "Zed's view" not in text
     # Ben's seat is in the order Ana placed, not among her own seats.
     assert held["ben"].pk not in {r["pk"] for r in data["registrations"]}
     for secret in (held["seat"].ticket_secret, held["seat"].order.token, held["seat"].door_code):

@@ -29,8 +29,16 @@ from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
-from events.models import OrganizerApplication, Subscription
-from registrations.models import CheckIn, PayoutAccount, PromoCode, Refund, SignInLink, WaitlistEntry
+from events.models import EventPage, OrganizerApplication, Subscription
+from registrations.models import (
+    CheckIn,
+    EvaluationResponse,
+    PayoutAccount,
+    PromoCode,
+    Refund,
+    SignInLink,
+    WaitlistEntry,
+)
 from registrations.services import certificates, invoices, sign_in
 from tests.factories import event_index, make_event, make_registration
 from tests.test_organizer_permissions import approved_organizer, client_for
@@ -107,6 +115,7 @@ ACCESS = {
     "registrations:ticket_invite": SECRET,
     "registrations:ticket_cancel": SECRET,
     "registrations:ticket_hand_on": SECRET,
+    "registrations:ticket_evaluation": SECRET,
     "registrations:ticket_qr": SECRET,
     "registrations:certificate_download": SECRET,
     "registrations:certificate_verify": SECRET,
@@ -140,6 +149,8 @@ ACCESS = {
     "registrations_event_export": STAFF,
     "registrations_event_email": STAFF,
     "registrations_event_mark_attended": STAFF,
+    "registrations_event_evaluation": STAFF,
+    "registrations_event_evaluation_export": STAFF,
     "registrations_email_certificates": STAFF,
     "registrations_cancel_event": STAFF,
     "registrations_codes:index": STAFF,
@@ -226,6 +237,8 @@ def world(django_user_model, settings):
     seat.order.stripe_checkout_session_id = "cs_test_world"  # Stripe is unreachable here: found by its id
     seat.order.save(update_fields=["stripe_checkout_session_id"])
     CheckIn.objects.create(registration=seat, session=event.ordered_sessions[0])
+    EventPage.objects.filter(pk=event.pk).update(evaluation_anonymous=False)  # answers signed: names exported
+    EvaluationResponse.objects.create(event=event, registration=seat, answers={})
     refund = Refund.objects.create(order=seat.order, number=1, amount="10.00", status=Refund.Status.FAILED, error="x")
     invoice = invoices.issue_invoice(seat.order)
     waiting = WaitlistEntry.objects.create(
@@ -298,6 +311,13 @@ def staff_requests(w):
         ],
         "registrations_event_email": [("get", f"{admin}/events/{event.pk}/email/", None, "Alliance workshop", TEAM)],
         "registrations_event_mark_attended": [("get", f"{admin}/events/{event.pk}/mark-attended/", None, EMAIL, TEAM)],
+        "registrations_event_evaluation": [
+            ("get", f"{admin}/events/{event.pk}/evaluation/", None, "Alliance workshop", TEAM)
+        ],
+        "registrations_event_evaluation_export": [
+            ("get", f"{admin}/events/{event.pk}/evaluation.csv", None, EMAIL, TEAM),
+            ("get", f"{admin}/events/{event.pk}/evaluation.xlsx", None, "", TEAM),
+        ],
         "registrations_email_certificates": [
             ("get", f"{admin}/events/{event.pk}/email-certificates/", None, "Alliance workshop", TEAM)
         ],
@@ -412,6 +432,7 @@ def secret_requests(w):
         "registrations:checkout_success": ("/checkout/success/?session_id={}", order.stripe_checkout_session_id, 200),
         "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),  # too late: to the ticket
         "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
+        "registrations:ticket_evaluation": ("/tickets/{}/evaluation/", seat.ticket_secret, 302),  # not over: to it
         "events:subscription_confirm": ("/subscriptions/confirm/{}/", w["pending"].confirm_token, 200),
         "events:subscription_unsubscribe": ("/subscriptions/unsubscribe/{}/", w["following"].token, 200),
         "registrations:sign_in_link": ("/my-events/sign-in/{}/", w["sign_in_token"], 200),

@@ -24,7 +24,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from ..emails import send_email, supported_language
-from ..models import CheckIn, OrderLogEntry, Registration
+from ..models import CheckIn, OrderLogEntry, Registration, is_erased
+from . import evaluations
 from .attendance import attended_sessions, hours_attended
 
 log = logging.getLogger(__name__)
@@ -49,24 +50,29 @@ class Availability:
     NOT_CONFIRMED = "not_confirmed"
     NOT_ENDED = "not_ended"
     NOT_ATTENDED = "not_attended"
+    NOT_EVALUATED = "not_evaluated"  # the event requires its evaluation first (services/evaluations.py)
 
 
-def availability(registration, now=None):
-    """Whether the certificate can be had now, or the first reason it cannot (`Availability`)."""
+def availability(registration, now=None, attended=None):
+    """Whether the certificate can be had now, or the first reason it cannot (`Availability`).
+    `attended`: whether the attendee was checked in anywhere, when the caller read it already."""
     now = now or timezone.now()
     event = registration.event
-    if registration.status != Registration.Status.CONFIRMED:
+    if registration.status != Registration.Status.CONFIRMED or is_erased(registration.email):
         return Availability.NOT_CONFIRMED
     if event.end is None or event.end >= now:
         return Availability.NOT_ENDED
-    if not attended_sessions(registration):
+    if not (attended_sessions(registration) if attended is None else attended):
         return Availability.NOT_ATTENDED
+    if evaluations.required_and_missing(registration):
+        return Availability.NOT_EVALUATED
     return Availability.AVAILABLE
 
 
-def eligible(registration, now=None):
-    """Confirmed, the event is over, and the attendee was checked in to at least one session."""
-    return availability(registration, now) == Availability.AVAILABLE
+def eligible(registration, now=None, attended=None):
+    """Confirmed (and not erased), the event is over, the attendee was checked in to at least one
+    session, and submitted the evaluation when the event requires one."""
+    return availability(registration, now, attended) == Availability.AVAILABLE
 
 
 def eligible_registrations(event, now=None):
@@ -75,7 +81,10 @@ def eligible_registrations(event, now=None):
     if event.end is None or event.end >= now:
         return Registration.objects.none()
     attended = CheckIn.objects.active().filter(registration__event=event).values("registration_id")
-    return event.registrations.confirmed().filter(pk__in=attended)
+    found = event.registrations.confirmed().filter(pk__in=attended)
+    if event.evaluation_required and evaluations.asks(event):
+        found = found.filter(evaluated_at__isnull=False)
+    return found
 
 
 # Issuing
@@ -209,6 +218,8 @@ def unavailable_message(registration, now=None):
         }
     if reason == Availability.NOT_ATTENDED:
         return _("We have no record of your attendance at this event. If you were there, please contact the organizer.")
+    if reason == Availability.NOT_EVALUATED:
+        return _("Your certificate of attendance will be available once you have completed the event's evaluation.")
     return ""
 
 

@@ -4,6 +4,7 @@ Everything that names the address is anonymised or deleted, in one transaction:
 
 - seats: name, address, profession, licence number, answers and what the last invite said; the
   ticket's link and the certificate's code are replaced or removed, so neither opens anything;
+  their evaluation answers stay in the event's results, linked to nobody;
 - orders placed as the buyer: name, address and billing details; their link is replaced;
 - waitlist entries: name and address, and out of the line; email subscriptions, sign-in links:
   deleted; organizer applications: name, address and message.
@@ -29,7 +30,7 @@ from events.mail import build_message
 from events.models import OrganizerApplication, Subscription
 
 from .. import conf
-from ..models import ERASED_DOMAIN, Order, Registration, SignInLink, WaitlistEntry, new_secret
+from ..models import ERASED_DOMAIN, EvaluationResponse, Order, Registration, SignInLink, WaitlistEntry, new_secret
 from . import waitlist
 from .sign_in import by_address
 
@@ -84,6 +85,8 @@ def anonymise_seats(queryset):
             "ticket_secret", "certificate_code",
         ],
     )  # fmt: skip
+    # Their evaluation answers stay in the event's results, linked to nobody (as anonymous ones are).
+    EvaluationResponse.objects.filter(registration__in=seats).update(registration=None)
     return seats
 
 

@@ -2,7 +2,8 @@
 (GDPR's right of access, in a machine-readable form).
 
 Every row that names the address, and the rows that hang off them: seats (with their check-ins),
-orders placed as the buyer (with their refunds, invoices and history), waitlist entries, email
+orders placed as the buyer (with their refunds, invoices and history), evaluation answers given
+under their name (anonymous ones are linked to nobody), waitlist entries, email
 subscriptions, organizer applications and sign-in links; each row with all its fields, as Django's
 serializer writes them, but for the secrets that open pages (ticket and order links, tokens): those
 are keys, not data about the person, and a file people keep must not be one.
@@ -16,7 +17,17 @@ from django.utils import timezone
 
 from events.models import OrganizerApplication, Subscription
 
-from ..models import CheckIn, Invoice, Order, OrderLogEntry, Refund, Registration, SignInLink, WaitlistEntry
+from ..models import (
+    CheckIn,
+    EvaluationResponse,
+    Invoice,
+    Order,
+    OrderLogEntry,
+    Refund,
+    Registration,
+    SignInLink,
+    WaitlistEntry,
+)
 from .sign_in import by_address, normalised
 
 SECRETS = {"ticket_secret", "token", "confirm_token", "token_hash", "door_code"}
@@ -40,6 +51,7 @@ def export(email, now=None):
         "exported_at": now or timezone.now(),
         "registrations": rows(registrations),
         "check_ins": rows(CheckIn.objects.filter(registration__in=registrations).order_by("pk")),
+        "evaluations": rows(EvaluationResponse.objects.filter(registration__in=registrations).order_by("pk")),
         "orders": rows(orders),
         "refunds": rows(Refund.objects.filter(order__in=orders).order_by("pk")),
         "invoices": rows(Invoice.objects.filter(order__in=orders).order_by("pk")),

@@ -32,6 +32,7 @@ from events.subscriptions import normalised
 from .. import conf
 from ..emails import supported_language, ticket_url
 from ..models import CheckIn, Order, Registration, SignInLink, is_erased
+from . import certificates, evaluations
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def registrations_of(email):
     return (
         by_address(Registration, "email", email)
         .filter(status__in=LISTED)
-        .select_related("event", "event__venue", "event__organizer", "ticket_type")
+        .select_related("event", "event__venue", "event__organizer", "event__evaluation_template", "ticket_type")
         .annotate(attended=Exists(attended))
         .order_by("-event__start", "-pk")
     )
@@ -69,15 +70,14 @@ def registrations_of(email):
 
 def record(email, now=None):
     """(upcoming, past): the seats of `email` in events not yet over, soonest first, and in those
-    over, latest first; each with `certificate_available` (certificates.eligible's rule, read for
-    all of them in one query)."""
+    over, latest first; each with `certificate_available` (certificates.eligible, with the check-ins
+    read for all of them in one query) and `evaluation_due`."""
     now = now or timezone.now()
     upcoming, past = [], []
     for registration in registrations_of(email):
         over = registration.event.end is not None and registration.event.end < now
-        registration.certificate_available = (
-            over and registration.attended and registration.status == Registration.Status.CONFIRMED
-        )
+        registration.certificate_available = certificates.eligible(registration, now, attended=registration.attended)
+        registration.evaluation_due = evaluations.due(registration, now, attended=registration.attended)
         (past if over else upcoming).append(registration)
     return upcoming[::-1], past
 

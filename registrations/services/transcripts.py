@@ -42,7 +42,7 @@ class Line:
 
 def lines(email, now=None):
     """The transcript's lines of `email`, oldest first: its confirmed seats in events that are
-    over and that it was checked in to."""
+    over and that it was checked in to, whose certificate is available (certificates.eligible)."""
     now = now or timezone.now()
     attended = CheckIn.objects.active().select_related("session")
     registrations = (
@@ -52,6 +52,8 @@ def lines(email, now=None):
     )
     result = []
     for registration in registrations:
+        if not certificates.eligible(registration, now, attended=True):  # an evaluation required first
+            continue
         event = registration.event
         hours = hours_of([check_in.session for check_in in registration.active_check_ins], event)
         code = certificates.issue(registration)

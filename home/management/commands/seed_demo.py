@@ -15,7 +15,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
 
-from events.models import EventIndexPage, EventPage, EventQuestion, EventSession, Organizer, TicketType, Topic, Venue
+from events.models import (
+    EvaluationTemplate,
+    EventIndexPage,
+    EventPage,
+    EventQuestion,
+    EventSession,
+    Organizer,
+    TicketType,
+    Topic,
+    Venue,
+)  # fmt: skip
 from home.demo import alliance
 from home.models import ensure_home
 from registrations.models import PromoCode
@@ -660,6 +670,42 @@ class Command(BaseCommand):
                     }
                 ]
             ),
+            evaluation_template=self.standard_evaluation(organizer),
+            evaluation=json.dumps(
+                [
+                    {
+                        "type": "rating",
+                        "value": {
+                            "question": "How useful was this session for your practice?",
+                            "asked_for": "session",
+                            "required": True,
+                            "scale": 5,
+                            "lowest": "Not useful",
+                            "highest": "Very useful",
+                        },
+                    },
+                    {
+                        "type": "rating",
+                        "value": {
+                            "question": "The presenter explained the material clearly",
+                            "asked_for": "presenter",
+                            "required": True,
+                            "scale": 5,
+                            "lowest": "Disagree",
+                            "highest": "Agree",
+                        },
+                    },
+                    {
+                        "type": "text",
+                        "value": {
+                            "question": "What will you do differently with your clients?",
+                            "asked_for": "event",
+                            "required": False,
+                        },
+                    },
+                ]
+            ),  # fmt: skip
+            evaluation_required=True,
             time_zone="America/New_York",
             format="hybrid",
             venue=venue,
@@ -710,6 +756,27 @@ class Command(BaseCommand):
         )  # fmt: skip
         self.stdout.write(f"Demo code: {DEMO_CODE} (20% off the alliance workshop)")
         return 1
+
+    def standard_evaluation(self, organizer):
+        """The organizer's standard form, as an accrediting body asks for it at every event."""
+        questions = [
+            {"type": "rating", "value": {
+                "question": "The learning objectives were met", "asked_for": "event", "required": True,
+                "scale": 5, "lowest": "Not at all", "highest": "Fully",
+            }},
+            {"type": "choice", "value": {
+                "question": "Was the content free of commercial bias?", "asked_for": "event", "required": True,
+                "choices": ["Yes", "No"], "several": False,
+            }},
+            {"type": "choice", "value": {
+                "question": "How will you use what you learned?", "asked_for": "event", "required": False,
+                "choices": ["In my clinical work", "In supervision", "In teaching", "Not yet sure"], "several": True,
+            }},
+        ]  # fmt: skip
+        template, _created = EvaluationTemplate.objects.get_or_create(
+            name="Standard CE evaluation", organizer=organizer, defaults={"questions": json.dumps(questions)}
+        )
+        return template
 
     def ensure_admin(self):
         User = get_user_model()
