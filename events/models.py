@@ -454,6 +454,22 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
     )
     ce_accreditor = models.CharField(_("accrediting body"), max_length=200, blank=True)
 
+    class Credit(models.TextChoices):
+        SESSION = "session", _("Whole sessions")
+        MINUTE = "minute", _("Minutes attended")
+
+    attendance_credit = models.CharField(
+        _("attendance counts by"), max_length=10, choices=Credit.choices, default=Credit.SESSION,
+        help_text=_(
+            "Whole sessions: each session attended counts in full. Minutes attended: from arrival (the door's "
+            "scan, or joining online) to leaving (a check-out scan) or the session's end."
+        ),
+    )  # fmt: skip
+    minimum_attendance = models.PositiveSmallIntegerField(
+        _("minimum share of a session (%)"), default=0, validators=[MaxValueValidator(100)],
+        help_text=_("A session counts only when at least this share of it was attended; 0: any attendance counts."),
+    )  # fmt: skip
+
     evaluation_template = models.ForeignKey(
         EvaluationTemplate, verbose_name=_("evaluation template"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="events",
@@ -536,7 +552,11 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             heading=_("About"),
         ),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("ce_accreditor")])], heading=_("Continuing education")
+            [
+                FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("ce_accreditor")]),
+                FieldRowPanel([FieldPanel("attendance_credit"), FieldPanel("minimum_attendance")]),
+            ],
+            heading=_("Continuing education"),
         ),
         MultiFieldPanel(
             [

@@ -38,7 +38,7 @@ from events.money import decimal_places
 from . import admin_views
 from .emails import build_email
 from .models import CheckIn, Invoice, Order, Refund, Registration, WaitlistEntry
-from .permissions import managed_events, may_check_in, may_manage
+from .permissions import managed_events, may_check_in, may_manage, may_manage_cached
 from .services import payouts
 from .services.capacity import availability
 from .services.exports import attendance_rows, columns, session_label
@@ -67,18 +67,6 @@ def checkin_url(event):
 
 def email_url(event):
     return reverse(EMAIL, args=[event.pk])
-
-
-def may_manage_cached(user, page):
-    """`may_manage` for buttons drawn once per page of a listing: one query per request, not per row."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser and user.is_active:
-        return True
-    ids = getattr(user, "_managed_event_ids", None)
-    if ids is None:
-        ids = user._managed_event_ids = set(managed_events(user).values_list("pk", flat=True))
-    return page.pk in ids
 
 
 # The figures

@@ -41,7 +41,7 @@ from events.models import EventPage, TicketType, soonest_first
 
 from . import stripe_gateway
 from .models import ConsentText, Order, Refund, Registration
-from .permissions import managed_events, may_manage
+from .permissions import managed_events, may_check_in_cached, may_manage
 from .services.cancellation import CancellationRefused, cancel_event, cancel_registrations
 from .services.exports import answer_text
 from .services.refunds import RefundRefused, process_refund, refund
@@ -294,6 +294,15 @@ class RegistrationIndexView(OrderPermissionsMixin, generic.IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = [MenuItem(_("View order"), url=order_url(instance.order_id), icon_name="doc-full", priority=10)]
+        if instance.status == Registration.Status.CONFIRMED and may_check_in_cached(self.request.user, instance.event):
+            buttons.append(
+                MenuItem(
+                    _("Correct attendance"),
+                    url=reverse("registrations_correct_attendance", args=[instance.event_id, instance.pk]),
+                    icon_name="edit",
+                    priority=15,
+                )
+            )
         if instance.status == Registration.Status.CONFIRMED and user_may_act_on_orders(self.request.user):
             url = reverse(f"{ATTENDEES}:cancel", args=[quote(instance.pk)])
             next_url = self.request.get_full_path()

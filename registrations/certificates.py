@@ -48,7 +48,8 @@ def verify(request, code):
     if registration is None:
         raise Http404(_("No certificate has this code."))
     details = certificates.details(registration)
-    details["valid"] = registration.status == Registration.Status.CONFIRMED
+    details["confirmed"] = registration.status == Registration.Status.CONFIRMED
+    details["valid"] = certificates.eligible(registration)  # a correction may leave no attendance
     response = render(request, "registrations/certificates/verify.html", details)
     response["X-Robots-Tag"] = "noindex"
     return response

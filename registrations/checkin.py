@@ -139,10 +139,12 @@ def checkin_page(request, event_id):
         session = attendance.session_of(event, session_param(request.GET.get("session")))
     except (Invalid, BadSession):
         session = attendance.current_session(event)
+    leaving = request.GET.get("direction") == "out"  # the exit: check-out scans record departures
     context = {
         "event": event,
         "sessions": [(s, session_label(event, s)) for s in sessions],
         "session": session,
+        "leaving": leaving,
         "session_label": session_label(event, session) if session else "",
         "counts": attendance.session_counts(event, session) if session else None,
         "recent": recent_rows(event, session) if session else [],
@@ -151,6 +153,7 @@ def checkin_page(request, event_id):
             "undo": reverse("registrations:checkin_undo", args=[event.pk]),
             "search": reverse("registrations:checkin_search", args=[event.pk]),
             "session": session.pk if session else None,
+            "direction": "out" if leaving else "in",
             "timeZone": event.time_zone,
             "strings": js_strings(),
         },
@@ -175,6 +178,10 @@ def js_strings():
         "wrong_event_detail": _("This ticket is for “%(event)s”."),
         "unknown": _("Unknown ticket"),
         "unknown_detail": _("No ticket has this code. Check it, or search the name."),
+        "left": _("Checked out"),
+        "left_detail": _("The time they left is recorded."),
+        "not_in": _("Not checked in"),
+        "not_in_detail": _("This person was not checked in at this session, so there is no arrival to end."),
         "error": _("Something went wrong"),
         "offline": _("Could not reach the server. Check the connection and try again."),
         "working": _("Checking…"),
@@ -203,15 +210,21 @@ def redeem(request, event):
     method = data.get("method", "scan")
     if method not in ("scan", "typed", "search"):
         raise Invalid(_("Unknown check-in method."))
+    direction = data.get("direction", "in")
+    if direction not in ("in", "out"):
+        raise Invalid(_("The direction must be “in” or “out”."))
+    leaving = direction == "out"
     registration_id = data.get("registration")
     if registration_id is not None:
         registration_id = integer(registration_id, _("The registration must be a number."))
-        result = attendance.redeem_registration(event, registration_id, session_id, request.user, method=method)
+        result = attendance.redeem_registration(
+            event, registration_id, session_id, request.user, method=method, leaving=leaving
+        )
     else:
         secret = data.get("secret")
         if not isinstance(secret, str) or not secret.strip():
             raise Invalid(_("Send the ticket code as “secret”."))
-        result = attendance.redeem(event, secret, session_id, request.user, method=method)
+        result = attendance.redeem(event, secret, session_id, request.user, method=method, leaving=leaving)
     session = attendance.session_of(event, result["session"])
     return JsonResponse(with_counts(result, event, session))
 

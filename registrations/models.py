@@ -548,7 +548,15 @@ class CheckIn(models.Model):
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    method = models.CharField(max_length=20, default="scan", help_text="scan, typed, search or bulk")
+    method = models.CharField(
+        max_length=20,
+        default="scan",
+        help_text="scan, typed, search, bulk, online (the personal join link) or corrected",
+    )
+    # When the attendee came and went, where known (door scans, the online join link, check-out
+    # scans, staff corrections); blank: from the session's start, until its end (services/credit.py).
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -28,3 +28,20 @@ def may_check_in(user, event):
         and (user.is_superuser or user.has_perm("registrations.check_in"))
         and may_manage(user, event)
     )
+
+
+def may_manage_cached(user, page):
+    """`may_manage` for buttons drawn once per page of a listing: one query per request, not per row."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser and user.is_active:
+        return True
+    ids = getattr(user, "_managed_event_ids", None)
+    if ids is None:
+        ids = user._managed_event_ids = set(managed_events(user).values_list("pk", flat=True))
+    return page.pk in ids
+
+
+def may_check_in_cached(user, event):
+    """`may_check_in` for a button on each row of a listing (one query per request, not per row)."""
+    return (user.is_superuser or user.has_perm("registrations.check_in")) and may_manage_cached(user, event)

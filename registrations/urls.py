@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/<token:secret>/cancel/", views.ticket_cancel, name="ticket_cancel"),
     path("tickets/<token:secret>/hand-on/", views.ticket_hand_on, name="ticket_hand_on"),
     path("tickets/<token:secret>/evaluation/", views.ticket_evaluation, name="ticket_evaluation"),
+    path("tickets/<token:secret>/join/", views.ticket_join, name="ticket_join"),
     path("my-events/", my_events.my_events, name="my_events"),
     path("my-events/sign-in/", my_events.sign_in_request, name="sign_in"),
     path("my-events/sign-in/<token:token>/", my_events.sign_in_link, name="sign_in_link"),

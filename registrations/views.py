@@ -24,6 +24,7 @@ from .forms import AttendeeForm, BillingForm, EvaluationForm, TicketForm, Waitli
 from .invites import invite_calendar
 from .models import Order, Registration, WaitlistEntry
 from .services import (
+    attendance,
     cancellation,
     certificates,
     checkout,
@@ -399,6 +400,26 @@ def ticket(request, secret):
         "evaluation_due": evaluations.due(registration),
     }
     return render(request, "registrations/ticket.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@secret_page
+@limit_posts("register")
+def ticket_join(request, secret):
+    """The attendee's personal way into the online sessions. GET: the session open now (from 15
+    minutes before it) and a button, so that a mail scanner opening the link records nothing; POST:
+    their arrival is recorded (services/attendance.py) and they go on to the meeting."""
+    registration = registration_for(secret)
+    if not attendance.may_join_online(registration):
+        messages.info(request, _("This ticket has no online sessions to join."))
+        return redirect("registrations:ticket", secret=secret)
+    event = registration.event
+    session = attendance.joinable_session(event)
+    if request.method == "POST" and session is not None:
+        attendance.join_online(registration, session)
+        return HttpResponseRedirect(event.online_url)
+    context = {"registration": registration, "event": event, "session": session}
+    return render(request, "registrations/join.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -301,6 +301,31 @@ def test_a_sweep_that_missed_the_first_round_sends_one_email_not_two(event, ana,
         assert evaluations.send_reminders(now=event.end + dt.timedelta(days=6)) == 0
 
 
+def test_each_reminder_is_decided_again_under_the_row_lock(event, ana, django_capture_on_commit_callbacks):
+    """What a sweep read before taking the lock may be stale: a second sweep sent it meanwhile, or the
+    attendee submitted; the lock's own check sends nothing then."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evaluations.remind(ana, 1) == 1
+        assert evaluations.remind(ana, 1) == 0  # another sweep's stale read
+    assert len(mail.outbox) == 1
+    Client().post(form_path(ana), answers_for(event, ana))
+    assert evaluations.remind(ana, 2) == 0  # submitted since the read
+    assert OrderLogEntry.objects.filter(action=evaluations.REMINDED).count() == 1
+
+
+@pytest.mark.postgres
+def test_two_sweeps_at_once_send_each_reminder_once(transactional_db, django_capture_on_commit_callbacks):
+    from tests.concurrency import at_once
+
+    event = evaluated_event()
+    seat = attendee(event)
+    check_in(seat, event.ordered_sessions[0])
+    at = event.end + dt.timedelta(hours=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sorted(at_once([lambda: evaluations.send_reminders(now=at)] * 3)) == [0, 0, 1]
+    assert OrderLogEntry.objects.filter(action=evaluations.REMINDED).count() == 1
+
+
 def test_no_reminder_for_events_long_over_or_without_questions(ana, django_capture_on_commit_callbacks):
     plain = past_event(title="No evaluation")
     own_only = evaluated_event(template=False, title="Own questions only")

@@ -116,6 +116,7 @@ ACCESS = {
     "registrations:ticket_cancel": SECRET,
     "registrations:ticket_hand_on": SECRET,
     "registrations:ticket_evaluation": SECRET,
+    "registrations:ticket_join": SECRET,
     "registrations:ticket_qr": SECRET,
     "registrations:certificate_download": SECRET,
     "registrations:certificate_verify": SECRET,
@@ -150,6 +151,7 @@ ACCESS = {
     "registrations_event_email": STAFF,
     "registrations_event_mark_attended": STAFF,
     "registrations_event_evaluation": STAFF,
+    "registrations_correct_attendance": STAFF,
     "registrations_event_evaluation_export": STAFF,
     "registrations_email_certificates": STAFF,
     "registrations_cancel_event": STAFF,
@@ -311,6 +313,9 @@ def staff_requests(w):
         ],
         "registrations_event_email": [("get", f"{admin}/events/{event.pk}/email/", None, "Alliance workshop", TEAM)],
         "registrations_event_mark_attended": [("get", f"{admin}/events/{event.pk}/mark-attended/", None, EMAIL, TEAM)],
+        "registrations_correct_attendance": [
+            ("get", f"{admin}/events/{event.pk}/attendance/{seat.pk}/", None, NAME, TEAM)
+        ],
         "registrations_event_evaluation": [
             ("get", f"{admin}/events/{event.pk}/evaluation/", None, "Alliance workshop", TEAM)
         ],
@@ -433,6 +438,7 @@ def secret_requests(w):
         "registrations:ticket_cancel": ("/tickets/{}/cancel/", seat.ticket_secret, 302),  # too late: to the ticket
         "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
         "registrations:ticket_evaluation": ("/tickets/{}/evaluation/", seat.ticket_secret, 302),  # not over: to it
+        "registrations:ticket_join": ("/tickets/{}/join/", seat.ticket_secret, 302),  # in person: to the ticket
         "events:subscription_confirm": ("/subscriptions/confirm/{}/", w["pending"].confirm_token, 200),
         "events:subscription_unsubscribe": ("/subscriptions/unsubscribe/{}/", w["following"].token, 200),
         "registrations:sign_in_link": ("/my-events/sign-in/{}/", w["sign_in_token"], 200),

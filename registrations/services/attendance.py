@@ -16,8 +16,8 @@ Nothing is deleted: an undo marks the check-in undone (when, by whom), so the do
 complete and the person can be checked in again.
 """
 
+import datetime as dt
 import logging
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from events.models import EventPage
 
 from ..models import DOOR_CODE_ALPHABET, DOOR_CODE_LENGTH, CheckIn, Registration
+from . import credit
 from .exports import answer_text
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Result:
     HANDED_ON = "handed_on"
     WRONG_EVENT = "wrong_event"
     UNKNOWN = "unknown"
+    LEFT = "left"  # a check-out scan: `left_at` recorded
+    NOT_IN = "not_in"  # a check-out scan of someone not checked in at the session
 
 
 class BadSession(ValueError):
@@ -61,13 +64,18 @@ def attended_sessions(registration):
     ]
 
 
+def active_check_ins(registration):
+    return list(CheckIn.objects.active().filter(registration=registration).select_related("session"))
+
+
+def credited_sessions(registration):
+    """The sessions whose attendance counts under the event's rules (services/credit.py)."""
+    return [check_in.session for check_in in credit.credited(active_check_ins(registration), registration.event)]
+
+
 def hours_attended(registration):
-    """Hours of the sessions attended, capped at the event's CE hours when it offers any."""
-    hours = sum((session.hours for session in attended_sessions(registration)), start=Decimal(0))
-    cap = registration.event.ce_hours
-    if cap:
-        hours = min(hours, cap)
-    return hours.quantize(Decimal("0.01"))
+    """The hours the attendance earns under the event's rules, capped at its CE hours (credit.py)."""
+    return credit.total_hours(active_check_ins(registration), registration.event)
 
 
 def session_counts(event, session):
@@ -137,8 +145,10 @@ def iso(moment):
     return moment.isoformat() if moment else None
 
 
-def redeem(event, secret, session_id, operator, method="scan"):
-    """Check in the ticket whose secret is `secret` at a session of `event` (None: the current one).
+def redeem(event, secret, session_id, operator, method="scan", leaving=False):
+    """Check in the ticket whose secret is `secret` at a session of `event` (None: the current one);
+    or, `leaving`, check it out: its active check-in there records the time they left ("left"; a
+    later scan moves it), and someone never checked in there is "not_in".
 
     Returns a dict: `result` (see Result), `name`, `checked_in_at` (ISO 8601 or None), `session`;
     with `check_in` (its id) for "ok" and "already", and `checked_in_by` for "already"; `event` (the
@@ -151,11 +161,11 @@ def redeem(event, secret, session_id, operator, method="scan"):
         return answer(Result.UNKNOWN, session)
     code = door_code(secret)
     if code is None:
-        return _check_in(event, session, operator, method, Q(ticket_secret=secret))
+        return _check_in(event, session, operator, method, Q(ticket_secret=secret), leaving)
     # A door code is unique within its event: this event's ticket, else another's (the wrong door).
     here = Registration.objects.filter(door_code=code, event=event).values_list("pk", flat=True).first()
     elsewhere = here or Registration.objects.filter(door_code=code).values_list("pk", flat=True).first()
-    return _check_in(event, session, operator, method, Q(pk=elsewhere) if elsewhere else Q(pk__in=[]))
+    return _check_in(event, session, operator, method, Q(pk=elsewhere) if elsewhere else Q(pk__in=[]), leaving)
 
 
 def door_code(typed):
@@ -167,10 +177,10 @@ def door_code(typed):
     return code
 
 
-def redeem_registration(event, registration_id, session_id, operator, method="search"):
+def redeem_registration(event, registration_id, session_id, operator, method="search", leaving=False):
     """As `redeem`, for a registration staff found by name: only this event's are found."""
     session = session_of(event, session_id)
-    return _check_in(event, session, operator, method, Q(pk=registration_id, event=event))
+    return _check_in(event, session, operator, method, Q(pk=registration_id, event=event), leaving)
 
 
 def door_notes(registration):
@@ -195,7 +205,7 @@ def answer(result, session, registration=None, check_in=None, **extra):
     }
 
 
-def _check_in(event, session, operator, method, lookup):
+def _check_in(event, session, operator, method, lookup, leaving=False):
     if method not in METHODS:
         method = "scan"
     with transaction.atomic():
@@ -213,18 +223,64 @@ def _check_in(event, session, operator, method, lookup):
         if registration.status != Registration.Status.CONFIRMED:  # only a confirmed ticket gets in
             return answer(Result.CANCELLED, session, registration)
         existing = active_check_in(registration, session)
+        if leaving:
+            return _check_out(session, registration, existing)
         if existing is not None:
             return already(session, registration, existing)
         try:
             with transaction.atomic():
+                now = timezone.now()
                 check_in = CheckIn.objects.create(
-                    registration=registration, session=session, operator=operator, method=method
+                    registration=registration, session=session, operator=operator, method=method, at=now, arrived_at=now
                 )
         except IntegrityError:
             # The unique constraint caught a concurrent check-in the lock did not (it should not happen).
             return already(session, registration, active_check_in(registration, session))
     log.info("Check-in %s: registration %s at session %s (%s)", check_in.pk, registration.pk, session.pk, method)
     return answer(Result.OK, session, registration, check_in)
+
+
+def _check_out(session, registration, check_in):
+    """The departure of someone checked in at `session` (under the registration's lock)."""
+    if check_in is None:
+        return answer(Result.NOT_IN, session, registration)
+    check_in.left_at = timezone.now()
+    check_in.save(update_fields=["left_at"])
+    log.info("Check-out %s: registration %s left session %s", check_in.pk, registration.pk, session.pk)
+    return answer(Result.LEFT, session, registration, check_in, left_at=iso(check_in.left_at))
+
+
+# Joining online
+
+
+JOIN_OPENS_BEFORE = dt.timedelta(minutes=15)
+
+
+def joinable_session(event, now=None):
+    """The session an online attendee may join now: from JOIN_OPENS_BEFORE its start to its end."""
+    now = now or timezone.now()
+    return next((s for s in event.ordered_sessions if s.start - JOIN_OPENS_BEFORE <= now < s.end), None)
+
+
+def may_join_online(registration):
+    event = registration.event
+    return registration.status == Registration.Status.CONFIRMED and event.is_online and bool(event.online_url)
+
+
+def join_online(registration, session):
+    """The attendee joins `session` through their personal link: the time they joined is their
+    arrival (a check-in by the method "online"); joining again keeps the first arrival."""
+    with transaction.atomic():
+        Registration.objects.select_for_update().filter(pk=registration.pk).first()
+        existing = active_check_in(registration, session)
+        if existing is not None:
+            return existing
+        now = timezone.now()
+        check_in = CheckIn.objects.create(
+            registration=registration, session=session, method="online", at=now, arrived_at=now
+        )
+    log.info("Check-in %s: registration %s joined session %s online", check_in.pk, registration.pk, session.pk)
+    return check_in
 
 
 def active_check_in(registration, session):
@@ -304,3 +360,47 @@ def check_ins_at(session, registrations):
         .filter(session=session, registration__in=list(registrations))
         .select_related("operator")
     }
+
+
+# Staff corrections
+
+
+CORRECTED = "attendance_corrected"  # the order log's action: who, why, and the hours before and after
+
+
+def correct(registration, sessions, reason, operator):
+    """Staff set what `registration` attended: `sessions` is {session: None (absent) or (arrived,
+    left)} (either time None: from the start, to the end). Check-ins are made, retimed or undone
+    (method "corrected"), under the registration's lock; the change is logged on the order with
+    `reason` and the hours before and after, which the certificate's verification page shows as a
+    reissue. Returns (hours before, hours after)."""
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().select_related("event", "order").get(pk=registration.pk)
+        before = hours_attended(locked)
+        changed = []
+        for session, times in sessions.items():
+            existing = active_check_in(locked, session)
+            if times is None:
+                if existing is not None:
+                    existing.undone_at, existing.undone_by = timezone.now(), operator
+                    existing.save(update_fields=["undone_at", "undone_by"])
+                    changed.append(session.pk)
+                continue
+            arrived, left = times
+            if existing is None:
+                CheckIn.objects.create(
+                    registration=locked, session=session, operator=operator, method="corrected",
+                    arrived_at=arrived, left_at=left,
+                )  # fmt: skip
+                changed.append(session.pk)
+            elif (existing.arrived_at, existing.left_at) != (arrived, left):
+                existing.arrived_at, existing.left_at = arrived, left
+                existing.save(update_fields=["arrived_at", "left_at"])
+                changed.append(session.pk)
+        after = hours_attended(locked)
+        if changed:
+            locked.order.log(
+                CORRECTED, user=operator, registration=locked.pk, reason=reason, sessions=changed,
+                hours_before=str(before), hours_after=str(after),
+            )  # fmt: skip
+    return before, after

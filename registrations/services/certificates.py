@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from ..emails import send_email, supported_language
 from ..models import CheckIn, OrderLogEntry, Registration, is_erased
-from . import evaluations
-from .attendance import attended_sessions, hours_attended
+from . import credit, evaluations
+from .attendance import CORRECTED, credited_sessions, hours_attended
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def availability(registration, now=None, attended=None):
         return Availability.NOT_CONFIRMED
     if event.end is None or event.end >= now:
         return Availability.NOT_ENDED
-    if not (attended_sessions(registration) if attended is None else attended):
+    if not (credited_sessions(registration) if attended is None else attended):
         return Availability.NOT_ATTENDED
     if evaluations.required_and_missing(registration):
         return Availability.NOT_EVALUATED
@@ -80,7 +80,11 @@ def eligible_registrations(event, now=None):
     now = now or timezone.now()
     if event.end is None or event.end >= now:
         return Registration.objects.none()
-    attended = CheckIn.objects.active().filter(registration__event=event).values("registration_id")
+    attended = CheckIn.objects.active().filter(registration__event=event)
+    if event.minimum_attendance or event.attendance_credit != event.Credit.SESSION:  # the times matter
+        attended = {check_in.registration_id for check_in in credit.credited(attended.select_related("session"), event)}
+    else:
+        attended = attended.values("registration_id")
     found = event.registrations.confirmed().filter(pk__in=attended)
     if event.evaluation_required and evaluations.asks(event):
         found = found.filter(evaluated_at__isnull=False)
@@ -133,6 +137,22 @@ def issued_at(registration):
     return at or registration.event.end
 
 
+def reissued_at(registration):
+    """When staff last corrected the attendance after the certificate was issued (its hours then
+    changed: the verification page and the PDF say it was reissued), else None."""
+    if not registration.certificate_code:
+        return None
+    return (
+        OrderLogEntry.objects.filter(
+            order_id=registration.order_id, action=CORRECTED, detail__registration=registration.pk,
+            at__gt=issued_at(registration),
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )  # fmt: skip
+
+
 def verification_url(event, code):
     """Where anyone checks the certificate: on the event's own Wagtail Site."""
     return event.public_url(reverse("registrations:certificate_verify", args=[code]))
@@ -175,6 +195,7 @@ def details(registration):
     event = registration.event
     organizer = event.organizer if event.organizer_id else None
     issued = issued_at(registration)
+    reissued = reissued_at(registration)
     code = registration.certificate_code
     return {
         "registration": registration,
@@ -189,6 +210,7 @@ def details(registration):
         "ce_accreditor": event.ce_accreditor,
         "organizer": organizer,
         "issued_at": long_date(timezone.localtime(issued, event.zone).date()) if issued else "",
+        "reissued_at": long_date(timezone.localtime(reissued, event.zone).date()) if reissued else "",
         "code": code,
         "verification_url": verification_url(registration.event, code) if code else "",
     }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import CheckIn, Order, Registration
+from . import credit
 
 # Column keys, in order, with their headings.
 COLUMNS = {
@@ -31,6 +32,7 @@ COLUMNS = {
     "sessions_attended": _("Sessions attended"),
     "hours_attended": _("Hours attended"),
     "check_in_times": _("Check-in times"),
+    "left_times": _("Check-out times"),
     "marketing": _("Wants the organizer's news"),
 }
 QUESTION = "question:"  # then the EventQuestion's key: one column per question of the event
@@ -103,15 +105,6 @@ def session_label(session, zone):
     return session.title or timezone.localtime(session.start, zone).strftime("%Y-%m-%d %H:%M")
 
 
-def hours_of(sessions, event):
-    """The rule of `attendance.hours_attended`, on sessions already loaded: their hours, capped at
-    the event's CE hours when it offers any. (tests/test_exports.py checks the two agree.)"""
-    hours = sum((session.hours for session in sessions), start=Decimal(0))
-    if event.ce_hours:
-        hours = min(hours, event.ce_hours)
-    return hours.quantize(Decimal("0.01"))
-
-
 def attendance_registrations(event):
     active_check_ins = CheckIn.objects.active().select_related("session").order_by("at", "pk")
     return (
@@ -148,9 +141,14 @@ def attendance_rows(event):
             "refunded": refunded,
             "net_paid": None if paid is None else paid - refunded,
             "sessions_attended": SEPARATOR.join(session_label(session, zone) for session in sessions),
-            "hours_attended": hours_of(sessions, event),
+            "hours_attended": credit.total_hours(check_ins, event),
             "check_in_times": SEPARATOR.join(
                 timezone.localtime(check_in.at, zone).isoformat(timespec="seconds") for check_in in check_ins
+            ),
+            "left_times": SEPARATOR.join(
+                timezone.localtime(check_in.left_at, zone).isoformat(timespec="seconds")
+                for check_in in check_ins
+                if check_in.left_at
             ),
             "marketing": answer_text(bool(registration.order.consents.get("marketing"))),
             **{QUESTION + key: answer_text(registration.answers.get(key)) for key in questions},

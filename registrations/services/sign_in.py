@@ -19,7 +19,7 @@ import hashlib
 import logging
 import secrets
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,7 +32,7 @@ from events.subscriptions import normalised
 from .. import conf
 from ..emails import supported_language, ticket_url
 from ..models import CheckIn, Order, Registration, SignInLink, is_erased
-from . import certificates, evaluations
+from . import certificates, credit, evaluations
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,15 @@ def digest(token):
 
 def registrations_of(email):
     """The seats registered with `email` (in any case), with their events, latest event first; each
-    with `attended` (checked in to at least one session)."""
+    with `attended` (checked in to at least one session) and its `active_check_ins`."""
     attended = CheckIn.objects.active().filter(registration=OuterRef("pk"))
+    check_ins = CheckIn.objects.active().select_related("session").order_by("at", "pk")
     return (
         by_address(Registration, "email", email)
         .filter(status__in=LISTED)
         .select_related("event", "event__venue", "event__organizer", "event__evaluation_template", "ticket_type")
         .annotate(attended=Exists(attended))
+        .prefetch_related(Prefetch("check_ins", queryset=check_ins, to_attr="active_check_ins"))
         .order_by("-event__start", "-pk")
     )
 
@@ -76,7 +78,8 @@ def record(email, now=None):
     upcoming, past = [], []
     for registration in registrations_of(email):
         over = registration.event.end is not None and registration.event.end < now
-        registration.certificate_available = certificates.eligible(registration, now, attended=registration.attended)
+        credited = bool(credit.credited(registration.active_check_ins, registration.event))
+        registration.certificate_available = certificates.eligible(registration, now, attended=credited)
         registration.evaluation_due = evaluations.due(registration, now, attended=registration.attended)
         (past if over else upcoming).append(registration)
     return upcoming[::-1], past

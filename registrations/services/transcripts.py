@@ -4,8 +4,8 @@ page of "My events", CSV and PDF for a licensing board. Each line names its cert
 verification address, where anyone checks it (the code is issued on first use, as the certificate's
 own download does).
 
-The hours follow the certificate's rule (exports.hours_of: the sessions checked in to, capped at
-the event's CE hours); the CE credit is those hours when the event offers CE credit, else 0.
+The hours follow the certificate's rule (services/credit.py: the event's attendance rules, capped at
+its CE hours); the CE credit is those hours when the event offers CE credit, else 0.
 """
 
 import csv
@@ -15,14 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import CheckIn, Registration
-from . import certificates
-from .exports import escape_formula, hours_of
+from ..models import Registration
+from . import certificates, credit
+from .exports import escape_formula
 from .sign_in import registrations_of
 
 
@@ -44,18 +43,16 @@ def lines(email, now=None):
     """The transcript's lines of `email`, oldest first: its confirmed seats in events that are
     over and that it was checked in to, whose certificate is available (certificates.eligible)."""
     now = now or timezone.now()
-    attended = CheckIn.objects.active().select_related("session")
-    registrations = (
-        registrations_of(email)
-        .filter(status=Registration.Status.CONFIRMED, event__end__lt=now, attended=True)
-        .prefetch_related(Prefetch("check_ins", queryset=attended, to_attr="active_check_ins"))
+    registrations = registrations_of(email).filter(
+        status=Registration.Status.CONFIRMED, event__end__lt=now, attended=True
     )
     result = []
     for registration in registrations:
-        if not certificates.eligible(registration, now, attended=True):  # an evaluation required first
-            continue
         event = registration.event
-        hours = hours_of([check_in.session for check_in in registration.active_check_ins], event)
+        attended = bool(credit.credited(registration.active_check_ins, event))
+        if not certificates.eligible(registration, now, attended=attended):  # a minimum share, an evaluation
+            continue
+        hours = credit.total_hours(registration.active_check_ins, event)
         code = certificates.issue(registration)
         result.append(
             Line(

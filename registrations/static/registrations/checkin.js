@@ -146,6 +146,7 @@
     busy = true;
     show("working", S.working, "", "");
     payload.session = config.session;
+    payload.direction = config.direction;
     return post(config.redeem, payload).then(function (data) {
       showResult(data);
       updateCounts(data.counts);
