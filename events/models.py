@@ -465,6 +465,13 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             "scan, or joining online) to leaving (a check-out scan) or the session's end."
         ),
     )  # fmt: skip
+    attendance_codes = models.BooleanField(
+        _("online attendees confirm with a code"), default=False,
+        help_text=_(
+            "Each session has a short code (on the check-in page) that presenters show during it; online "
+            "attendees enter it on their ticket. Joining online then counts only with the code."
+        ),
+    )  # fmt: skip
     minimum_attendance = models.PositiveSmallIntegerField(
         _("minimum share of a session (%)"), default=0, validators=[MaxValueValidator(100)],
         help_text=_("A session counts only when at least this share of it was attended; 0: any attendance counts."),
@@ -555,6 +562,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
             [
                 FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("ce_accreditor")]),
                 FieldRowPanel([FieldPanel("attendance_credit"), FieldPanel("minimum_attendance")]),
+                FieldPanel("attendance_codes"),
             ],
             heading=_("Continuing education"),
         ),

@@ -146,6 +146,7 @@ def checkin_page(request, event_id):
         "session": session,
         "leaving": leaving,
         "session_label": session_label(event, session) if session else "",
+        "attendance_code": attendance.attendance_code(session) if session and event.attendance_codes else "",
         "counts": attendance.session_counts(event, session) if session else None,
         "recent": recent_rows(event, session) if session else [],
         "config": {

@@ -557,6 +557,8 @@ class CheckIn(models.Model):
     # scans, staff corrections); blank: from the session's start, until its end (services/credit.py).
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    # When the attendee entered the session's attendance code (services/attendance.py), if they did.
+    code_entered_at = models.DateTimeField(_("attendance code entered"), null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/<token:secret>/hand-on/", views.ticket_hand_on, name="ticket_hand_on"),
     path("tickets/<token:secret>/evaluation/", views.ticket_evaluation, name="ticket_evaluation"),
     path("tickets/<token:secret>/join/", views.ticket_join, name="ticket_join"),
+    path("tickets/<token:secret>/code/", views.ticket_code, name="ticket_code"),
     path("my-events/", my_events.my_events, name="my_events"),
     path("my-events/sign-in/", my_events.sign_in_request, name="sign_in"),
     path("my-events/sign-in/<token:token>/", my_events.sign_in_link, name="sign_in_link"),

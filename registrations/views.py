@@ -398,6 +398,9 @@ def ticket(request, secret):
         "hand_on_until": transfers.deadline(registration.event),
         "certificate_available": certificates.eligible(registration),
         "evaluation_due": evaluations.due(registration),
+        "code_session": attendance.code_session(registration.event)
+        if attendance.may_enter_code(registration)
+        else None,
     }
     return render(request, "registrations/ticket.html", context)
 
@@ -420,6 +423,24 @@ def ticket_join(request, secret):
         return HttpResponseRedirect(event.online_url)
     context = {"registration": registration, "event": event, "session": session}
     return render(request, "registrations/join.html", context)
+
+
+@require_POST
+@secret_page
+@limit_posts("register")
+def ticket_code(request, secret):
+    """The attendee enters the attendance code shown during the session (services/attendance.py)."""
+    registration = registration_for(secret)
+    if not attendance.may_enter_code(registration):
+        raise Http404
+    try:
+        session = attendance.enter_code(registration, request.POST.get("code", "")[:40])
+    except attendance.WrongCode:
+        messages.error(request, _("That is not the code of the session under way. Check it and try again."))
+    else:
+        label = session.title or _("the session")
+        messages.success(request, _("Code accepted: your attendance at %(session)s is confirmed.") % {"session": label})
+    return redirect("registrations:ticket", secret=secret)
 
 
 @require_http_methods(["GET", "POST"])

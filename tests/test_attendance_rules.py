@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from events.models import EventPage
+from events.models import EventPage, EventSession
 from registrations.models import CheckIn, OrderLogEntry, Registration
 from registrations.services import attendance, certificates, credit, transcripts
 from registrations.services.exports import attendance_rows
@@ -198,6 +198,67 @@ def test_the_join_link_opens_only_near_a_session_and_only_for_a_confirmed_online
         assert "no online sessions to join" in refused.content.decode()
     assert not CheckIn.objects.exists()
     assert Client().get("/tickets/made-up-secret-made-up-secret-made-up-x/join/").status_code == 404
+
+
+# Attendance codes
+
+
+@pytest.fixture
+def coded(webinar):
+    """The webinar asks online attendees for each session's code; its first session is under way."""
+    start = timezone.now() - dt.timedelta(minutes=20)
+    EventSession.objects.filter(pk=webinar.ordered_sessions[0].pk).update(
+        start=start, end=start + dt.timedelta(hours=1)
+    )
+    return with_rules(webinar, attendance_codes=True)
+
+
+def code_path(registration):
+    return f"/tickets/{registration.ticket_secret}/code/"
+
+
+def test_each_session_has_its_own_stable_code_shown_to_the_door(coded, door):
+    first, second = coded.ordered_sessions
+    code = attendance.attendance_code(first)
+    assert len(code) == 6 and code == attendance.attendance_code(first) != attendance.attendance_code(second)
+    client = Client()
+    client.force_login(door)
+    assert code in client.get(f"/checkin/{coded.pk}/?session={first.pk}").content.decode()
+    plain = make_event("No codes", starts_in=dt.timedelta(hours=1))
+    assert (
+        attendance.attendance_code(plain.ordered_sessions[0])
+        not in client.get(f"/checkin/{plain.pk}/").content.decode()
+    )
+
+
+def test_joining_counts_once_the_code_is_entered(coded):
+    seat = attendee(coded)
+    client = Client()
+    assert "Attendance code" in client.get(f"/tickets/{seat.ticket_secret}/").content.decode()
+    client.post(join_path(seat))
+    check_in = CheckIn.objects.get()
+    assert not credit.counts(check_in, coded) and attendance.hours_attended(seat) == Decimal("0.00")
+    first, second = coded.ordered_sessions
+    for wrong in ("", "ZZZZZZ", attendance.attendance_code(second), "x" * 500):
+        response = client.post(code_path(seat), {"code": wrong}, follow=True)
+        assert "That is not the code of the session under way" in response.content.decode()
+    assert CheckIn.objects.get().code_entered_at is None
+    typed = " ".join(attendance.attendance_code(first).lower())  # any case, spaces: still read
+    response = client.post(code_path(seat), {"code": typed}, follow=True)
+    assert "Code accepted" in response.content.decode()
+    check_in.refresh_from_db()
+    assert check_in.code_entered_at is not None and credit.counts(check_in, coded)
+    assert attendance.hours_attended(seat) == Decimal("1.00")
+
+
+def test_a_code_alone_records_attendance_and_no_code_is_asked_when_the_event_asks_none(coded, webinar):
+    seat = attendee(coded)
+    Client().post(code_path(seat), {"code": attendance.attendance_code(coded.ordered_sessions[0])})
+    assert CheckIn.objects.get().method == "code" and attendance.hours_attended(seat) == Decimal("1.00")
+    plain = make_event("No codes", starts_in=dt.timedelta(minutes=-10), format="online", online_url=ONLINE_URL)
+    other = attendee(plain, email="plain@example.com")
+    assert "Attendance code" not in Client().get(f"/tickets/{other.ticket_secret}/").content.decode()
+    assert Client().post(code_path(other), {"code": "ABCDEF"}).status_code == 404
 
 
 # Staff corrections

@@ -156,6 +156,19 @@ def test_an_email_queued_before_is_not_sent(held):
     assert mail.outbox == []
 
 
+def test_no_new_certificate_is_issued_to_an_erased_seat(held, django_capture_on_commit_callbacks):
+    erase(signed_in())
+    seat = Registration.objects.get(pk=held["seat"].pk)
+    assert seat.certificate_code is None and not certificates.eligible(seat)
+    with pytest.raises(certificates.NotEligible):
+        certificates.issue(seat)
+    past = seat.event
+    with django_capture_on_commit_callbacks(execute=True):
+        certificates.email_certificates(past)  # Zed's only
+    assert Registration.objects.get(pk=held["seat"].pk).certificate_code is None
+    assert [m.to for m in mail.outbox if "certificate" in m.subject.lower()] == [["zed@example.com"]]
+
+
 def test_nothing_changes_without_the_box_ticked(held):
     client = signed_in()
     before = Registration.objects.values().get(pk=held["seat"].pk)

@@ -17,8 +17,11 @@ complete and the person can be checked in again.
 """
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -281,6 +284,57 @@ def join_online(registration, session):
         )
     log.info("Check-in %s: registration %s joined session %s online", check_in.pk, registration.pk, session.pk)
     return check_in
+
+
+# Attendance codes: shown during a session, entered by attendees on their ticket
+
+
+CODE_LENGTH = 6
+CODE_GRACE = dt.timedelta(minutes=30)  # after the session's end, for those who type slowly
+
+
+class WrongCode(ValueError):
+    """Not the code of a session open for codes now."""
+
+
+def attendance_code(session):
+    """The session's code: derived from its id and the site's secret key (nothing to store, the same
+    on every screen; unguessable without the key), in the door code's unambiguous alphabet."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"attendance-code:{session.pk}".encode(), hashlib.sha256)
+    number = int.from_bytes(digest.digest()[:8], "big")
+    return "".join(DOOR_CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(CODE_LENGTH))
+
+
+def code_session(event, now=None):
+    """The session whose code may be entered now: from its start to CODE_GRACE after its end."""
+    now = now or timezone.now()
+    return next((s for s in event.ordered_sessions if s.start <= now < s.end + CODE_GRACE), None)
+
+
+def may_enter_code(registration):
+    return registration.status == Registration.Status.CONFIRMED and registration.event.attendance_codes
+
+
+def enter_code(registration, typed, now=None):
+    """The attendee typed `typed` on their ticket: if it is the code of the session open for codes,
+    their attendance there is confirmed (their online check-in gets `code_entered_at`, or a check-in
+    by the method "code" is made) and the session returned; else WrongCode."""
+    now = now or timezone.now()
+    session = code_session(registration.event, now)
+    code = (
+        str(typed or "").upper().replace("-", "").replace(" ", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    )
+    if session is None or not hmac.compare_digest(code.encode(), attendance_code(session).encode()):
+        raise WrongCode
+    with transaction.atomic():
+        Registration.objects.select_for_update().filter(pk=registration.pk).first()
+        existing = active_check_in(registration, session)
+        if existing is None:
+            CheckIn.objects.create(registration=registration, session=session, method="code", code_entered_at=now)
+        elif existing.code_entered_at is None:
+            existing.code_entered_at = now
+            existing.save(update_fields=["code_entered_at"])
+    return session
 
 
 def active_check_in(registration, session):

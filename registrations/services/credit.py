@@ -5,6 +5,7 @@ A check-in covers its session from the attendee's arrival (`arrived_at`: the doo
 through the personal online link; blank: from the start) to their leaving (`left_at`: a check-out
 scan, a staff correction; blank: to the end), clamped to the session. Under the event's rules:
 
+- `attendance_codes`: joining online counts only once the session's code was entered;
 - `minimum_attendance` (percent): a session whose attended share is below it earns nothing;
 - `attendance_credit`: "session" earns each session that counts in full, "minute" earns the whole
   minutes attended.
@@ -33,7 +34,10 @@ def session_minutes(session):
 
 
 def counts(check_in, event):
-    """Whether the check-in's session counts at all (the minimum share is met)."""
+    """Whether the check-in's session counts at all: joined online, with the attendance code when the
+    event asks for one; and the minimum share met."""
+    if event.attendance_codes and check_in.method == "online" and check_in.code_entered_at is None:
+        return False
     if not event.minimum_attendance:
         return True
     return minutes_attended(check_in) * 100 >= event.minimum_attendance * session_minutes(check_in.session)
