@@ -56,7 +56,10 @@ class AttendeeForm(forms.Form):
     profession = forms.CharField(
         label=_("Profession"), max_length=200, required=False, help_text=_("For example: psychologist, social worker")
     )
-    licence_number = forms.CharField(label=_("Licence number"), max_length=100, required=False)
+    licence_number = forms.CharField(
+        label=_("Licence number"), max_length=100, required=False,
+        help_text=_("For your certificate and the accrediting body: seen only by you, the organizer's team and on your certificate."),
+    )  # fmt: skip
 
     CE_FIELDS = ("profession", "licence_number")
     QUESTION = "q_"  # prefix of the fields asking the event's own questions
