@@ -53,7 +53,7 @@ from django_tasks import task
 
 from events.ical import calendar_facts, fingerprint, location_text
 
-from .invites import changes, event_url, invite_calendar, shows_online_link
+from .invites import changes, event_url, invite_calendar, join_url, shows_online_link
 from .models import Invoice, Order, Registration, WaitlistEntry, is_erased
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,9 @@ def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=
             context["evaluation_url"] = event.public_url(
                 reverse("registrations:ticket_evaluation", args=[registration.ticket_secret])
             )
-            context["online_url"] = event.online_url if shows_online_link(registration, event, spec.method) else ""
+            context["online_url"] = (
+                join_url(registration, event) if shows_online_link(registration, event, spec.method) else ""
+            )
         if order is not None:
             context["amount"] = Decimal(str(extra["amount"])) if "amount" in extra else order.total
             context["currency"] = order.currency

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import vCalAddress, vText
@@ -69,6 +70,12 @@ def attendee_address(registration):
     return attendee
 
 
+def join_url(registration, event):
+    """The attendee's personal way into the online sessions (views.ticket_join): it records when they
+    joined, then opens the meeting, so invites and emails never carry the meeting's own address."""
+    return event.public_url(reverse("registrations:ticket_join", args=[registration.ticket_secret]))
+
+
 def shows_online_link(registration, event, method="REQUEST"):
     """The join link is for confirmed registrants only, and pointless in a cancellation."""
     return (
@@ -102,7 +109,7 @@ def invite_calendar(registration, method="REQUEST", event=None, stamp=None) -> b
     for component in components:
         if shows_online_link(registration, event, method):
             join = gettext("Join online:")
-            description = f"{component['description']}\n\n{join} {event.online_url}"
+            description = f"{component['description']}\n\n{join} {join_url(registration, event)}"
             component.pop("description")
             component.add("description", description)
         if "organizer" not in component:

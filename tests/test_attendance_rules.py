@@ -184,6 +184,13 @@ def test_joining_through_the_personal_link_records_the_arrival_then_opens_the_me
     assert join_path(seat) in ticket and ONLINE_URL not in ticket
 
 
+def test_the_personal_link_leads_to_the_meeting_of_the_moment(webinar):
+    """The emails and invites carry the personal link, never the meeting's address: a new room needs no new link."""
+    seat = attendee(webinar)
+    EventPage.objects.filter(pk=webinar.pk).update(online_url="https://meet.example.com/j/new-room")
+    assert Client().post(join_path(seat))["Location"] == "https://meet.example.com/j/new-room"
+
+
 def test_the_join_link_opens_only_near_a_session_and_only_for_a_confirmed_online_ticket(webinar):
     later = make_event("Next month", starts_in=dt.timedelta(days=30), format="online", online_url=ONLINE_URL)
     early = attendee(later)

@@ -100,7 +100,9 @@ def test_confirmation_mime_structure(event, mailoutbox, django_capture_on_commit
     ticket_link = f"http://localhost/tickets/{registration.ticket_secret}/"
     text, (html, _) = message.body, message.alternatives[0]
     assert ticket_link in text and f'href="{ticket_link}"' in html
-    assert ONLINE_URL in text and ONLINE_URL in html  # confirmed: the join link
+    join_link = f"http://localhost/tickets/{registration.ticket_secret}/join/"
+    assert join_link in text and f'href="{join_link}"' in html  # confirmed: the personal join link
+    assert ONLINE_URL not in text and ONLINE_URL not in html  # never the meeting's own address
     assert "Alliance & rupture workshop" in text and "Alliance &amp; rupture workshop" in html
     assert "Thursday, June 12, 2031, 10 a.m. – 1 p.m. BST" in text
     assert '<html lang="en">' in html
@@ -231,7 +233,8 @@ def test_each_kind_renders_in_the_readers_language(
         assert_invite_structure(message.message(), INVITE_KINDS[kind])
     else:
         assert parts_of(message.message()) == ("multipart/alternative", ["text/plain", "text/html"])
-    assert (ONLINE_URL in text) == (kind == "event_changed")  # only confirmed registrants, only in REQUESTs
+    # The personal join link: only to confirmed registrants, only in REQUESTs; the meeting's address never.
+    assert ("/join/" in text) == (kind == "event_changed") and ONLINE_URL not in text
 
 
 def test_logs_never_name_attendees(event, caplog, mailoutbox, django_capture_on_commit_callbacks):

@@ -134,13 +134,15 @@ def test_online_link_only_for_confirmed_registrants():
     confirmed = register(event, email="confirmed@example.com")
     held = register(event, email="held@example.com", status=Registration.Status.HELD)
     (vevent,) = parse_valid_calendar(invites.invite_calendar(confirmed)).walk("VEVENT")
-    assert ONLINE_URL in str(vevent["DESCRIPTION"])
+    # The attendee's personal join link (it records the arrival), never the meeting's own address.
+    assert f"http://localhost/tickets/{confirmed.ticket_secret}/join/" in str(vevent["DESCRIPTION"])
+    assert ONLINE_URL not in str(vevent["DESCRIPTION"])
     assert [tz["TZID"] for tz in parse_valid_calendar(invites.invite_calendar(confirmed)).walk("VTIMEZONE")] == [
         "America/New_York"
     ]
     for data in (invites.invite_calendar(held), invites.invite_calendar(confirmed, method="CANCEL")):
         (vevent,) = parse_valid_calendar(data).walk("VEVENT")
-        assert "meet.example.com" not in str(vevent["DESCRIPTION"])
+        assert "meet.example.com" not in str(vevent["DESCRIPTION"]) and "/join/" not in str(vevent["DESCRIPTION"])
         assert str(vevent["URL"]).startswith("http://localhost/")  # the public page, for everyone
 
 
@@ -357,7 +359,7 @@ def test_an_update_email_says_what_changed(event, published_signal, mailoutbox, 
     assert "When, before:" not in message.body and "Where:" not in message.body.split("Your ticket:")[0]
 
 
-def test_an_update_email_for_a_new_join_link_gives_only_the_new_one(
+def test_an_update_email_for_a_new_meeting_gives_the_personal_link_that_leads_to_it(
     published_signal, mailoutbox, django_capture_on_commit_callbacks
 ):
     webinar = make_event("Webinar", format="online", online_url=ONLINE_URL, start=local("UTC", 2031, 6, 12, 10))
@@ -366,4 +368,6 @@ def test_an_update_email_for_a_new_join_link_gives_only_the_new_one(
     publish_with(webinar, django_capture_on_commit_callbacks, online_url="https://meet.example.com/j/new-room")
     (message,) = mailoutbox
     assert "The online link changed (the new one is below)." in message.body
-    assert "https://meet.example.com/j/new-room" in message.body and ONLINE_URL not in message.body
+    registration = Registration.objects.get()
+    assert f"http://localhost/tickets/{registration.ticket_secret}/join/" in message.body
+    assert "https://meet.example.com/j/new-room" not in message.body and ONLINE_URL not in message.body
