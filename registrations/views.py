@@ -432,7 +432,8 @@ def ticket_code(request, secret):
     """The attendee enters the attendance code shown during the session (services/attendance.py)."""
     registration = registration_for(secret)
     if not attendance.may_enter_code(registration):
-        raise Http404
+        messages.info(request, _("This event asks for no attendance codes."))
+        return redirect("registrations:ticket", secret=secret)
     try:
         session = attendance.enter_code(registration, request.POST.get("code", "")[:40])
     except attendance.WrongCode:

@@ -258,6 +258,17 @@ def test_joining_counts_once_the_code_is_entered(coded):
     assert attendance.hours_attended(seat) == Decimal("1.00")
 
 
+def test_a_code_is_taken_from_the_sessions_start_to_half_an_hour_after_its_end(coded):
+    seat = attendee(coded)
+    first = coded.ordered_sessions[0]
+    code = attendance.attendance_code(first)
+    for moment in (first.start - dt.timedelta(minutes=1), first.end + attendance.CODE_GRACE):
+        with pytest.raises(attendance.WrongCode):
+            attendance.enter_code(seat, code, now=moment)
+    assert not CheckIn.objects.exists()
+    assert attendance.enter_code(seat, code, now=first.end + dt.timedelta(minutes=29)) == first
+
+
 def test_a_code_alone_records_attendance_and_no_code_is_asked_when_the_event_asks_none(coded, webinar):
     seat = attendee(coded)
     Client().post(code_path(seat), {"code": attendance.attendance_code(coded.ordered_sessions[0])})
@@ -265,7 +276,9 @@ def test_a_code_alone_records_attendance_and_no_code_is_asked_when_the_event_ask
     plain = make_event("No codes", starts_in=dt.timedelta(minutes=-10), format="online", online_url=ONLINE_URL)
     other = attendee(plain, email="plain@example.com")
     assert "Attendance code" not in Client().get(f"/tickets/{other.ticket_secret}/").content.decode()
-    assert Client().post(code_path(other), {"code": "ABCDEF"}).status_code == 404
+    refused = Client().post(code_path(other), {"code": "ABCDEF"}, follow=True)
+    assert "This event asks for no attendance codes." in refused.content.decode()
+    assert not CheckIn.objects.filter(registration=other).exists()
 
 
 # Staff corrections
@@ -312,6 +325,16 @@ def test_a_correction_with_its_reason_changes_the_hours_and_the_certificate_says
     page = Client().get(verify).content.decode()
     assert "Reissued on" in page and "2.5" in page and 'data-valid="true"' in page
     assert certificates.details(certified)["reissued_at"]
+
+
+def test_a_correction_before_the_certificate_was_issued_is_no_reissue(event, admin_client):
+    seat = attendee(event)
+    first = event.ordered_sessions[0]
+    admin_client.post(correction_path(seat), {"reason": "Signed the paper sheet", f"present_{first.pk}": "on"})
+    assert attendance.hours_attended(seat) == Decimal("2.00")
+    code = certificates.issue(Registration.objects.get(pk=seat.pk))
+    page = Client().get(f"/certificates/{code}/").content.decode()
+    assert 'data-valid="true"' in page and "Reissued" not in page
 
 
 def test_a_correction_needs_a_reason_and_sane_times_else_nothing_changes(event, certified, admin_client):

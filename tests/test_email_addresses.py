@@ -56,6 +56,10 @@ def objects_for(kind, event):
     if kind == "certificate":
         CheckIn.objects.create(registration=registration, session=event.ordered_sessions[0])
         certificates.issue(registration)
+    if kind == "evaluation_reminder":  # due: the event asks one, and the attendee was there
+        event.evaluation = [("text", {"question": "Anything else?", "asked_for": "event", "required": False})]
+        event.save()
+        CheckIn.objects.create(registration=registration, session=event.ordered_sessions[0])
     if KINDS[kind].about == "order":
         return {"order": registration.order, **({"amount": "10.00"} if kind == "refund" else {})}
     extra = {"message_subject": "Parking", "message_body": "Use the back door."}

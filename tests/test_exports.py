@@ -35,6 +35,7 @@ HEADINGS = [
     "Sessions attended",
     "Hours attended",
     "Check-in times",
+    "Check-out times",
     "Wants the organizer's news",
 ]
 EVIL = ['=HYPERLINK("http://evil","x")', "+1", "-1+2", "@SUM(A1)"]
@@ -186,7 +187,7 @@ def test_csv_has_one_row_per_registration_of_the_event_only(admin_client, event)
     assert len(rows) == len(by_name) == 8  # 4 people + 4 formula-like names, nobody from the other event
     assert "Zed Other" not in by_name and all("zed@example.com" not in row for row in rows)
     for name, expected in EXPECTED.items():
-        assert by_name[name] == [*expected, "No"]  # nobody asked for the organizer's news
+        assert by_name[name] == [*expected, "", "No"]  # nobody checked out; nobody asked for the organizer's news
 
 
 def test_xlsx_has_the_same_rows_with_numbers_as_numbers(admin_client, event):

@@ -10,7 +10,7 @@ from django.test import Client
 from registrations.models import Order, Registration
 from tests.factories import make_event
 from tests.registration_helpers import checkout_session_id, latest_order, register
-from tests.test_url_access import secret_requests, world  # noqa: F401  (the fixture)
+from tests.test_url_access import POSTED, secret_requests, world  # noqa: F401  (the fixture)
 
 # Stripe's return: the session id alone is no key to the order
 
@@ -67,7 +67,8 @@ def test_every_secret_link_is_kept_by_no_cache_and_told_to_no_other_site(world):
     for name, (pattern, secret, status) in secret_requests(world).items():
         if name in SHARED_BY_DESIGN:
             continue
-        response = client.get(pattern.format(secret))
+        method = client.post if name in POSTED else client.get
+        response = method(pattern.format(secret))
         assert response.status_code == status, (name, response.status_code)
         directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
         assert {"private", "no-store"} <= directives, (name, response.get("Cache-Control"))

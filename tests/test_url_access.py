@@ -440,11 +440,15 @@ def secret_requests(w):
         "registrations:ticket_hand_on": ("/tickets/{}/hand-on/", seat.ticket_secret, 302),  # no deadline set: to it
         "registrations:ticket_evaluation": ("/tickets/{}/evaluation/", seat.ticket_secret, 302),  # not over: to it
         "registrations:ticket_join": ("/tickets/{}/join/", seat.ticket_secret, 302),  # in person: to the ticket
-        "registrations:ticket_code": ("/tickets/{}/code/", seat.ticket_secret, 404),  # the event asks for no codes
+        "registrations:ticket_code": ("/tickets/{}/code/", seat.ticket_secret, 302),  # no codes asked: to the ticket
         "events:subscription_confirm": ("/subscriptions/confirm/{}/", w["pending"].confirm_token, 200),
         "events:subscription_unsubscribe": ("/subscriptions/unsubscribe/{}/", w["following"].token, 200),
         "registrations:sign_in_link": ("/my-events/sign-in/{}/", w["sign_in_token"], 200),
     }
+
+
+# Answered on POST only, or asked with POST here (a GET would show a form).
+POSTED = ("registrations:ticket_cancel", "registrations:ticket_hand_on", "registrations:ticket_code")
 
 
 def test_the_table_has_requests_for_every_secret_url(world):
@@ -457,8 +461,7 @@ def test_secret_urls_open_only_with_the_secret_whoever_asks(world, role):
     seat, order, waiting = world["seat"], world["order"], world["waiting"]
     guesses = {seat.pk, order.pk, waiting.pk, seat.pk + 1, 1, str(seat.uid), seat.ticket_secret[:-1] + "A"}
     for name, (pattern, secret, status) in secret_requests(world).items():
-        posted = ("registrations:ticket_cancel", "registrations:ticket_hand_on", "registrations:ticket_code")
-        method = client.post if name in posted else client.get
+        method = client.post if name in POSTED else client.get
         for guess in guesses - {secret}:
             response = method(pattern.format(guess))
             assert response.status_code == 404, (role, name, guess, response.status_code)
