@@ -2,12 +2,14 @@
 three sessions (the first at the door, the last online through her personal join link), completes
 the evaluation her certificate waits for, downloads the certificate with the hours she attended,
 signs in to "My events" by email and downloads a CE transcript covering two organizers' events.
-Then the organizer's team exports the evaluation results and the accreditor's roster. On a desktop
-and on a phone, with no serious accessibility fault on the attendee's pages."""
+Then the organizer's team exports the evaluation results and the accreditor's roster. And a person
+downloads, then erases, their data: the books and the other attendees stay as they were. On a
+desktop and on a phone, with no serious accessibility fault on the attendee's pages."""
 
 import csv
 import datetime as dt
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -16,9 +18,9 @@ from django.db.models import F
 from playwright.sync_api import expect
 
 from events.models import EvaluationTemplate, EventPage, EventSession
-from registrations.models import CheckIn, EvaluationResponse
+from registrations.models import CheckIn, EvaluationResponse, Registration
 from tests.browser.test_follow_by_email import assert_no_serious_violations, visitor  # noqa: F401  (the fixture)
-from tests.factories import OrganizerFactory, VenueFactory, event_index, make_event
+from tests.factories import OrganizerFactory, VenueFactory, event_index, make_event, make_registration
 from tests.test_certificates import attendee, check_in, pdf_text
 from tests.test_evaluations import OWN_QUESTIONS, PRESENTERS, STANDARD_FORM
 from tests.test_organizer_permissions import approved_organizer
@@ -156,3 +158,42 @@ def test_attend_evaluate_certify_and_hand_over_the_record(visitor, live_server, 
     header, row = csv_of(roster)
     assert (row[header.index("Name")], row[header.index("Licence number")]) == ("Ana Pérez", "PSY-2231")
     assert row[header.index("Hours attended")] == "4.50"
+
+
+def test_a_person_downloads_then_erases_their_data_and_the_books_and_others_stay(visitor, mailoutbox):  # noqa: F811
+    from tests.test_erasure import books
+
+    now = dt.datetime.now(dt.UTC)
+    paid = make_event(
+        "Paid workshop", starts_in=dt.timedelta(days=20), tickets=[("Standard", "100.00")], currency="EUR",
+        organizer=OrganizerFactory(name="Grief Society", email="team@grief.example"),
+    )  # fmt: skip
+    ana = make_registration(paid, email="ana@example.com", price="100.00")
+    zed = make_registration(paid, name="Zed Other", email="zed@example.com", price="100.00")
+    held = now - dt.timedelta(days=10)
+    attended = make_event("Alliance workshop", sessions=[(held, held + dt.timedelta(hours=3))])
+    check_in(attendee(attended), *attended.ordered_sessions)
+    before, zed_before = books(), Registration.objects.filter(pk=zed.pk).values().get()
+
+    visitor.goto("/my-events/sign-in/")
+    visitor.get_by_label("Your email address").fill("ana@example.com")
+    visitor.get_by_role("button", name="Email me a sign-in link").click()
+    visitor.goto(re.search(r"https?://\S+/my-events/sign-in/\S+/", mailoutbox[-1].body).group(0))
+    visitor.get_by_role("button", name="Sign in").click()
+    with visitor.expect_download() as export:
+        visitor.get_by_role("link", name="Download it (JSON)").click()
+    data = json.load(open(export.value.path(), encoding="utf-8"))
+    assert {r["pk"] for r in data["registrations"]} >= {ana.pk} and "zed@example.com" not in json.dumps(data)
+
+    visitor.get_by_role("link", name="Delete my data").click()
+    assert_no_serious_violations(visitor)
+    visitor.get_by_role("button", name="Erase my data").click()  # the box not ticked: nothing happens
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Delete my data")
+    assert Registration.objects.get(pk=ana.pk).email == "ana@example.com"
+    visitor.get_by_role("checkbox").check()
+    visitor.get_by_role("button", name="Erase my data").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Your data is erased")
+
+    assert books() == before  # amounts, refunds, invoices, seats and check-ins as they were
+    assert Registration.objects.filter(pk=zed.pk).values().get() == zed_before
+    assert not Registration.objects.filter(email__iexact="ana@example.com").exists()
