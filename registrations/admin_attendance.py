@@ -65,11 +65,9 @@ class MarkAttendedForm(forms.Form):
         )  # fmt: skip
 
 
-class MarkAttendedView(EventAdminPageMixin, FormView):
-    page_title = gettext_lazy("Mark attended")
-    header_icon = "tick"
-    template_name = "registrations/admin/dashboard/mark_attended.html"
-    form_class = MarkAttendedForm
+class AttendanceFormMixin:
+    """An admin form about the event's attendance. Managing the event is not enough: marking or
+    correcting attendance is checking people in."""
 
     def get(self, request, *args, **kwargs):
         return self.refused() or super().get(request, *args, **kwargs)
@@ -78,8 +76,19 @@ class MarkAttendedView(EventAdminPageMixin, FormView):
         return self.refused() or super().post(request, *args, **kwargs)
 
     def refused(self):
-        """Managing the event is not enough: marking attendance is checking people in."""
         return None if may_check_in(self.request.user, self.event) else refuse(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(event=self.event, action_url=self.request.path, back_url=dashboard_url(self.event))
+        return context
+
+
+class MarkAttendedView(AttendanceFormMixin, EventAdminPageMixin, FormView):
+    page_title = gettext_lazy("Mark attended")
+    header_icon = "tick"
+    template_name = "registrations/admin/dashboard/mark_attended.html"
+    form_class = MarkAttendedForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "event": self.event}
@@ -95,9 +104,6 @@ class MarkAttendedView(EventAdminPageMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            event=self.event,
-            action_url=self.request.path,
-            back_url=dashboard_url(self.event),
             checked_in_counts=[
                 (session_label(session, self.event.zone), len(self.present[session.pk]))
                 for session in self.event.ordered_sessions
@@ -191,7 +197,7 @@ class CorrectAttendanceForm(forms.Form):
         }
 
 
-class CorrectAttendanceView(EventAdminPageMixin, FormView):
+class CorrectAttendanceView(AttendanceFormMixin, EventAdminPageMixin, FormView):
     page_title = gettext_lazy("Correct attendance")
     header_icon = "edit"
     template_name = "registrations/admin/dashboard/correct_attendance.html"
@@ -202,15 +208,6 @@ class CorrectAttendanceView(EventAdminPageMixin, FormView):
         event = EventPage.objects.filter(pk=kwargs["event_id"]).only("time_zone").first()
         with timezone.override(event.zone if event else timezone.get_current_timezone()):
             return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request, *args, **kwargs):
-        return self.refused() or super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        return self.refused() or super().post(request, *args, **kwargs)
-
-    def refused(self):
-        return None if may_check_in(self.request.user, self.event) else refuse(self.request)
 
     @cached_property
     def registration(self):
@@ -230,9 +227,6 @@ class CorrectAttendanceView(EventAdminPageMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            event=self.event,
-            action_url=self.request.path,
-            back_url=dashboard_url(self.event),
             intro=_(
                 "Set which sessions %(name)s attended, and when they arrived and left where it matters (times in "
                 "%(zone)s; blank: from the start, to the end). The certificate follows: its verification page "
