@@ -127,3 +127,30 @@ def test_a_ticket_is_checked_in_by_its_short_code_typed_in_lower_case(page, work
     code.press("Enter")
     expect(page.locator("#checkin-result")).to_have_attribute("data-result", "ok")
     expect(page.locator("#checkin-result")).to_contain_text("Ana Pérez")
+
+
+def test_at_the_exit_staff_record_who_leaves(page, workshop):
+    ana = make_registration(workshop, name="Ana Pérez")
+    late = make_registration(workshop, name="Ben Brown", email="ben@example.com")
+    sign_in_to_check_in(page, workshop)
+    code = page.get_by_label("Ticket code")
+    code.fill(ana.ticket_secret)
+    code.press("Enter")
+    expect(page.locator("#checkin-result")).to_have_attribute("data-result", "ok")
+
+    page.get_by_role("link", name="Departures: record who leaves (check-out)").click()
+    expect(page.get_by_role("heading", name=re.compile("Check-out"))).to_be_visible()
+    result = page.locator("#checkin-result")
+    code = page.get_by_label("Ticket code")
+    code.fill(ana.ticket_secret)
+    page.get_by_role("button", name="Check out", exact=True).click()
+    expect(result).to_have_attribute("data-result", "left")
+    expect(result).to_contain_text("Checked out")
+    check_in = CheckIn.objects.active().get(registration=ana)
+    assert check_in.left_at is not None and check_in.left_at >= check_in.arrived_at
+
+    code.fill(late.ticket_secret)
+    code.press("Enter")
+    expect(result).to_have_attribute("data-result", "not_in")
+    expect(result).to_contain_text("Not checked in")
+    assert not CheckIn.objects.filter(registration=late).exists()
