@@ -66,6 +66,7 @@ def valid_values(name, w):
     }.get(name.split(":")[0], event.pk)
     return {
         "event_id": event.pk,
+        "registration_id": seat.pk,
         "pk": pk,
         "refund_pk": w["refund"].pk,
         "token": waiting.token if name == "registrations:waitlist_claim" else order.token,
