@@ -463,3 +463,32 @@ def test_a_team_is_offered_its_organizers_templates_and_the_shared_ones(event, d
     user = django_user_model.objects.get(username="teammate")
     offered = set(form_class(instance=event, for_user=user).fields["evaluation_template"].queryset)
     assert offered == {event.evaluation_template, shared} and rival not in offered
+
+
+def test_a_translated_page_asks_its_own_wording_and_the_answers_of_both_languages_meet(settings):
+    """Wagtail's translation copies the questions with their keys: a Spanish reader sees the Spanish
+    wording, and the answer is stored under the same key as an English reader's."""
+    from wagtail.models import Locale
+
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("es", "Spanish")]
+    english = evaluated_event(template=False)
+    spanish = english.copy_for_translation(Locale.objects.create(language_code="es"), copy_parents=True)
+    spanish.evaluation[3].value["question"] = "¿Algo más?"
+    spanish.save_revision().publish()
+    english = EventPage.objects.get(pk=english.pk)  # (the copy shared the stream's objects in memory)
+    seat = attendee(english)
+    check_in(seat, english.ordered_sessions[0])
+    k = keys(english)["Anything else?"]
+    page = Client(headers={"accept-language": "es"}).get(form_path(seat)).content.decode()
+    assert "¿Algo más?" in page and f'name="{k}"' in page and "Anything else?" not in page
+    first = english.ordered_sessions[0]
+    ids = [block.id for block in english.presenters]
+    Client(headers={"accept-language": "es"}).post(form_path(seat), {
+        f"{keys(english)['How useful was this session?']}/s{first.pk}": "5",
+        f"{keys(english)['The presenter was clear']}/p{ids[0]}": "4",
+        f"{keys(english)['The presenter was clear']}/p{ids[1]}": "4",
+        k: "Más casos prácticos",
+    })  # fmt: skip
+    assert EvaluationResponse.objects.get().answers[k] == "Más casos prácticos"
+    assert [r.texts for r in evaluations.results(english) if r.item.key == k] == [["Más casos prácticos"]]
