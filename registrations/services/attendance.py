@@ -171,10 +171,18 @@ def redeem(event, secret, session_id, operator, method="scan", leaving=False):
     return _check_in(event, session, operator, method, Q(pk=elsewhere) if elsewhere else Q(pk__in=[]), leaving)
 
 
+def readable(typed):
+    """A typed code read the forgiving way (door codes, attendance codes): any case, dashes and spaces
+    ignored, O read as 0 and I or L as 1, as Crockford's base32 reads."""
+    return (
+        "".join(str(typed or "").split()).upper().replace("-", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    )
+
+
 def door_code(typed):
     """The door code `typed` stands for, read the forgiving way (any case, with or without dashes
     and spaces, O for 0 and I or L for 1, as Crockford's base32 reads), or None if it is not one."""
-    code = typed.upper().replace("-", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    code = readable(typed)
     if len(code) != DOOR_CODE_LENGTH or any(char not in DOOR_CODE_ALPHABET for char in code):
         return None
     return code
@@ -321,10 +329,7 @@ def enter_code(registration, typed, now=None):
     by the method "code" is made) and the session returned; else WrongCode."""
     now = now or timezone.now()
     session = code_session(registration.event, now)
-    code = (
-        str(typed or "").upper().replace("-", "").replace(" ", "").replace("O", "0").replace("I", "1").replace("L", "1")
-    )
-    if session is None or not hmac.compare_digest(code.encode(), attendance_code(session).encode()):
+    if session is None or not hmac.compare_digest(readable(typed).encode(), attendance_code(session).encode()):
         raise WrongCode
     with transaction.atomic():
         Registration.objects.select_for_update().filter(pk=registration.pk).first()

@@ -55,7 +55,7 @@ class Availability:
 
 def availability(registration, now=None, attended=None):
     """Whether the certificate can be had now, or the first reason it cannot (`Availability`).
-    `attended`: whether the attendee was checked in anywhere, when the caller read it already."""
+    `attended`: whether any of the attendance counts (credit.credited), when the caller read it already."""
     now = now or timezone.now()
     event = registration.event
     if registration.status != Registration.Status.CONFIRMED or is_erased(registration.email):
@@ -70,8 +70,8 @@ def availability(registration, now=None, attended=None):
 
 
 def eligible(registration, now=None, attended=None):
-    """Confirmed (and not erased), the event is over, the attendee was checked in to at least one
-    session, and submitted the evaluation when the event requires one."""
+    """Confirmed (and not erased), the event is over, some of the attendance counts under the event's
+    rules (services/credit.py), and the evaluation was submitted when the event requires one."""
     return availability(registration, now, attended) == Availability.AVAILABLE
 
 
