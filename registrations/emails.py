@@ -209,11 +209,8 @@ def supported_language(code):
 def build_email(kind, *, registration_id=None, order_id=None, waitlist_entry_id=None, extra=None):
     """The message for `kind`, ready to send; None when it should no longer be sent (an invite
     REQUEST for a registration that is not confirmed any more, a certificate no longer due)."""
-    from .services import (
-        certificates,
-        evaluations,
-        invoices,
-    )  # here, not at the top: they send emails through this module
+    # Here, not at the top: these modules send emails through this one.
+    from .services import certificates, evaluations, invoices
 
     spec = KINDS[kind]
     extra = dict(extra or {})

@@ -3,6 +3,7 @@ import tempfile
 
 import pytest
 from django.core.cache import caches
+from django.utils import translation
 
 from registrations.stripe_emulator import StripeEmulator
 
@@ -18,6 +19,19 @@ def empty_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def language_as_it_was():
+    """Each test ends in the language it started in. A test client's request activates its language
+    (LocaleMiddleware) in the test's own thread and nothing turns it off, so a Spanish request would
+    otherwise leave the next test formatting "3,5" for "3.5"."""
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
 
 
 @pytest.fixture(scope="session")

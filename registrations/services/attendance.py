@@ -59,16 +59,14 @@ class BadSession(ValueError):
 # Reading attendance
 
 
+def active_check_ins(registration):
+    """The registration's active (not undone) check-ins, with their sessions."""
+    return list(CheckIn.objects.active().filter(registration=registration).select_related("session"))
+
+
 def attended_sessions(registration):
     """The sessions with an active (not undone) check-in for this registration."""
-    return [
-        check_in.session
-        for check_in in CheckIn.objects.active().filter(registration=registration).select_related("session")
-    ]
-
-
-def active_check_ins(registration):
-    return list(CheckIn.objects.active().filter(registration=registration).select_related("session"))
+    return [check_in.session for check_in in active_check_ins(registration)]
 
 
 def credited_sessions(registration):

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.evaluation import EVENT, PRESENTER, SESSION
+from events.evaluation import PRESENTER, SESSION
 from events.models import EventPage
 
 from ..emails import send_email
@@ -53,7 +53,6 @@ class Item:
 
     key: str
     question: object  # events.evaluation.Question
-    about: str  # EVENT, SESSION or PRESENTER
     subject: str  # the session's label or the presenter's name; "" for the whole event
 
 
@@ -77,13 +76,11 @@ def items(event, sessions=None, words=None):
     found = []
     for question in (worded.get(q.key, q) for q in event.evaluation_questions):
         if question.asked_for == SESSION:
-            found += [
-                Item(f"{question.key}/s{s.pk}", question, SESSION, session_label(s, event.zone)) for s in sessions
-            ]
+            found += [Item(f"{question.key}/s{s.pk}", question, session_label(s, event.zone)) for s in sessions]
         elif question.asked_for == PRESENTER:
-            found += [Item(f"{question.key}/p{pid}", question, PRESENTER, name) for pid, name in presenters(event)]
+            found += [Item(f"{question.key}/p{pid}", question, name) for pid, name in presenters(event)]
         else:
-            found.append(Item(question.key, question, EVENT, ""))
+            found.append(Item(question.key, question, ""))
     return found
 
 
