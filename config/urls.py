@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config.sitemaps import RequestHostSitemap
 from config.views import healthz, robots_txt
+from events.http_cache import shared_view
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
@@ -16,8 +17,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registrations.site_urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": {"pages": RequestHostSitemap}}),
-    path("robots.txt", robots_txt),
+    # The same for every visitor: a front-end cache may keep them (the sitemap is purged on each
+    # publish: home/signals.py).
+    path("sitemap.xml", shared_view(sitemap), {"sitemaps": {"pages": RequestHostSitemap}}),
+    path("robots.txt", shared_view(robots_txt)),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):  # the demo (config/settings/demo.py)

@@ -2,7 +2,7 @@
 
 What every visitor sees alike is marked shareable where it is made (`shared_view`, `shared_route`):
 event pages, listings with any query, the listing's feeds (`ical/`, `feed/`, `rss/`), an event's
-calendar and the JSON API. `EdgeCacheMiddleware` then decides per response, with the same rule as
+calendar, the JSON API, and a site's pages that show events (`ShowsEvents`). `EdgeCacheMiddleware` then decides per response, with the same rule as
 the server-side caches (caching.may_cache: never a preview) plus what only the response knows:
 
 - shared: `Cache-Control: public, max-age=EVENTS_HTTP_MAX_AGE, s-maxage=EVENTS_HTTP_S_MAXAGE`, with
@@ -59,6 +59,17 @@ def shared_route(route):
         return response if page.get_view_restrictions().exists() else share(response)
 
     return wrapper
+
+
+class ShowsEvents:
+    """For a site's own page model that shows events from every listing (a home page's next events,
+    say): its page is shared as a listing is (unless it has view restrictions), and purged with the
+    listings whenever an event or what names it changes (purge.py). List it before Page:
+    `class HomePage(ShowsEvents, Page)`."""
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        return response if self.get_view_restrictions().exists() else share(response)
 
 
 def enabled():

@@ -4,7 +4,8 @@ its backends and its purge task).
 
 What shows an event (`event_urls`): its page and calendar (`EventPage.get_cached_paths`), in each
 translation; the listing it is under with the listing's feeds (`EventIndexPage.get_cached_paths`);
-the JSON API and autocomplete, on each Site concerned. A listing or API address with a query
+the JSON API and autocomplete, on each Site concerned; the site's pages that show events from every
+listing (http_cache.ShowsEvents: a home page's next events). A listing or API address with a query
 string cannot be listed: each address is purged without one, and the edge treats the PURGE of a
 path as a ban of that path with any query string (deploy/varnish.vcl; a CDN by its own means).
 
@@ -35,10 +36,11 @@ from django.urls import NoReverseMatch, reverse
 from wagtail import __version__ as wagtail_version
 from wagtail.contrib.frontend_cache.backends import HTTPBackend as WagtailHTTPBackend
 from wagtail.contrib.frontend_cache.utils import get_backends, purge_urls_from_cache
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move, pre_page_move
 
 from . import conf
+from .http_cache import ShowsEvents
 from .models import EventIndexPage, EventPage, Organizer, Topic, Venue
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,14 @@ def listing_urls(listing):
     return {url for page in pages_of(listing) for url in paths_of(page) | api_urls(page)}
 
 
+def showing_events():
+    """The addresses of the live pages that show events from every listing (http_cache.ShowsEvents)."""
+    models = [model for model in get_page_models() if issubclass(model, ShowsEvents)]
+    return {url for model in models for page in model.objects.live() for url in paths_of(page)}
+
+
 def event_urls(event):
-    urls = set()
+    urls = showing_events()
     for page in pages_of(event):
         urls |= paths_of(page)
         parent = page.get_parent().specific
@@ -98,6 +106,8 @@ def urls_under(page):
         urls |= listing_urls(listing)
     for event in EventPage.objects.descendant_of(page, inclusive=True).live():
         urls |= paths_of(event)
+    if urls or isinstance(page, ShowsEvents):
+        urls |= showing_events()
     return urls
 
 
@@ -121,11 +131,13 @@ def purge_page(page):
         purge_on_commit(event_urls(page))
     elif isinstance(page, EventIndexPage):
         purge_on_commit(listing_urls(page))
+    elif isinstance(page, ShowsEvents):
+        purge_on_commit({url for translation in pages_of(page) for url in paths_of(translation)})
 
 
-def purge_all_listings():
-    if configured():
-        purge_on_commit({url for listing in EventIndexPage.objects.live() for url in listing_urls(listing)})
+def every_listing():
+    """What shows the events of every listing: the listings, and the pages that show events."""
+    return {url for listing in EventIndexPage.objects.live() for url in listing_urls(listing)} | showing_events()
 
 
 # -- when -----------------------------------------------------------------------------------------
@@ -145,10 +157,9 @@ def purge_moved_page(sender, instance, **kwargs):
         purge_on_commit(urls_under(Page.objects.get(pk=instance.pk)))
 
 
-@receiver(pre_delete, sender=EventPage)
-@receiver(pre_delete, sender=EventIndexPage)
+@receiver(pre_delete)
 def purge_deleted_page(sender, instance, **kwargs):
-    if instance.live:
+    if isinstance(instance, EventPage | EventIndexPage | ShowsEvents) and instance.live:
         purge_page(instance)
 
 
@@ -173,9 +184,7 @@ def purge_events_naming(sender, instance, raw=False, **kwargs):
     urls = set()
     for event in instance.events.live():
         urls |= paths_of(event)
-    for listing in EventIndexPage.objects.live():
-        urls |= listing_urls(listing)
-    purge_on_commit(urls)
+    purge_on_commit(urls | every_listing())
 
 
 # -- how ------------------------------------------------------------------------------------------

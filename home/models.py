@@ -6,10 +6,14 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
 from wagtail.models import Locale, Page, Site
 
+from events.http_cache import ShowsEvents
 from events.models import CachedRouting, EventIndexPage, EventPage
 
 
-class HomePage(CachedRouting, Page):
+class HomePage(ShowsEvents, CachedRouting, Page):
+    """The site's front page: a search box, the featured and next events. Shown alike to every
+    visitor, so a CDN may keep it; it is purged whenever an event changes (events.http_cache.ShowsEvents)."""
+
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     upcoming_count = models.PositiveSmallIntegerField(_("upcoming events shown"), default=6)
 

@@ -45,9 +45,13 @@ def cache_server(settings):
     server.server_close()
 
 
+SITEMAP = "http://localhost/sitemap.xml"  # (the reference site's: home/signals.py)
+
+
 def shows(event_slug, listing="/events/"):
     base = "http://localhost"
     return {
+        f"{base}/",  # the home page shows the next events (events.http_cache.ShowsEvents)
         f"{base}/events/{event_slug}/",
         f"{base}/events/{event_slug}/ical/",
         *(f"{base}{listing}{path}" for path in ("", "ical/", "feed/", "rss/")),
@@ -69,8 +73,8 @@ def test_publishing_an_edit_purges_what_shows_the_event_once_committed(
         assert cache_server.purged == []  # nothing before the commit
     for callback in callbacks:
         callback()
-    assert set(cache_server.purged) == shows("alliance")
-    assert len(cache_server.purged) == len(shows("alliance"))  # each once
+    assert set(cache_server.purged) == shows("alliance") | {SITEMAP}
+    assert len(cache_server.purged) == len(shows("alliance")) + 1  # each once
 
 
 def test_saving_a_draft_purges_nothing(event, cache_server, django_capture_on_commit_callbacks):
@@ -82,7 +86,7 @@ def test_saving_a_draft_purges_nothing(event, cache_server, django_capture_on_co
 def test_unpublishing_purges_the_event_and_its_listing(event, cache_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         event.unpublish()
-    assert set(cache_server.purged) == shows("alliance")
+    assert set(cache_server.purged) == shows("alliance") | {SITEMAP}
 
 
 def test_moving_purges_the_old_and_the_new_addresses(event, cache_server, django_capture_on_commit_callbacks):
@@ -95,19 +99,19 @@ def test_moving_purges_the_old_and_the_new_addresses(event, cache_server, django
     moved = {
         f"http://localhost/archive/{path}" for path in ("alliance/", "alliance/ical/", "", "ical/", "feed/", "rss/")
     }
-    assert set(cache_server.purged) == shows("alliance") | moved
+    assert set(cache_server.purged) == shows("alliance") | moved | {SITEMAP}
 
 
 def test_deleting_purges_the_event_and_its_listing(event, cache_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         event.delete()
-    assert set(cache_server.purged) == shows("alliance")
+    assert set(cache_server.purged) == shows("alliance") | {SITEMAP}
 
 
 def test_a_view_restriction_purges_the_pages_it_hides(event, cache_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         PageViewRestriction.objects.create(page=event, restriction_type="password", password="secret")
-    assert set(cache_server.purged) == shows("alliance")
+    assert set(cache_server.purged) == shows("alliance") | {SITEMAP}
 
 
 def test_a_venue_edit_purges_its_events_and_the_listings_not_other_events(
@@ -136,6 +140,27 @@ def test_a_seat_sold_purges_nothing_the_last_one_purges_the_sold_out_event(
     assert set(cache_server.purged) == shows("alliance")
 
 
+def test_editing_a_page_that_shows_events_purges_it_and_the_sitemap(
+    event, cache_server, django_capture_on_commit_callbacks
+):
+    home = event_index().get_parent().specific
+    home.intro = "<p>New this week</p>"
+    with django_capture_on_commit_callbacks(execute=True):
+        home.save_revision().publish()
+    assert set(cache_server.purged) == {"http://localhost/", SITEMAP}
+
+
+def test_a_topic_edit_purges_the_pages_that_show_events(event, cache_server, django_capture_on_commit_callbacks):
+    from events.models import Topic
+
+    topic = Topic.objects.create(name="Grief")
+    cache_server.purged.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        topic.name = "Grief and loss"
+        topic.save()
+    assert "http://localhost/" in cache_server.purged and "http://localhost/events/" in cache_server.purged
+
+
 def test_a_cache_that_is_down_or_hangs_never_fails_the_publish(
     event, cache_server, settings, django_capture_on_commit_callbacks, caplog
 ):
@@ -157,8 +182,9 @@ def test_a_cache_that_is_down_or_hangs_never_fails_the_publish(
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         edited(event, title="Published again").save_revision().publish()
-    assert time.monotonic() - started < 2.5  # one address waited for, the rest not sent
-    assert len(cache_server.purged) == 1
+    assert time.monotonic() - started < 2.5
+    # In each batch one address waited for, the rest not sent: the event's, and the sitemap's (home/signals.py).
+    assert len(cache_server.purged) == 2 and SITEMAP in cache_server.purged
 
 
 def test_without_a_front_end_cache_nothing_is_sent(event, settings, django_capture_on_commit_callbacks):

@@ -33,6 +33,9 @@ def public_urls(event):
         "/api/events/",
         "/api/events/?country=US",
         "/api/events/suggest/?q=alli",
+        "/",  # the reference site's home page shows the next events (events.http_cache.ShowsEvents)
+        "/robots.txt",
+        "/sitemap.xml",
     ]
 
 
@@ -136,6 +139,13 @@ def test_a_private_page_is_never_shared(event, client):
     response = client.get(event.url)
     assert response.status_code == 200 and is_personal(response)
     assert not is_shared(Client().get(event.url))  # the password form is not shared either
+
+
+def test_a_restricted_page_that_shows_events_is_never_shared(event, client):
+    home = event.get_parent().get_parent()
+    assert is_shared(Client().get("/"))
+    PageViewRestriction.objects.create(page=home, restriction_type="password", password="secret")
+    assert not is_shared(Client().get("/"))
 
 
 def test_a_preview_is_never_stored(event, admin_client):
