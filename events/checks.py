@@ -2,6 +2,8 @@
 start-up instead of failing silently later. Registered in apps.py; silence one with
 SILENCED_SYSTEM_CHECKS. The list, with each setting: docs/install.md, "Settings and checks"."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -233,3 +235,38 @@ def check_edge_cache_middleware(app_configs, **kwargs):
         if after
         else []
     )
+
+
+def map_url_problem(url, placeholders, browser):
+    """What is wrong with a map service's URL setting, or None: an http(s) address (or, for what the
+    visitor's `browser` fetches, a path on this site) holding each of `placeholders`."""
+    if not isinstance(url, str):
+        return "is not a text"
+    address = urlsplit(url)
+    on_this_site = browser and url.startswith("/") and not url.startswith("//")
+    if not (address.scheme in ("http", "https") and address.netloc) and not on_this_site:
+        return "is neither an http(s) address nor a path on this site" if browser else "is not an http(s) address"
+    missing = [placeholder for placeholder in placeholders if placeholder not in url]
+    return f"lacks {', '.join(missing)}" if missing else None
+
+
+@register()
+def check_maps(app_configs, **kwargs):
+    """A tile or geocoder URL the maps cannot use would leave every map blank, or the venue
+    editor's "Look up from address" failing, with no error anywhere (maps.py, geocoding.py)."""
+    from . import conf
+
+    found = []
+    services = (("EVENTS_MAP_TILE_URL", ("{z}", "{x}", "{y}"), True), ("EVENTS_GEOCODER_URL", (), False))
+    for name, placeholders, browser in services:
+        url = conf.get(name)
+        problem = map_url_problem(url, placeholders, browser) if url else None
+        if problem:
+            found.append(
+                Error(
+                    f"{name} {problem}: {url!r}.",
+                    hint=f"Set {name} as docs/install.md says (or None to turn it off).",
+                    id="events.E003",
+                )
+            )
+    return found

@@ -149,3 +149,36 @@ def test_event_pages_written_around_the_listing_rows_are_reported():
     assert found(databases=["default"])
     call_command("rebuild_listing", "--missing", stdout=io.StringIO())
     assert not found(databases=["default"])
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("EVENTS_MAP_TILE_URL", "https://tile.example.org/{z}/{x}.png"),  # no {y}
+        ("EVENTS_MAP_TILE_URL", "tile.example.org/{z}/{x}/{y}.png"),  # no scheme
+        ("EVENTS_MAP_TILE_URL", "ftp://tile.example.org/{z}/{x}/{y}.png"),
+        ("EVENTS_MAP_TILE_URL", "//tile.example.org/{z}/{x}/{y}.png"),
+        ("EVENTS_MAP_TILE_URL", ["https://tile.example.org/{z}/{x}/{y}.png"]),
+        ("EVENTS_GEOCODER_URL", "/geocode"),  # the server asks it: an address, not a path
+        ("EVENTS_GEOCODER_URL", "nominatim.example.org"),
+    ],
+)
+def test_map_service_urls_the_maps_cannot_use_are_reported(settings, name, url):
+    setattr(settings, name, url)
+    errors = [message for message in run_checks() if message.id == "events.E003"]
+    assert len(errors) == 1 and name in errors[0].msg
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("EVENTS_MAP_TILE_URL", "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png"),
+        ("EVENTS_MAP_TILE_URL", "/tiles/{z}/{x}/{y}.png"),  # served by the site itself
+        ("EVENTS_MAP_TILE_URL", None),  # no maps
+        ("EVENTS_GEOCODER_URL", "https://nominatim.example.org"),
+        ("EVENTS_GEOCODER_URL", None),
+    ],
+)
+def test_usable_map_service_urls_pass(settings, name, url):
+    setattr(settings, name, url)
+    assert "events.E003" not in {message.id for message in run_checks()}
