@@ -5,7 +5,7 @@ Twenty cards were most of the cost of a listing that is not in the cache: the lo
 each asks for a new combination of the same events. A card is kept under the digest of what it is
 made of, read with the page's ids from the listing rows (listing.CARD_FACTS): the event's listed
 facts (title, times, place, prices, organizer and topic names; near a place, its distance), whether
-it is sold out, when it was last published, its address, the language and its words, and the card
+it is sold out, when it was last published, its address (its slug under the listing's), the language and its words, and the card
 template's own source (a site may override it). Any change gives another key, so a kept card is
 never stale and nothing needs invalidating; `EVENTS_CARD_CACHE_SECONDS` only bounds how long unused
 cards take up room. A card that shows more than those facts (an override showing the venue's
@@ -48,7 +48,7 @@ def render_cards(context, events):
     if rows is None or request is None or not seconds or not may_cache(request):
         return mark_safe("".join(render(template, context, event) for event in events))
     # What is the same for every card: the template, the language and its words, the address the
-    # cards' links are relative to (each link is then the row's `url_path` under it).
+    # cards' links are relative to, and the listing's own address (each card's is its slug under it).
     common = [
         template_digest(TEMPLATE), get_language(), [gettext(word) for word in WORDS], request.get_host(),
         listing.url if listing is not None else "",

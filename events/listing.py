@@ -557,14 +557,14 @@ LISTED = (
 )
 
 
-# What a card shows of an event, as the listing row and the page's own columns have it: the facts
-# a kept card is found by (cards.py), and the listing map's pins (maps.py), read with the page's ids
-# in one query.
+# What a card shows of an event, as its listing row has it (read_model.py copies the few columns of
+# the page and venue it needs, so no other table is joined): the facts a kept card is found by
+# (cards.py), and the listing map's pins (maps.py), read with the page's ids in one query.
 CARD_FACTS = (
     *("page_id", "listing_id", "title", "summary", "start", "end", "city", "country", "format", "language"),
     *("status", "featured", "organizer_id", "organizer_name", "topics_text", "price_min", "price_max", "ce_hours"),
-    *("place_text", "facets_text", "latitude", "longitude", "page__slug", "page__url_path", "page__time_zone"),
-    *("page__currency", "page__sold_out", "page__last_published_at", "page__venue__name"),
+    *("place_text", "facets_text", "latitude", "longitude", "slug", "time_zone", "currency", "sold_out"),
+    *("last_published_at", "venue_name"),
 )
 
 
@@ -683,9 +683,9 @@ class TitleFirst:
 
 
 def read_slice(results, start, stop, fields):
-    """The `fields` of rows start:stop of `results`: their ids in order first, then the facts of
-    these alone, which join the pages' tables (joined before the order, they were read for every
-    row it passed over)."""
+    """The `fields` of rows start:stop of `results`: their ids in order first (from the listing's
+    index, which holds every filtered column), then the facts of these alone (read in the order,
+    each row it passed over was read whole)."""
     ids = results[start:stop].values("page_id")
     return list(results.filter(page_id__in=Subquery(ids)).values(*fields))
 

@@ -64,15 +64,15 @@ def marker(row, listing_url, date_style):
         return None
     date = ""
     if row["start"]:
-        day = timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["page__time_zone"])).date()
+        day = timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["time_zone"])).date()
         date = day_text(day, date_style, get_language())
     return {
         "lat": row["latitude"],
         "lng": row["longitude"],
         "title": row["title"],
-        "url": f"{listing_url}{row['page__slug']}/",  # an event's page is below its listing's
+        "url": f"{listing_url}{row['slug']}/",  # an event's page is below its listing's
         "date": date,
-        "place": f"{row['page__venue__name']}, {row['city']}",
+        "place": f"{row['venue_name']}, {row['city']}",
     }
 
 

@@ -1166,6 +1166,14 @@ class ListingEntry(models.Model):
     # The ids of its topics, each with a space either side (" 3 17 "; " " for none): a `topic=`
     # filter is then a column of the listing's index, like every other filter (FILTERED).
     topic_ids = models.TextField(default=" ", db_default=" ")  # (and for rows written by older code)
+    # What a card, a map pin and the API show besides the filtered facts, so that a page of results
+    # reads this table alone, not the event's, Wagtail's and the venue's tables joined to each row.
+    slug = models.CharField(max_length=255, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    sold_out = models.BooleanField(default=False)  # (written with EventPage.sold_out: capacity.refresh_sold_out)
+    last_published_at = models.DateTimeField(null=True)
+    venue_name = models.CharField(max_length=200, blank=True)
 
     objects = ListingEntryQuerySet.as_manager()
 

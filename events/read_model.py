@@ -39,7 +39,6 @@ BOOKKEEPING = frozenset(
         "locked",
         "locked_at",
         "locked_by",
-        "sold_out",
         "calendar_sequence",
         "calendar_fingerprint",
     }
@@ -122,6 +121,12 @@ def entry(page, listing_id, public):
         search_config=search_config(page.language),
         latitude=latitude,
         longitude=longitude,
+        slug=page.slug,
+        time_zone=page.time_zone,
+        currency=page.currency,
+        sold_out=page.sold_out,
+        last_published_at=page.last_published_at,
+        venue_name=page.venue.name if page.venue_id else "",
     )
 
 
@@ -212,6 +217,13 @@ def sync_privacy(path):
     under.update(public=True)
     for prefix in restricted:
         under.filter(page__path__startswith=prefix).update(public=False)
+
+
+def mark_sold_out(event, sold_out):
+    """Store whether `event` is sold out, on its page and listing row and those of its translations
+    (for the app that sells its seats: a badge on each card, never a decision)."""
+    EventPage.objects.filter(translation_key=event.translation_key).update(sold_out=sold_out)
+    ListingEntry.objects.filter(page__translation_key=event.translation_key).update(sold_out=sold_out)
 
 
 def sync_place(venue):

@@ -123,7 +123,7 @@ def listing_calendar(request, queryset, name):
 API_FACTS = (
     *("page_id", "listing_id", "title", "summary", "start", "end", "city", "country", "format", "language"),
     *("status", "organizer_id", "organizer_name", "topic_ids", "price_min", "price_max", "ce_hours"),
-    *("sort_start", "first_published_at", "page__slug", "page__time_zone", "page__currency"),
+    *("sort_start", "first_published_at", "slug", "time_zone", "currency"),
 )
 
 
@@ -148,10 +148,10 @@ def events_json(rows, request):
 
 
 def event_json(row, request, listing_url, topics, organizers, order):
-    zone = zoneinfo.ZoneInfo(row["page__time_zone"])
+    zone = zoneinfo.ZoneInfo(row["time_zone"])
     # (an event is its listing's child: its address is the listing's and its slug; none for a
     # listing outside every Site)
-    url = request.build_absolute_uri(f"{listing_url}{row['page__slug']}/") if listing_url else None
+    url = request.build_absolute_uri(f"{listing_url}{row['slug']}/") if listing_url else None
     start, end, organizer = row["start"], row["end"], row["organizer_id"]
     topic_ids = sorted((int(pk) for pk in row["topic_ids"].split() if int(pk) in topics), key=order.get)
     return {
@@ -161,7 +161,7 @@ def event_json(row, request, listing_url, topics, organizers, order):
         "summary": row["summary"],
         "start": start.astimezone(zone).isoformat() if start else None,
         "end": end.astimezone(zone).isoformat() if end else None,
-        "timezone": row["page__time_zone"],
+        "timezone": row["time_zone"],
         "format": row["format"],
         "status": row["status"],
         "city": row["city"],
@@ -169,7 +169,7 @@ def event_json(row, request, listing_url, topics, organizers, order):
         "language": row["language"],
         "price_from": str(row["price_min"]) if row["price_min"] is not None else None,
         "price_to": str(row["price_max"]) if row["price_max"] is not None else None,
-        "currency": row["page__currency"],
+        "currency": row["currency"],
         "ce_hours": str(row["ce_hours"].normalize()) if row["ce_hours"] else "0",
         "organizer": {"name": row["organizer_name"], "slug": organizers[organizer]}
         if organizer in organizers

@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Site
 
+from events import read_model
 from events.models import EventPage, Organizer, Topic, Venue
 from tests.factories import TopicFactory, VenueFactory, event_index, make_event
 
@@ -85,7 +86,7 @@ def test_a_kept_card_is_byte_for_byte_the_card_rendered_afresh(settings, client,
 
 
 def sold_out(event):
-    EventPage.objects.filter(pk=event.pk).update(sold_out=True)  # as registrations' capacity does
+    read_model.mark_sold_out(event, True)  # as registrations' capacity does
 
 
 def retitled(event):

@@ -183,3 +183,36 @@ def test_a_row_written_from_its_values_has_the_document_its_columns_give():
     assert (row(event).search_document, row(event).title_document) == (written, title)
     assert re.search(r"'grief':1A", written) and re.search(r"'conway':\d+C", written), written
     assert title == "'and':3 'grief':1 'loss':2 'rep':4", title  # the title's words alone, stemmed in Spanish
+
+
+CARD_COLUMNS = ("slug", "time_zone", "currency", "sold_out", "last_published_at")
+
+
+def card_facts(event):
+    """What the row copies of the page and venue for cards, pins and the API: as the row has it, and
+    as the page has it now."""
+    page = EventPage.objects.select_related("venue").get(pk=event.pk)
+    in_row = ListingEntry.objects.values_list(*CARD_COLUMNS, "venue_name").get(page_id=event.pk)
+    return in_row, (*(getattr(page, name) for name in CARD_COLUMNS), page.venue.name if page.venue else "")
+
+
+def test_what_cards_show_of_the_page_and_venue_follows_every_change(client):
+    from tests.registration_helpers import register
+
+    event = make_event("Workshop", venue=VenueFactory(name="Harbour Hall"), tickets=[("Standard", "0")], capacity=1)
+    in_row, on_page = card_facts(event)
+    assert in_row == on_page and in_row[-1] == "Harbour Hall"
+    page = EventPage.objects.get(pk=event.pk)
+    page.slug, page.time_zone, page.currency = "new-address", "Asia/Tokyo", "JPY"
+    page.save_revision().publish()
+    in_row, on_page = card_facts(event)
+    assert in_row == on_page and in_row[:3] == ("new-address", "Asia/Tokyo", "JPY")
+    venue = page.venue
+    venue.name = "Dock Hall"
+    venue.save()
+    in_row, on_page = card_facts(event)
+    assert in_row == on_page and in_row[-1] == "Dock Hall"
+    assert register(client, EventPage.objects.get(pk=event.pk)).status_code == 302  # the only seat
+    in_row, on_page = card_facts(event)
+    assert in_row == on_page and in_row[3] is True
+    assert "new-address" in client.get("/api/events/").json()["results"][0]["url"]

@@ -148,8 +148,8 @@ def test_a_pins_date_is_its_local_day_in_the_active_language():
     from events import maps
 
     row = {
-        "latitude": 40.7, "longitude": -74.0, "title": "Late talk", "page__slug": "late-talk", "city": "New York",
-        "page__venue__name": "Hall", "page__time_zone": "America/New_York",
+        "latitude": 40.7, "longitude": -74.0, "title": "Late talk", "slug": "late-talk", "city": "New York",
+        "venue_name": "Hall", "time_zone": "America/New_York",
         "start": dt.datetime(2031, 3, 1, 3, 30, tzinfo=dt.UTC),  # 22:30 on 28 February in New York
     }  # fmt: skip
     with translation.override("en"):

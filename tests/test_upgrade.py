@@ -231,3 +231,26 @@ def test_listed_events_get_their_topic_ids_from_the_migration_that_adds_them():
         "One": f" {loss.pk} ",
         "None": " ",
     }
+
+
+def test_listed_events_get_their_card_facts_from_the_migration_that_adds_them():
+    """events 0024: what a card, a pin and the API show, copied from the page and its venue."""
+    from tests.factories import VenueFactory
+
+    at_venue = make_event("At the hall", slug="hall", venue=VenueFactory(name="The hall"))
+    online = make_event("Online", slug="online")
+    EventPage.objects.filter(pk=online.pk).update(sold_out=True, currency="EUR")
+    expected = {
+        page.pk: (page.slug, page.time_zone, page.currency, page.sold_out, page.last_published_at, venue)
+        for page, venue in (
+            (EventPage.objects.get(pk=at_venue.pk), "The hall"),
+            (EventPage.objects.get(pk=online.pk), ""),
+        )
+    }
+    migrate_to([("events", "0023_attendance_rules")])
+    migrate_to(latest())
+    copied = ListingEntry.objects.values_list(
+        "page_id", "slug", "time_zone", "currency", "sold_out", "last_published_at", "venue_name"
+    )
+    assert {pk: tuple(facts) for pk, *facts in copied} == expected
+    assert expected[online.pk][2:4] == ("EUR", True)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from events.caching import content_changed
 from events.models import EventPage
 from events.purge import purge_event
+from events.read_model import mark_sold_out
 
 from ..models import Registration, WaitlistEntry
 
@@ -128,7 +129,7 @@ def refresh_sold_out(event):
     public = [seats[ticket.pk] for ticket in event.public_ticket_types]
     sold_out = bool(public) and all(left == 0 for left in public)
     if sold_out != event.sold_out:
-        EventPage.objects.filter(translation_key=event.translation_key).update(sold_out=sold_out)  # every translation
+        mark_sold_out(event, sold_out)
         event.sold_out = sold_out
         transaction.on_commit(content_changed)
         purge_event(event)  # its card's badge and its JSON-LD, at the edge (a seat sold alone purges nothing)
