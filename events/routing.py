@@ -66,6 +66,12 @@ def held(name, fetch, setting="EVENTS_ROUTING_CACHE_SECONDS"):
     return value
 
 
+def kept_row(model, pk):
+    """The row of `model` of `pk` (a venue or an organizer, which many events share), kept as
+    `cached` keeps pages: each use gets its own copy; None when there is none."""
+    return cached(f"row:{model._meta.label}:{pk}", lambda: model.objects.filter(pk=pk).first())
+
+
 class CachedRouting:
     """For a page type: its child of an address (when `subpage_types` names one type) and which
     view restrictions apply to it, from the cache or, for the child, from one query as its own type.

@@ -45,7 +45,9 @@ def event():
 
 
 def routed(event):
-    """The page as routing finds it (EventIndexPage.child), and the SQL of finding it."""
+    """The page as routing finds it (EventIndexPage.child), and the SQL of finding it (its venue and
+    organizer already kept, as after the first visit to any of their events)."""
+    event.get_parent().specific.child(EventPage, event.slug)
     with CaptureQueriesContext(connection) as captured:
         page = event.get_parent().specific.child(EventPage, event.slug)
     return page, [query["sql"] for query in captured]
@@ -103,3 +105,24 @@ def test_an_edited_price_shows_at_the_next_visit(client, event):
     page.ticket_types = tickets
     page.save_revision().publish()
     assert re.search(r"Standard: [^<]*15\.00", client.get(event.url).content.decode())
+
+
+def test_the_venue_and_organizer_are_kept_by_id_and_an_edit_shows_at_once(client):
+    from tests.factories import OrganizerFactory, VenueFactory
+
+    venue, organizer = VenueFactory(name="Harbour Hall"), OrganizerFactory(name="Grief Institute")
+    first = make_event("First", slug="first", venue=venue, organizer=organizer)
+    second = make_event("Second", slug="second", venue=venue, organizer=organizer)
+    listing = first.get_parent().specific
+    page, sql = routed(first)
+    assert (page.venue.name, page.organizer.name) == ("Harbour Hall", "Grief Institute")
+    with CaptureQueriesContext(connection) as captured:
+        other = listing.child(EventPage, second.slug)
+        assert (other.venue.name, other.organizer.name) == ("Harbour Hall", "Grief Institute")
+    assert len(captured) == 1  # the page's own query: its venue and organizer were kept
+    assert other.venue is not page.venue  # each its own copy: nothing one request sets reaches another
+    venue.name, organizer.name = "Dock Hall", "Loss Academy"
+    venue.save()
+    organizer.save()
+    response = client.get(second.url)
+    assert "Dock Hall" in response.content.decode() and "Loss Academy" in response.content.decode()
