@@ -5,8 +5,8 @@ Twenty cards were most of the cost of a listing that is not in the cache: the lo
 each asks for a new combination of the same events. A card is kept under the digest of what it is
 made of, read with the page's ids from the listing rows (listing.CARD_FACTS): the event's listed
 facts (title, times, place, prices, organizer and topic names; near a place, its distance), whether
-it is sold out, when it was last published, its address (its slug under the listing's), the language and its words, and the card
-template's own source (a site may override it). Any change gives another key, so a kept card is
+it is sold out, when it was last published, its address (its slug under the listing's), the language
+and its words, and the card template's own source (a site may override it). Any change gives another key, so a kept card is
 never stale and nothing needs invalidating; `EVENTS_CARD_CACHE_SECONDS` only bounds how long unused
 cards take up room. A card that shows more than those facts (an override showing the venue's
 street, say) changes with them when the event is published again; set the setting to 0 if that is

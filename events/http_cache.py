@@ -2,8 +2,9 @@
 
 What every visitor sees alike is marked shareable where it is made (`shared_view`, `shared_route`):
 event pages, listings with any query, the listing's feeds (`ical/`, `feed/`, `rss/`), an event's
-calendar, the JSON API, and a site's pages that show events (`ShowsEvents`). `EdgeCacheMiddleware` then decides per response, with the same rule as
-the server-side caches (caching.may_cache: never a preview) plus what only the response knows:
+calendar, the JSON API, and a site's pages that show events (`ShowsEvents`). `EdgeCacheMiddleware`
+then decides per response, with the same rule as the server-side caches (caching.may_cache: never a
+preview) plus what only the response knows:
 
 - shared: `Cache-Control: public, max-age=EVENTS_HTTP_MAX_AGE, s-maxage=EVENTS_HTTP_S_MAXAGE`, with
   `Vary: Cookie` (the language cookie, and a signed-in visitor's session) beside LocaleMiddleware's

@@ -1179,7 +1179,7 @@ class ListingEntry(models.Model):
     slug = models.CharField(max_length=255, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    sold_out = models.BooleanField(default=False)  # (written with EventPage.sold_out: capacity.refresh_sold_out)
+    sold_out = models.BooleanField(default=False)  # (written with EventPage.sold_out: read_model.mark_sold_out)
     last_published_at = models.DateTimeField(null=True)
     venue_name = models.CharField(max_length=200, blank=True)
 
