@@ -221,6 +221,7 @@ def test_every_personal_field_of_every_model_is_erased_or_kept_on_purpose():
     staff_and_organizers = {
         ("events.Organizer", "name"), ("events.Organizer", "email"), ("events.Topic", "name"),
         ("events.Venue", "name"), ("events.TicketType", "name"), ("events.ListingEntry", "organizer_name"),
+        ("events.ListingEntry", "venue_name"),
         ("events.OrganizerApplication", "organization"), ("registrations.ConsentText", "text"),
         ("events.Organizer", "legal_name"), ("events.Organizer", "tax_name"), ("registrations.Order", "tax_name"),
         ("registrations.Invoice", "tax_name"), ("registrations.PromoCode", "max_uses_per_buyer"),
