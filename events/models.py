@@ -283,8 +283,8 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
         listed_topic_ids = ListingEntry.objects.filter(page=models.OuterRef("pk")).values("topic_ids")
         children = super().children(model)
         shown = {f"shown_{name}": rows_of(model._meta.get_field(name), model) for name in model.SHOWN_WITH}
-        if None in shown.values():  # a database without JSON_ROWS
-            children, shown = children.prefetch_related(*model.SHOWN_WITH), {}
+        if None in shown.values():  # a database without JSON_ROWS: `details` fetches them
+            shown = {}
         return children.annotate(listed_topic_ids=models.Subquery(listed_topic_ids), **shown)
 
     def child(self, model, slug):

@@ -91,13 +91,16 @@ class CachedRouting:
         return super().route(request, path_components)
 
     def child(self, model, slug):
-        """The child of `slug`, or None (no ORDER BY: a slug is unique among siblings)."""
-        return next(iter(self.children(model).filter(slug=slug)[:1]), None)
+        """The child of `slug`, or None, in one query whose SQL is written once a process
+        (`child_query`) and whose rows are made instances by Django's `raw` with each field's own
+        conversions (annotations come as the database gives them)."""
+        db, sql, params, at = child_query(self, model)
+        return next(iter(model.objects.db_manager(db).raw(sql, [*params[:at], slug, *params[at + 1 :]])), None)
 
     def children(self, model):
-        """The children to route to, with what serving them needs (kept in the cache with them).
-        As `child_of`, without its redundant conditions and ordering: this query is compiled anew
-        for each visit to an event when the page cache is off, and that was most of its time."""
+        """The children to route to, with what serving them needs (kept in the cache with them):
+        as `child_of`, without its redundant conditions and ordering. Annotations are read as the
+        database gives them (`child`)."""
         return model.objects.filter(path__startswith=self.path, depth=self.depth + 1).order_by()
 
     def get_url_parts(self, request=None):
@@ -135,6 +138,24 @@ class CachedRouting:
             if ids:
                 return PageViewRestriction.objects.filter(pk__in=ids)
         return PageViewRestriction.objects.none()
+
+
+# `child_query`'s: {(page type, pk, path, child type): (database, SQL, parameters, where the slug goes)}
+_child_queries = {}
+SLUG = "events:routing:slug"  # stands for the slug while the query is written
+
+
+def child_query(page, model):
+    """(database, SQL, parameters, index of the slug among them) of the query of `page`'s child of
+    type `model` by slug (`page.children(model)`; no ORDER BY: a slug is unique among siblings).
+    Compiling it anew at each visit to an event cost as much as the query itself, and only the
+    slug changes from one to the next; the page's path is in the key (a moved listing asks anew)."""
+    key = (type(page), page.pk, page.path, model)
+    if key not in _child_queries:
+        queryset = page.children(model).filter(slug=SLUG)[:1]
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        _child_queries[key] = (queryset.db, sql, params, params.index(SLUG))
+    return _child_queries[key]
 
 
 def site_with_root(request):

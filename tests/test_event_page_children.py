@@ -126,3 +126,47 @@ def test_the_venue_and_organizer_are_kept_by_id_and_an_edit_shows_at_once(client
     organizer.save()
     response = client.get(second.url)
     assert "Dock Hall" in response.content.decode() and "Loss Academy" in response.content.decode()
+
+
+def test_the_routed_page_equals_the_orm_s_field_by_field(event):
+    body = [{"type": "heading", "value": "Día 1"}, {"type": "paragraph", "value": "<p>“Alliance”</p>"}]
+    EventPage.objects.filter(pk=event.pk).update(body=body, ce_hours=Decimal("6.5"))
+    page, _sql = routed(event)
+    stored = EventPage.objects.get(pk=event.pk)
+    assert type(page) is EventPage
+    assert as_stored(page) == as_stored(stored)
+    assert [(block.block_type, str(block.value)) for block in page.body] == [
+        (block.block_type, str(block.value)) for block in stored.body
+    ]
+    assert page.body[0].value == "Día 1"
+
+
+def test_the_page_query_is_written_once_a_process_and_only_the_slug_changes(monkeypatch):
+    """Compiling the routing query anew at each visit cost as much as the query itself."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    first, second = make_event("First", slug="first"), make_event("Second", slug="second")
+    listing = first.get_parent().specific
+    assert listing.child(EventPage, first.slug).pk == first.pk
+    compiled, as_sql = [], SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self.query.model) or as_sql(self, *a, **k)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert listing.child(EventPage, second.slug).pk == second.pk
+        assert listing.child(EventPage, "no-such-event") is None
+    assert EventPage not in compiled
+    first_sql, last_sql = captured[0]["sql"], captured[-1]["sql"]
+    assert first_sql.replace("'second'", "'no-such-event'") == last_sql  # one SQL, the slug a parameter
+
+
+def test_a_moved_listing_still_finds_its_events(client):
+    from events.models import EventIndexPage
+
+    event = make_event("Travelling", slug="travelling")
+    listing = EventIndexPage.objects.get()
+    assert client.get("/events/travelling/").status_code == 200
+    parent = listing.get_parent().add_child(instance=EventIndexPage(title="Archive", slug="archive"))
+    EventIndexPage.objects.get(pk=listing.pk).move(parent, pos="last-child")
+    assert client.get("/archive/events/travelling/").status_code == 200
+    assert client.get("/archive/events/travelling/").context["page"].pk == event.pk
