@@ -71,11 +71,8 @@ def instance(model, row, db):
 
 
 def keep(page, relation, rows):
-    """Keep `rows` (a `rows_of` value, decoded or as the database gives it: JSON text) as `page`'s
-    children of `relation` ("sessions"), as a prefetch would, in their model's order (Orderable:
-    `sort_order`; its ties by id)."""
-    if isinstance(rows, str):
-        rows = json.loads(rows, cls=ExactDecoder)
+    """Keep `rows` (a `rows_of` value) as `page`'s children of `relation` ("sessions"), as a
+    prefetch would, in their model's order (Orderable: `sort_order`; its ties by id)."""
     parent_key = page._meta.get_field(relation).field
     children = [instance(parent_key.model, row, page._state.db) for row in rows or ()]
     nulls_last = connections[page._state.db].features.nulls_order_largest  # as the database orders them

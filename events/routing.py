@@ -17,6 +17,7 @@ import hashlib
 import time
 
 from django.core.cache import caches
+from django.db import connections
 from django.utils.translation import get_language
 from wagtail.models import PageViewRestriction, Site
 
@@ -91,16 +92,15 @@ class CachedRouting:
         return super().route(request, path_components)
 
     def child(self, model, slug):
-        """The child of `slug`, or None, in one query whose SQL is written once a process
-        (`child_query`) and whose rows are made instances by Django's `raw` with each field's own
-        conversions (annotations come as the database gives them)."""
-        db, sql, params, at = child_query(self, model)
-        return next(iter(model.objects.db_manager(db).raw(sql, [*params[:at], slug, *params[at + 1 :]])), None)
+        """The child of `slug`, or None, by a query written once a process (ChildQuery)."""
+        key = (type(self), self.pk, self.path, model)  # (a moved page asks anew)
+        if key not in _child_queries:
+            _child_queries[key] = ChildQuery(self.children(model))
+        return _child_queries[key].fetch(slug)
 
     def children(self, model):
         """The children to route to, with what serving them needs (kept in the cache with them):
-        as `child_of`, without its redundant conditions and ordering. Annotations are read as the
-        database gives them (`child`)."""
+        as `child_of`, without its redundant conditions and ordering."""
         return model.objects.filter(path__startswith=self.path, depth=self.depth + 1).order_by()
 
     def get_url_parts(self, request=None):
@@ -140,22 +140,48 @@ class CachedRouting:
         return PageViewRestriction.objects.none()
 
 
-# `child_query`'s: {(page type, pk, path, child type): (database, SQL, parameters, where the slug goes)}
+# {(page type, pk, path, child type): ChildQuery}, this process's own.
 _child_queries = {}
-SLUG = "events:routing:slug"  # stands for the slug while the query is written
 
 
-def child_query(page, model):
-    """(database, SQL, parameters, index of the slug among them) of the query of `page`'s child of
-    type `model` by slug (`page.children(model)`; no ORDER BY: a slug is unique among siblings).
-    Compiling it anew at each visit to an event cost as much as the query itself, and only the
-    slug changes from one to the next; the page's path is in the key (a moved listing asks anew)."""
-    key = (type(page), page.pk, page.path, model)
-    if key not in _child_queries:
-        queryset = page.children(model).filter(slug=SLUG)[:1]
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-        _child_queries[key] = (queryset.db, sql, params, params.index(SLUG))
-    return _child_queries[key]
+class ChildQuery:
+    """The query of a page's child by its slug (`children` filtered by slug; no ORDER BY: a slug is
+    unique among siblings), compiled once: compiling it anew at each visit to an event cost as much
+    as the query itself, and only the slug changes from one visit to the next. Its row is made an
+    instance as Django's ModelIterable makes one (the model's columns, then the annotations), each
+    value through its field's conversions, worked out once here too (Django's `raw` worked them out
+    at each visit, by name: a millisecond for a page's 70-odd columns)."""
+
+    SLUG = "events:routing:slug"  # stands for the slug while the query is written
+
+    def __init__(self, children):
+        queryset = children.filter(slug=self.SLUG)[:1]
+        compiler = queryset.query.get_compiler(queryset.db)
+        self.sql, self.params = compiler.as_sql()
+        self.at = self.params.index(self.SLUG)
+        self.model, self.db = queryset.model, queryset.db
+        fields = compiler.klass_info["select_fields"]
+        self.model_columns = slice(fields[0], fields[-1] + 1)
+        self.names = [column.target.attname for column, _sql, _alias in compiler.select[self.model_columns]]
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.converters = list(compiler.get_converters([column for column, _sql, _alias in compiler.select]).items())
+
+    def fetch(self, slug):
+        """The child of `slug`, or None."""
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [*self.params[: self.at], slug, *self.params[self.at + 1 :]])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (converters, expression) in self.converters:
+            for converter in converters:
+                row[position] = converter(row[position], expression, connection)
+        child = self.model.from_db(self.db, self.names, row[self.model_columns])
+        for name, position in self.annotations:
+            setattr(child, name, row[position])
+        return child
 
 
 def site_with_root(request):
