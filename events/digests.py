@@ -1,28 +1,35 @@
 """The weekly digest: for each confirmed subscription (subscriptions.py), the events first published
 since its last digest that its saved search (or organizer) finds, still upcoming, public and live,
-emailed in the subscriber's language. Run by `manage.py send_event_digests` once a week (cron).
+emailed in the subscriber's language. `manage.py send_event_digests`, run once a week (cron), queues
+one task per subscription (`deliver_digest`), which the task workers send.
 
 The events are found as the listing finds them (`listing.search_events` over `ListingEntry`), in a
 fixed number of queries per subscription whatever the number of events. Nothing is sent when
 nothing is new. A subscription's `sent_until` moves to the moment of the run only once its email
-is sent, so running again sends nothing twice, and a refused email is tried again at the next run;
-one failure does not stop the others. Run one at a time.
+is sent, in the transaction that holds its row (two tasks of one subscription, from runs that
+overlapped, send once), so running again sends nothing twice. A refused email is tried again a few
+minutes later (events.mail.send_again_later), and after the last try, or with a task backend that
+cannot wait, at the next run; one failure does not stop the others.
 
 A saved search that no longer means what it meant (a topic it named was deleted) sends nothing
 rather than a broader search's events.
 """
 
+import datetime as dt
 import logging
+import smtplib
 from urllib.parse import urlencode
 
-from django.core.mail import get_connection
+from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
 
 from . import conf
-from .mail import addresses_of, build_message
+from .mail import addresses_of, build_message, send_again_later
 from .models import EventPage, Subscription
 from .subscriptions import conditions, heading, purge_unconfirmed, search_of
 
@@ -86,7 +93,7 @@ def digest_message(subscription, search, events, total):
     return build_message("events/subscriptions/email/digest", context, subscription.email, headers)
 
 
-def send_digest(subscription, now, connection=None):
+def send_digest(subscription, now):
     """Email `subscription` its new events; "sent", "nothing new" or "invalid". Raises when the
     email cannot be sent (and then changes nothing)."""
     with translation.override(subscription.language):
@@ -101,27 +108,47 @@ def send_digest(subscription, now, connection=None):
             Subscription.objects.filter(pk=subscription.pk).update(sent_until=now)
             return "nothing new"
         message = digest_message(subscription, search, events, total)
-    message.connection = connection
     message.send()
     Subscription.objects.filter(pk=subscription.pk).update(sent_until=now)
     return "sent"
 
 
+@task()
+def deliver_digest(subscription_id, until, attempt=1):
+    """Send one subscription its digest of the events published until `until` (ISO 8601: a task's
+    arguments travel as JSON): "sent", "nothing new", "invalid", "gone" (unsubscribed since) or
+    "retrying". Raises when its email was refused at the last try (the task then shows as failed,
+    and the next run sends what it would have)."""
+    with transaction.atomic():
+        subscriptions = Subscription.objects.confirmed().select_for_update(of=("self",))
+        subscription = subscriptions.select_related("listing", "organizer").filter(pk=subscription_id).first()
+        if subscription is None:
+            return "gone"
+        try:
+            return send_digest(subscription, dt.datetime.fromisoformat(until))
+        except (smtplib.SMTPException, OSError) as error:
+            again = send_again_later(deliver_digest, attempt, subscription_id, until)
+            logger.warning(
+                "Digest of subscription %s not sent, try %d: %s%s",
+                subscription_id, attempt, type(error).__name__, "; tried again later" if again else "",
+            )  # fmt: skip
+            if again:
+                return "retrying"
+            raise
+
+
 def send_digests(now=None):
-    """Every confirmed subscription's digest, and unconfirmed ones past their link's life deleted.
-    Returns the counts by outcome ("sent", "nothing new", "invalid", "failed", "purged")."""
+    """Queue every confirmed subscription's digest (deliver_digest), and delete unconfirmed ones
+    past their link's life. Returns the counts by outcome: "queued" for the tasks a worker will run,
+    the others' outcomes when the task backend runs them at once ("failed": their email was refused)."""
     now = now or timezone.now()
-    counts = {"sent": 0, "nothing new": 0, "invalid": 0, "failed": 0, "purged": purge_unconfirmed(now)}
-    connection = get_connection()
-    subscriptions = Subscription.objects.confirmed().select_related("listing", "organizer").order_by("pk")
-    try:
-        for subscription in subscriptions.iterator(chunk_size=500):
-            try:
-                counts[send_digest(subscription, now, connection)] += 1
-            except Exception as error:  # the others are still sent; this one again at the next run
-                logger.warning("Digest of subscription %s not sent: %s", subscription.pk, type(error).__name__)
-                counts["failed"] += 1
-                connection.close()  # a fresh connection for the next one
-    finally:
-        connection.close()
+    counts = dict.fromkeys(("sent", "nothing new", "invalid", "failed", "queued"), 0)
+    counts["purged"] = purge_unconfirmed(now)
+    for pk in Subscription.objects.confirmed().order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2000):
+        result = deliver_digest.enqueue(pk, now.isoformat())
+        if result.status == TaskResultStatus.SUCCESSFUL:
+            outcome = result.return_value
+        else:
+            outcome = "failed" if result.status == TaskResultStatus.FAILED else "queued"
+        counts[outcome] = counts.get(outcome, 0) + 1
     return counts

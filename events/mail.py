@@ -2,11 +2,30 @@
 rendered from `<template>.txt` and `.html`, from DEFAULT_FROM_EMAIL with `Auto-Submitted:
 auto-generated`, as registrations' emails are (registrations/emails.py; events cannot import it)."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from . import conf
+
+# How often a queued email is tried: the first time and five more, 2, 4, 8, 16 and 32 minutes later.
+MAX_ATTEMPTS = 6
+
+
+def send_again_later(task, attempt, *args, **kwargs):
+    """Queue `task` (a django-tasks task sending one email, that failed at its try `attempt`) for
+    its next try, 2**attempt minutes from now; False when none is left, or when the task backend
+    cannot wait (the immediate one: the caller then fails, and the email is lost or sent by a later
+    run, as the caller says)."""
+    if attempt >= MAX_ATTEMPTS or not task.get_backend().supports_defer:
+        return False
+    task.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt)).enqueue(
+        *args, attempt=attempt + 1, **kwargs
+    )
+    return True
 
 
 def one_line(text):

@@ -33,7 +33,6 @@ For "event_changed", "cancellation", "handed_on" and "event_cancelled" the calle
 delivery time from the registration as it is then (see invites.py).
 """
 
-import datetime as dt
 import json
 import logging
 import smtplib
@@ -48,17 +47,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django_tasks import task
 
 from events.ical import calendar_facts, fingerprint, location_text
+from events.mail import send_again_later
 
 from .invites import changes, event_url, invite_calendar, join_url, shows_online_link
 from .models import Invoice, Order, Registration, WaitlistEntry, is_erased
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 6  # the first try and five retries: 2, 4, 8, 16, 32 minutes later
 
 
 @dataclass(frozen=True)
@@ -165,8 +163,10 @@ def deliver_email(kind, registration_id=None, order_id=None, waitlist_entry_id=N
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
-        backend = deliver_email.get_backend()
-        if attempt < MAX_ATTEMPTS and backend.supports_defer:
+        if send_again_later(
+            deliver_email, attempt, kind, registration_id=registration_id, order_id=order_id,
+            waitlist_entry_id=waitlist_entry_id, extra=extra,
+        ):  # fmt: skip
             log.warning(
                 "Email %s (registration=%s order=%s waitlist=%s) failed, attempt %d: %s; retrying",
                 kind,
@@ -176,9 +176,6 @@ def deliver_email(kind, registration_id=None, order_id=None, waitlist_entry_id=N
                 attempt,
                 type(error).__name__,
             )
-            deliver_email.using(run_after=timezone.now() + dt.timedelta(minutes=2**attempt)).enqueue(
-                kind, registration_id=registration_id, order_id=order_id, waitlist_entry_id=waitlist_entry_id, extra=extra, attempt=attempt + 1
-            )  # fmt: skip
             return "retrying"
         log.error(
             "Email %s (registration=%s order=%s waitlist=%s) failed, attempt %d: %s",

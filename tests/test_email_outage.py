@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from registrations.emails import MAX_ATTEMPTS
+from events.mail import MAX_ATTEMPTS
 from registrations.models import Order, Registration
 from tests.calendar_checks import parse_valid_calendar
 from tests.factories import make_event

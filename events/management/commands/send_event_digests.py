@@ -1,5 +1,6 @@
-"""Email each confirmed subscriber the events newly published for what they follow (digests.py).
-Run it once a week, from cron:
+"""Email each confirmed subscriber the events newly published for what they follow (digests.py):
+one task per subscription, sent by the task workers (`manage.py db_worker`). Run it once a week,
+from cron:
 
     0 7 * * 1  cd /srv/site && .venv/bin/python manage.py send_event_digests
 """
@@ -29,4 +30,4 @@ class Command(BaseCommand):
         counts = send_digests(moment)
         self.stdout.write(", ".join(f"{outcome}: {count}" for outcome, count in counts.items()))
         if counts["failed"]:
-            raise CommandError(f"{counts['failed']} digest(s) could not be sent; they are tried again at the next run.")
+            raise CommandError(f"{counts['failed']} digest(s) could not be sent; they are sent at the next run.")
