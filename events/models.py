@@ -1199,6 +1199,16 @@ class ListingEntry(models.Model):
                 condition=models.Q(public=True),
                 name="events_entry_listing_idx",
             ),
+            # The same for the free events alone: "Free" is the filter people pick most, and a search
+            # combining it with another filter (a topic) walked the whole index above for a page of
+            # matches and their capped count (at 100,000 events `topic=cbt&price=free` read 36,000
+            # entries, 6 ms, for 1,001: a quarter of that here).
+            models.Index(
+                fields=["listing", "sort_start", "page", "end"],
+                include=FILTERED,
+                condition=models.Q(public=True, price_min=0),
+                name="events_entry_free_idx",
+            ),
             # The same across listings (the JSON API).
             models.Index(
                 fields=["sort_start", "page", "end"],
