@@ -39,6 +39,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Model, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
@@ -575,12 +576,12 @@ class PageEvents(Sequence):
     database for them, and one whose cards were all kept (cards.py) never fetches the pages.
 
     `ranked`: `results` are in an order computed for every match (relevance). `title_first`: a
-    broad search by relevance, read instead from its two parts (a TitleFirst), from the page's
-    `offset` and for `limit` events."""
+    broad search by relevance, read instead from its two parts (a TitleFirst, which knows the
+    page's positions), for the page's `limit` events."""
 
-    def __init__(self, results, events, ranked=False, title_first=None, offset=0, limit=0):
+    def __init__(self, results, events, ranked=False, title_first=None, limit=0):
         self.results, self.queryset, self.ranked = results, events, ranked
-        self.title_first, self.offset, self.limit = title_first, offset, limit
+        self.title_first, self.limit = title_first, limit
 
     @cached_property
     def near(self):
@@ -609,12 +610,10 @@ class PageEvents(Sequence):
 
     def read_title_first(self, fields):
         """The page's rows of the title matches, then of the other matches, each soonest first."""
-        parts, offset, limit = self.title_first, self.offset, self.limit
-        rows = parts.read(0, offset, offset + limit, fields)
-        titles = len(parts.head(0))
-        if len(rows) < limit and titles <= parts.limit:  # (more titles than are counted fill every page)
-            start = max(offset - titles, 0)  # where the others start: right after the title matches
-            rows += parts.read(1, start, start + limit - len(rows), fields)
+        parts, limit = self.title_first, self.limit
+        rows = parts.read(0, fields)[:limit]
+        if len(rows) < limit and parts.count(0) <= parts.limit:  # (more titles than are counted fill every page)
+            rows += parts.read(1, fields)[: limit - len(rows)]
         return rows
 
     @cached_property
@@ -644,42 +643,82 @@ class PageEvents(Sequence):
 
 class TitleFirst:
     """A search by relevance in two parts (search.title_first): the events with every word in their
-    title, then its other matches, each soonest first.
+    title, then its other matches, each soonest first; of them, a page's positions start:stop.
 
-    Each part's head, its first EVENTS_COUNT_LIMIT + 1 rows as (sort_start, page_id) in no order,
-    is read once, when first needed: the heads count the search (`found`: the title matches, and
-    the others only when those are counted whole), and a part no longer than the limit is its head,
-    ordered here, its page's rows then read by their ids alone. A longer part is read in the
-    listing's index order, up to the page. That order read alone finds a rare word's few matches
-    only after passing over every event before them (at 1,000,000 events, "london" in no title:
-    670,000 rows read for nothing, 1.1 s), and the planner cannot know beforehand: it takes a word
-    it has no statistics for as fairly common."""
+    Each part's head, its first EVENTS_COUNT_LIMIT + 1 rows in no order, is read once, when first
+    needed, in one query that counts it and gives the page ids of the part's positions on the page
+    (`window`) in order: the heads count the search (`found`: the title matches, and the others
+    only when those are counted whole), and a part no longer than the limit has its page's rows read
+    by these ids alone. The database orders a head and sends the page's ids, not the thousand rows
+    of a broad search (their transfer and conversion cost more client time than the rest of the
+    search). A part longer than the limit is read in the listing's index order, up to the page.
+    That order read alone finds a rare word's few matches only after passing over every event
+    before them (at 1,000,000 events, "london" in no title: 670,000 rows read for nothing, 1.1 s),
+    and the planner cannot know beforehand: it takes a word it has no statistics for as fairly
+    common. When the page shows none of the others, their head stops at what the count needs."""
 
-    def __init__(self, in_title, others):
+    def __init__(self, in_title, others, start=0, stop=0):
         self.parts, self.heads = (in_title, others), {}
+        self.start, self.stop = start, stop
         self.limit = conf.get("EVENTS_COUNT_LIMIT")
 
+    def window(self, index):
+        """The positions of part `index` that the page shows (start, stop): the others' come right
+        after the title matches."""
+        if index == 0:
+            return self.start, self.stop
+        titles = self.count(0)
+        return max(self.start - titles, 0), max(self.stop - titles, 0)
+
     def head(self, index):
+        """(its rows, up to one more than the limit; the page ids of its window, in order)."""
         if index not in self.heads:
+            start, stop = self.window(index)
+            most = self.limit + 1 if index == 0 or stop > start else self.limit + 1 - self.count(0)
             part = self.parts[index].order_by().values_list("sort_start", "page_id")
-            self.heads[index] = list(part[: self.limit + 1])
+            self.heads[index] = counted_window(part[:most], start, stop)
         return self.heads[index]
+
+    def count(self, index):
+        return self.head(index)[0]
 
     def found(self):
         """How many match, up to one more than the limit: the parts hold every match once."""
-        titles = len(self.head(0))
-        return titles if titles > self.limit else min(titles + len(self.head(1)), self.limit + 1)
+        titles = self.count(0)
+        return titles if titles > self.limit else min(titles + self.count(1), self.limit + 1)
 
-    def read(self, index, start, stop, fields):
-        """The `fields` of rows start:stop of a part, soonest first."""
-        part, head = self.parts[index], self.head(index)
-        if len(head) > self.limit:
-            return read_slice(part.order_by(*SORTS["soonest"]), start, stop, fields)
-        ids = [pk for _start, pk in sorted(head)[start:stop]]
+    def read(self, index, fields):
+        """The `fields` of the rows of part `index` on the page, soonest first."""
+        part, (count, ids) = self.parts[index], self.head(index)
+        if count > self.limit:
+            return read_slice(part.order_by(*SORTS["soonest"]), *self.window(index), fields)
         if not ids:
             return []
         rows = {row["page_id"]: row for row in part.filter(page_id__in=ids).values(*fields)}
         return [rows[pk] for pk in ids if pk in rows]
+
+
+def counted_window(head, start, stop):
+    """(how many rows `head` has, the page ids of its rows start:stop soonest first), in one query:
+    `head`, a sliced queryset of (sort_start, page_id), made a common table expression (which
+    PostgreSQL reads once, as it is used twice)."""
+    try:
+        sql, params = head.query.sql_with_params()
+    except EmptyResultSet:  # (a part that can hold nothing)
+        return 0, []
+    with connections[head.db].cursor() as cursor:
+        if stop <= start:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) head", params)
+            return cursor.fetchone()[0], []
+        cursor.execute(
+            f"WITH head (sort_start, page_id) AS ({sql}) "
+            "SELECT counted.n, shown.page_id FROM (SELECT COUNT(*) AS n FROM head) counted LEFT JOIN "
+            f"(SELECT sort_start, page_id FROM head ORDER BY sort_start, page_id LIMIT {stop - start} OFFSET {start}) "
+            "shown ON 1 = 1 ORDER BY shown.sort_start, shown.page_id",
+            params,
+        )
+        rows = cursor.fetchall()
+    return rows[0][0], [pk for _n, pk in rows if pk is not None]
 
 
 def read_slice(results, start, stop, fields):
@@ -701,15 +740,16 @@ def paginate(search, number, per_page, events=LISTED):
     the two parts (TitleFirst)."""
     ranked = search.order == "relevance"
     parts = title_first(search.filterset.qs, search.query) if ranked else None
-    parts = TitleFirst(*parts) if parts is not None else None
+    if parts is not None:
+        start = (number - 1) * per_page
+        parts = TitleFirst(*parts, start, start + per_page)
     paginator = CappedPaginator(search.results, per_page, search.matches, parts)
     page = paginator.page(number)
     if parts is None or paginator.exact:
         page.object_list = PageEvents(page.object_list, events, ranked)
     else:
-        offset = page.start_index() - 1
-        limit = page.end_index() - offset
-        page.object_list = PageEvents(page.object_list, events, title_first=parts, offset=offset, limit=limit)
+        limit = page.end_index() - page.start_index() + 1
+        page.object_list = PageEvents(page.object_list, events, title_first=parts, limit=limit)
     return page
 
 

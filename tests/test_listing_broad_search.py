@@ -128,11 +128,11 @@ def test_a_part_is_read_soonest_first_whatever_order_the_database_finds_its_rows
     pages = [make_event(f"Loss {n}", starts_in=day * DAY) for n, day in enumerate(days)]
     part = ListingEntry.objects.filter(page_id__in=[page.pk for page in pages])  # found by page id
     soonest = [page.pk for _day, page in sorted(zip(days, pages, strict=True), key=lambda pair: pair[0])]
-    parts = TitleFirst(part, ListingEntry.objects.none())
     for start in (0, 3, 6):
-        rows = parts.read(0, start, start + 3, ["page_id"])
+        parts = TitleFirst(part, ListingEntry.objects.none(), start, start + 3)
+        rows = parts.read(0, ["page_id"])
         assert [row["page_id"] for row in rows] == soonest[start : start + 3], start
-    assert parts.found() == min(7, limit + 1)
+        assert parts.found() == min(7, limit + 1)
 
 
 @pytest.mark.parametrize("limit", [5, 6, 7, 8, 12, 13, 14, 20])  # 7 title matches, 13 in all
@@ -153,5 +153,26 @@ def test_a_search_by_relevance_is_counted_by_the_heads_its_pages_read(client, se
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/api/events/?q=grief").json()["count_is_exact"] is False
     sqls = [query["sql"] for query in captured]
-    assert not [sql for sql in sqls if "COUNT(" in sql.upper()]
-    assert len([sql for sql in sqls if sql.startswith('SELECT "events_listingentry"."sort_start"')]) == heads
+    counts = [sql for sql in sqls if "COUNT(" in sql.upper()]
+    assert len(counts) == heads
+    assert all(
+        sql.startswith('WITH head (sort_start, page_id) AS (SELECT "events_listingentry"."sort_start"')
+        for sql in counts
+    )
+
+
+@pytest.mark.parametrize("page_size, others_read", [(5, 12 + 1 - 7), (10, 12 + 1)])
+def test_the_others_head_stops_at_what_the_count_needs_when_the_page_shows_none_of_them(
+    client, settings, grief_events, page_size, others_read
+):
+    """7 title matches: a first page of 5 shows none of the others, which are counted only as far as
+    the limit's count needs (6 of them); a page of 10 shows 3 of them, so their head is read whole."""
+    settings.EVENTS_LISTING_CACHE_SECONDS = 0
+    client.get("/api/events/?q=grief")  # (what is read once per process)
+    with CaptureQueriesContext(connection) as captured:
+        found = api_titles(client, "q=grief", page_size, 1)
+    assert found == grief_events[:page_size]
+    heads = [query["sql"] for query in captured if "COUNT(" in query["sql"].upper()]
+    assert len(heads) == 2
+    assert f"LIMIT {others_read})" in heads[1] or f"LIMIT {others_read} )" in heads[1], heads[1]
+    assert client.get(f"/api/events/?q=grief&page_size={page_size}").json()["count"] == 12
