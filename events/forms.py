@@ -1,7 +1,6 @@
 """The editor's form for an event: times are typed in the event's own zone, not the editor's."""
 
 import datetime as dt
-import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from wagtail.admin.widgets.chooser import BaseChooser
 
 from . import money
 from .protection import protected_removals, removal_message, restore_protected_children
+from .timestamps import time_zone
 
 # Which datetime fields a person types, on the page and in each inline formset.
 LOCAL_TIME_FIELDS = {
@@ -96,7 +96,7 @@ class EventPageForm(WagtailAdminPageForm):
         if "questions" in self.formsets:  # the ticket types a question may be asked with (QuestionForm)
             choices = [(ticket.pk, ticket.name) for ticket in self.instance.ticket_types.all() if ticket.pk]
             self.formsets["questions"].form_kwargs["ticket_choices"] = choices
-        zone = zoneinfo.ZoneInfo(self.instance.time_zone or "UTC")
+        zone = time_zone(self.instance.time_zone or "UTC")
         for form, name in self._local_time_fields():
             value = getattr(form.instance, name)
             if value is not None:
@@ -144,7 +144,7 @@ class EventPageForm(WagtailAdminPageForm):
         zone_name = cleaned_data.get("time_zone") or (venue.time_zone if venue else None)
         if not zone_name:
             return cleaned_data  # the model's clean says why
-        self._read_times_in_zone(zoneinfo.ZoneInfo(zone_name))
+        self._read_times_in_zone(time_zone(zone_name))
         self._check_prices(cleaned_data.get("currency"))
         return cleaned_data
 

@@ -10,7 +10,6 @@ under the digest of everything it says, and each zone's VTIMEZONE, made once per
 import datetime as dt
 import hashlib
 import json
-import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from wagtail.models import Site
 
 from . import conf
 from .addresses import address_lines
+from .timestamps import time_zone
 
 PRODID = "-//Wagtail Events//Event calendar//EN"
 STATUS = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -171,8 +171,9 @@ CODE_DIGEST = hashlib.sha256(
 ).hexdigest()
 
 
-# What an entry says of an event, read for a feed's events in one query from the listing rows
-# (PageEvents.results), with their sessions and topics, without making a page of each: an entry
+# What an entry says of an event, read for a feed's events from the listing rows as the listing
+# reads its page (PageEvents.read: the same events, in the same order, with a broad search's title
+# matches first), with their sessions and topics, without making a page of each: an entry
 # kept under the digest of these is served as it is, and only the others fetch their page.
 ENTRY_FACTS = (
     "page_id",
@@ -197,7 +198,7 @@ def entry_facts(events):
     of the feed's time. Only each zone's first and last are made moments (`feed_calendar`)."""
     from .models import EventPage, EventSession
 
-    rows = list(events.results.values_list(*ENTRY_FACTS))
+    rows = [tuple(row[name] for name in ENTRY_FACTS) for row in events.read(*ENTRY_FACTS)]
     ids = [row[0] for row in rows]
     sessions, topics = {pk: [] for pk in ids}, {pk: [] for pk in ids}
     for page_id, *session in (
@@ -291,13 +292,11 @@ def feed_calendar(events, request, name=None):
     facts = entry_facts(events)
     texts = stored_entries(events, facts, request, language)
     spans = {}  # {zone: (first moment, last moment)} of the sessions in it, as `utc_text`
-    for _pk, time_zone, sessions, _facts in facts:
+    for _pk, zone, sessions, _facts in facts:
         for _session, _title, start, end in sessions:
-            first, last = spans.get(time_zone, (start, end))
-            spans[time_zone] = (min(first, start), max(last, end))
-    years = {
-        text_moment(text).astimezone(zoneinfo.ZoneInfo(zone)).year for zone, span in spans.items() for text in span
-    }
+            first, last = spans.get(zone, (start, end))
+            spans[zone] = (min(first, start), max(last, end))
+    years = {text_moment(text).astimezone(time_zone(zone)).year for zone, span in spans.items() for text in span}
     zones = b"".join(vtimezone(tzid, min(years) - 1, max(years) + 1) for tzid in sorted(spans.keys() - {"UTC"}))
     head, end = new_calendar("PUBLISH", name=name).to_ical().rsplit(b"END:VCALENDAR", 1)
     body = "".join(texts.get(pk, "") for pk, *_ in facts).encode()

@@ -413,10 +413,17 @@ def canonical(value):
 @dataclass
 class EventSearch:
     filterset: EventFilterSet
-    results: QuerySet  # of ListingEntry, in order
-    matches: QuerySet  # the same, unordered: what is counted
+    matches: QuerySet  # of ListingEntry, unordered: what is counted
     query: str
     sort: str
+
+    @cached_property
+    def results(self):
+        """The matches in order. By relevance, every match is ranked (search.py): built only when a
+        page reads them so, as a broad search's pages are read in two parts instead (TitleFirst)."""
+        if self.query and self.sort == "relevance":
+            return matching(self.filterset.qs, self.query, by_relevance=True)
+        return self.matches.order_by(*SORTS[self.sort])
 
     def corrected(self):
         """This search with its misspelt words corrected ("aliance": "alliance"), or None when it
@@ -490,12 +497,8 @@ def search_events(params, queryset):
     if form.data.get("sort") != sort:
         form.data = form.data.copy()
         form.data["sort"] = sort
-    matches = matching(filterset.qs, query, by_relevance=False)
-    if query and sort == "relevance":
-        results = matching(filterset.qs, query, by_relevance=True)
-    else:
-        results = matches.order_by(*SORTS[sort])
-    return EventSearch(filterset=filterset, results=results, matches=matches.order_by(), query=query, sort=sort)
+    matches = matching(filterset.qs, query, by_relevance=False).order_by()
+    return EventSearch(filterset=filterset, matches=matches, query=query, sort=sort)
 
 
 def page_number(raw):
@@ -506,16 +509,20 @@ def page_number(raw):
 
 
 class CappedPaginator(Paginator):
-    """Pages of `results` whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is not
-    counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
+    """Pages of a search's `matches` whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is
+    not counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
     for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query. A search
     by relevance in two parts (`title_first`, a TitleFirst) is counted by its parts' heads, which
-    its pages read anyway."""
+    its pages read anyway. Its pages come without their events: `paginate` gives each the events
+    it shows, read in the search's order (PageEvents)."""
 
-    def __init__(self, results, per_page, matches, title_first=None):
-        super().__init__(results, per_page, allow_empty_first_page=True)
+    def __init__(self, matches, per_page, title_first=None):
+        super().__init__((), per_page, allow_empty_first_page=True)
         self.matches, self.title_first = matches, title_first
         self.limit = conf.get("EVENTS_COUNT_LIMIT")
+
+    def page(self, number):
+        return self._get_page((), self.validate_number(number), self)
 
     @cached_property
     def found(self):
@@ -577,7 +584,7 @@ class PageEvents(Sequence):
 
     `ranked`: `results` are in an order computed for every match (relevance). `title_first`: a
     broad search by relevance, read instead from its two parts (a TitleFirst, which knows the
-    page's positions), for the page's `limit` events."""
+    page's positions), for the page's `limit` events (and no `results`)."""
 
     def __init__(self, results, events, ranked=False, title_first=None, limit=0):
         self.results, self.queryset, self.ranked = results, events, ranked
@@ -587,7 +594,8 @@ class PageEvents(Sequence):
     def near(self):
         """Whether each event comes with its distance in km from a place (`distance_km`, which the
         card and the API show)."""
-        return "distance_km" in self.results.query.annotations
+        results = self.results if self.title_first is None else self.title_first.parts[0]
+        return "distance_km" in results.query.annotations
 
     @cached_property
     def rows(self):
@@ -743,13 +751,14 @@ def paginate(search, number, per_page, events=LISTED):
     if parts is not None:
         start = (number - 1) * per_page
         parts = TitleFirst(*parts, start, start + per_page)
-    paginator = CappedPaginator(search.results, per_page, search.matches, parts)
+    paginator = CappedPaginator(search.matches, per_page, parts)
     page = paginator.page(number)
+    start = (page.number - 1) * per_page
+    stop = min(start + per_page, paginator.count)
     if parts is None or paginator.exact:
-        page.object_list = PageEvents(page.object_list, events, ranked)
+        page.object_list = PageEvents(search.results[start:stop], events, ranked)
     else:
-        limit = page.end_index() - page.start_index() + 1
-        page.object_list = PageEvents(page.object_list, events, title_first=parts, limit=limit)
+        page.object_list = PageEvents(None, events, title_first=parts, limit=stop - start)
     return page
 
 

@@ -12,7 +12,6 @@ inside the same cached fragment, so a map adds no query.
 """
 
 import functools
-import zoneinfo
 from urllib.parse import urlsplit
 
 from django.templatetags.static import static
@@ -21,6 +20,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import get_language
 
 from . import conf
+from .timestamps import time_zone
 
 
 def tile_url():
@@ -64,7 +64,7 @@ def marker(row, listing_url, date_style):
         return None
     date = ""
     if row["start"]:
-        day = timezone.localtime(row["start"], zoneinfo.ZoneInfo(row["time_zone"])).date()
+        day = timezone.localtime(row["start"], time_zone(row["time_zone"])).date()
         date = day_text(day, date_style, get_language())
     return {
         "lat": row["latitude"],

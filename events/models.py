@@ -8,7 +8,6 @@ listings filter and sort in the database and in the search index (see `EventPage
 import datetime as dt
 import secrets
 import uuid
-import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -42,6 +41,7 @@ from .forms import EventPageForm, QuestionsPanel
 from .http_cache import shared_route
 from .protection import check_removals, publish_refusal, unschedule
 from .routing import CachedRouting, cached, held, kept_row
+from .timestamps import time_zone
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -734,7 +734,7 @@ class EventPage(RoutablePageMixin, CachedRouting, Page):
 
     @property
     def zone(self):
-        return zoneinfo.ZoneInfo(self.time_zone)
+        return time_zone(self.time_zone)
 
     @cached_property
     def ordered_sessions(self):

@@ -20,7 +20,7 @@ types is read as search syntax.
 
 import difflib
 import re
-from functools import lru_cache, reduce
+from functools import cache, lru_cache, reduce
 from operator import and_, or_
 
 from django.db import connections
@@ -158,16 +158,25 @@ def tsquery(terms, weights="", using="default"):
     estimates how many rows hold its words from the column's statistics: as a subquery's result it
     could not, and took every search for 500 matches, whatever the words (a title search then
     sorted thousands of rows with their pages when reading the first twenty in order was enough)."""
+    configs = tuple(sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"}))
+    return forms_query()(query_texts(using, tuple(terms), configs)[weights])
+
+
+@cache
+def forms_query():
+    """The SearchQuery of a tsquery's text, its only argument (a class made once, where PostgreSQL
+    is used: contrib.postgres is not imported elsewhere)."""
     from django.contrib.postgres.search import SearchQuery
 
-    configs = tuple(sorted({*conf.get("EVENTS_SEARCH_CONFIGS").values(), "simple"}))
-    text = query_texts(using, tuple(terms), configs)[weights]
-
     class Forms(SearchQuery):
-        def as_sql(self, compiler, connection, function=None, template=None):
-            return "%s::tsquery", [text]  # (NULL: no word has a form, which matches nothing)
+        def __init__(self, text):
+            super().__init__("")
+            self.text = text
 
-    return Forms("")
+        def as_sql(self, compiler, connection, function=None, template=None):
+            return "%s::tsquery", [self.text]  # (NULL: no word has a form, which matches nothing)
+
+    return Forms
 
 
 @lru_cache(maxsize=4096)

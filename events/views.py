@@ -1,7 +1,6 @@
 """Calendars and the JSON API: thin callers of `listing.search_events` and `ical`."""
 
 import hashlib
-import zoneinfo
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -24,6 +23,7 @@ from .ical import events_calendar, feed_calendar
 from .listing import make_cursor, page_number, paginate_or_correct, search_events
 from .models import EventPage, ListingEntry, Organizer, Topic
 from .routing import held, remember_site
+from .timestamps import time_zone
 
 # What a feed's entries not yet kept are made from (ical.stored_entries): not the descriptions, say.
 CALENDAR_EVENTS = (
@@ -148,7 +148,7 @@ def events_json(rows, request):
 
 
 def event_json(row, request, listing_url, topics, organizers, order):
-    zone = zoneinfo.ZoneInfo(row["time_zone"])
+    zone = time_zone(row["time_zone"])
     # (an event is its listing's child: its address is the listing's and its slug; none for a
     # listing outside every Site)
     url = request.build_absolute_uri(f"{listing_url}{row['slug']}/") if listing_url else None

@@ -5,6 +5,7 @@ that order gives, including pages across the two parts and pages past the title 
 counted exactly is still ranked (tests/test_listing_relevance.py, test_search_quality.py)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -94,6 +95,21 @@ def test_the_listing_pages_show_the_same_order(client, settings, grief_events):
         assert response.status_code == 200
         assert [event.title for event in response.context["events_page"]] == grief_events[:12][(number - 1) * 5 :][:5]
     assert "12+ events" in response.content.decode()
+
+
+def test_the_feed_of_a_broad_search_holds_the_events_its_listing_shows_in_that_order(client, grief_events):
+    """A calendar feed reads its entries' facts as the listing reads its page, not ranking every match."""
+    response = client.get("/events/ical/?q=grief")
+    assert response.status_code == 200
+    assert re.findall(r"^SUMMARY:(.*)\r$", response.content.decode(), re.MULTILINE) == grief_events[:12]
+
+
+def test_a_feed_of_a_search_counted_exactly_is_ranked_as_its_listing(client, settings, grief_events):
+    settings.EVENTS_COUNT_LIMIT = 13
+    listed = [event["title"] for event in client.get("/api/events/?q=grief&page_size=13").json()["results"]]
+    feed = client.get("/events/ical/?q=grief").content.decode()
+    assert re.findall(r"^SUMMARY:(.*)\r$", feed, re.MULTILINE) == listed
+    assert listed[:7] != grief_events[:7]  # (ranked, not title matches soonest first)
 
 
 def test_every_word_must_be_in_the_title_to_come_first(client, settings, grief_events):

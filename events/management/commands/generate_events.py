@@ -18,7 +18,6 @@ import multiprocessing
 import random
 import time
 import uuid
-import zoneinfo
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from decimal import Decimal
@@ -46,6 +45,7 @@ from events.models import (
     Venue,
 )
 from events.search import COLUMNS, document_sql, title_sql, weighted_texts
+from events.timestamps import time_zone
 
 PLACES = [
     ("London", "GB", "Europe/London", 51.5074, -0.1278), ("Manchester", "GB", "Europe/London", 53.4808, -2.2426),
@@ -225,7 +225,7 @@ def make_pages(index, first, size, rng, pools):
     for step in range(first, first + size):
         venue = rng.choice(venues)
         fmt = rng.choices(["in_person", "online", "hybrid"], weights=[6, 3, 2])[0]
-        zone = zoneinfo.ZoneInfo(venue.time_zone)
+        zone = time_zone(venue.time_zone)
         day = (now + dt.timedelta(days=rng.randint(-180, 365))).astimezone(zone).date()
         start = dt.datetime.combine(day, dt.time(rng.choice([8, 9, 10, 13, 17]), rng.choice([0, 30])), tzinfo=zone)
         spans = [
