@@ -5,9 +5,11 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 from icalendar import Calendar
 
+from events.listing import KnownChoiceField
 from tests.factories import OrganizerFactory, TopicFactory, VenueFactory, delete_all_events, make_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -369,3 +371,24 @@ def test_searches_alive_at_once_each_apply_their_own_filters(events):
                 assert filter_.filter.f is filter_
     assert len({len(rows) for rows in alone.values()}) > 1  # (the searches differ)
     assert not any(hasattr(filter_, "parent") for filter_ in EventFilterSet.base_filters.values())
+
+
+def test_a_choice_among_many_is_checked_against_their_values_made_once_a_language():
+    """Countries and languages: a value is looked up in a set, not checked against every choice,
+    each time asking the function that names them in the active language."""
+    made = []
+
+    def choices():
+        made.append(translation.get_language())
+        return [("GB", "United Kingdom"), ("FR", "France")]
+
+    field = KnownChoiceField(choices=choices, required=False)
+    with translation.override("en"):
+        assert [field.clean(value) for value in ("GB", "FR", "GB", "")] == ["GB", "FR", "GB", ""]
+        with pytest.raises(ValidationError):
+            field.clean("XX")
+        with pytest.raises(ValidationError):
+            field.clean("gb")
+    with translation.override("fr"):
+        assert field.clean("FR") == "FR"
+    assert made == ["en", "fr"]
