@@ -775,13 +775,12 @@ def paginate(search, number, per_page, events=LISTED):
     (search.title_first), which costs the same however many events match. Either is counted by
     the two parts (TitleFirst)."""
     ranked = search.order == "relevance"
+    start = (number - 1) * per_page
     parts = title_first(search.filterset.qs, search.query) if ranked else None
     if parts is not None:
-        start = (number - 1) * per_page
         parts = TitleFirst(*parts, start, start + per_page)
     paginator = CappedPaginator(search.matches, per_page, parts)
     page = paginator.page(number)
-    start = (page.number - 1) * per_page
     stop = min(start + per_page, paginator.count)
     if parts is None or paginator.exact:
         page.object_list = PageEvents(search.results[start:stop], events, ranked)
