@@ -9,6 +9,10 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 12111
+# Test processes (pytest-xdist): one per core. Each has its own test database; pytest-django's order
+# (transactional tests last, as they empty the database) holds in each, as `--dist load` hands out
+# the tests in that order. TEST_PROCESSES=0 runs the suite in this process alone.
+TEST_PROCESSES ?= auto
 
 .PHONY: install system-deps js-deps vendor lint format test test-sqlite test-postgres mutation demo bench messages clean
 
@@ -83,10 +87,10 @@ messages: install
 test: install system-deps js-deps lint test-sqlite test-postgres
 
 test-sqlite: install js-deps
-	$(BIN)/pytest -m "not postgres_only"
+	$(BIN)/pytest -m "not postgres_only" -n $(TEST_PROCESSES) --dist load
 
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "postgres or postgres_only"
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "postgres or postgres_only" -n $(TEST_PROCESSES) --dist load
 
 # Mutation testing of the money and seat rules (docs/mutation.md): too slow for `make test`.
 # Each module in turn (MUTATE=registrations.services.refunds for one); results are cached in
