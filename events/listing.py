@@ -51,6 +51,7 @@ from . import conf, nearby
 from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
+from .lookups import OneOf
 from .models import EARLIEST, EventPage, ListingEntry, Organizer, Topic
 from .routing import held
 from .search import correction, matching, title_first
@@ -665,7 +666,7 @@ class PageEvents(Sequence):
     def fetch(self, pks):
         """The pages of `pks`, in that order (those deleted since are left out), with their distance."""
         distances = dict(self.ids)
-        pages = {page.pk: page for page in self.queryset.filter(pk__in=pks)}
+        pages = {page.pk: page for page in self.queryset.filter(OneOf("pk", pks))}
         for page in pages.values():
             page.distance_km = distances.get(page.pk)
         return [pages[pk] for pk in pks if pk in pages]
