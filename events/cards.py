@@ -53,6 +53,7 @@ def render_cards(context, events):
         template_digest(TEMPLATE), get_language(), [gettext(word) for word in WORDS], request.get_host(),
         listing.url if listing is not None else "",
     ]  # fmt: skip
+    common = hashlib.sha256(json.dumps(common).encode())
     keys = [card_key(common, row) for row in rows]
     kept = cache.get_many(keys)
     missing = [row["page_id"] for row, key in zip(rows, keys, strict=True) if key not in kept]
@@ -69,7 +70,12 @@ def render_cards(context, events):
 
 
 def card_key(common, row):
-    return "events:card:" + hashlib.sha256(json.dumps([common, row], default=str).encode()).hexdigest()
+    """The key of the card of `row` (its facts by name: strings, numbers, None and moments) after
+    what is `common` to every card (a sha256 of it, hashed once for a page), as ical.entry_digest
+    writes an entry's: with `repr`, in half the time of `json.dumps` with a default for moments."""
+    digest = common.copy()
+    digest.update(repr(row).encode())
+    return "events:card:" + digest.hexdigest()
 
 
 def render(template, context, event):
