@@ -48,12 +48,12 @@ def render_cards(context, events):
     if rows is None or request is None or not seconds or not may_cache(request):
         return mark_safe("".join(render(template, context, event) for event in events))
     # What is the same for every card: the template, the language and its words, the address the
-    # cards' links are relative to, and the listing's own address (each card's is its slug under it).
-    common = [
+    # cards' links are relative to, and the listing's own address (each card's is its slug under
+    # it), hashed once.
+    common = hashlib.sha256(json.dumps([
         template_digest(TEMPLATE), get_language(), [gettext(word) for word in WORDS], request.get_host(),
         listing.url if listing is not None else "",
-    ]  # fmt: skip
-    common = hashlib.sha256(json.dumps(common).encode())
+    ]).encode())  # fmt: skip
     keys = [card_key(common, row) for row in rows]
     kept = cache.get_many(keys)
     missing = [row["page_id"] for row, key in zip(rows, keys, strict=True) if key not in kept]

@@ -251,12 +251,11 @@ def stored_entries(events, facts, request, language):
     from .models import CalendarEntry
 
     # What is the same for every entry: this code, the language and its words, the addresses'
-    # scheme, host and sites (each entry's address is then its `url_path` under them).
-    common = json.dumps([
+    # scheme, host and sites (each entry's address is then its `url_path` under them), hashed once.
+    common = hashlib.sha256(json.dumps([
         CODE_DIGEST, language, conf.get("EVENTS_UID_DOMAIN"), gettext("Online"), gettext("%(place)s (and online)"),
         request.scheme, request.get_host(), Site.get_site_root_paths(),
-    ], default=str)  # fmt: skip
-    common = hashlib.sha256(common.encode())
+    ], default=str).encode())  # fmt: skip
     digests = {pk: entry_digest(common, facts) for pk, _zone, _sessions, facts in facts}
     kept = CalendarEntry.objects.filter(OneOf("page_id", digests), language=language)
     texts = {pk: text for pk, digest, text in kept.values_list("page_id", "digest", "text") if digests[pk] == digest}

@@ -12,7 +12,6 @@ class OneOf(Lookup):
     placeholder for each: the three such filters of a feed of 500 events (its sessions, topics
     and stored entries) cost a fifth of its CPU."""
 
-    lookup_name = "one_of"
     prepare_rhs = False
 
     def __init__(self, field, ids):
