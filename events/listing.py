@@ -52,9 +52,9 @@ from .caching import content_version, may_cache
 from .fields import language_choices
 from .inputs import parse_int
 from .lookups import OneOf
-from .models import EARLIEST, EventPage, ListingEntry, Organizer, Topic
+from .models import EARLIEST, ENDED_AFTER, EventPage, ListingEntry, Organizer, Topic
 from .routing import held
-from .search import correction, matching, title_first
+from .search import correction, matching, title_first, words
 from .widgets import (
     QuickCheckboxes,
     QuickCheckboxInput,
@@ -238,14 +238,21 @@ MOST_AHEAD_OF_UTC = dt.timedelta(hours=14)
 MOST_BEHIND_UTC = dt.timedelta(hours=12)
 
 
+def day_began(day):
+    """When `day` began in the zone most ahead of UTC: no event ending on that day or later, in
+    its own time zone, ends before."""
+    return (
+        dt.datetime.combine(max(day, dt.date.min + dt.timedelta(days=1)), dt.time(), tzinfo=dt.UTC) - MOST_AHEAD_OF_UTC
+    )
+
+
 def ending_on_or_after(queryset, day):
-    """The events that end on `day` or later, in their own time zone; and so, said as well in UTC
-    (no zone is more than 14 hours ahead), not before `day` began in the zone most ahead: the
-    listing's index, in start order, holds `end` and skips the events over by then within it,
-    where the local date alone had the scan read every earlier event's row; and starts where the
-    longest event would have to start to end then (ListingEntryQuerySet.ending_at_or_after)."""
-    earliest = dt.datetime.combine(max(day, dt.date.min + dt.timedelta(days=1)), dt.time(), tzinfo=dt.UTC)
-    return queryset.ending_at_or_after(earliest - MOST_AHEAD_OF_UTC).filter(local_end_date__gte=day)
+    """The events that end on `day` or later, in their own time zone; and so, said as well in UTC,
+    not before `day` began in the zone most ahead: the listing's index, in start order, holds `end`
+    and skips the events over by then within it, where the local date alone had the scan read every
+    earlier event's row; and starts where the longest event would have to start to end then
+    (ListingEntryQuerySet.ending_at_or_after)."""
+    return queryset.ending_at_or_after(day_began(day)).filter(local_end_date__gte=day)
 
 
 def starting_on_or_before(queryset, day):
@@ -375,15 +382,24 @@ class EventFilterSet(django_filters.FilterSet):
         """Parameters that are not filters (applied in `search_events`)."""
         return queryset
 
+    # The moment every event found ends at or after (None: any), set as the filters apply.
+    ends_after = None
+
+    def ending_from(self, queryset, day):
+        """ending_on_or_after(queryset, day), remembered in `ends_after`."""
+        moment = day_began(day)
+        self.ends_after = max(self.ends_after or moment, moment)
+        return ending_on_or_after(queryset, day)
+
     def filter_start(self, queryset, name, value):
-        return ending_on_or_after(queryset, value)
+        return self.ending_from(queryset, value)
 
     def filter_end(self, queryset, name, value):
         return starting_on_or_before(queryset, value)
 
     def filter_when(self, queryset, name, value):
         first, last = preset_range(value, timezone.now().date())
-        return starting_on_or_before(ending_on_or_after(queryset, first), last)
+        return starting_on_or_before(self.ending_from(queryset, first), last)
 
     def filter_city(self, queryset, name, value):
         return queryset.filter(city_key=value.strip().casefold())
@@ -408,7 +424,14 @@ class EventFilterSet(django_filters.FilterSet):
         if not (data.get("past") or data.get("start") or data.get("when")):
             # To the minute, so the same listing asked twice in a minute is the same query (see
             # CappedPaginator); an event stays listed for at most a minute after it ends.
-            queryset = queryset.upcoming(now=timezone.now().replace(second=0, microsecond=0))
+            self.ends_after = timezone.now().replace(second=0, microsecond=0)
+            queryset = queryset.upcoming(now=self.ends_after)
+        if words(data.get("q") or "") and self.ends_after and self.ends_after >= timezone.now() - ENDED_AFTER:
+            # None of the rows marked ended can be found (they ended before): leaving them out
+            # changes nothing, and lets the text search read the indexes of the events not over,
+            # which stay the same size as past events pile up (ListingEntry.ended). Only then: the
+            # planner takes the mark for a filter of its own, and reads plain filters in a worse order.
+            queryset = queryset.filter(ended=False)
         if data.get("near") is not None:
             radius = data.get("radius") or Decimal(conf.get("EVENTS_NEAR_RADIUS_KM"))
             queryset = nearby.within(queryset, data["near"], float(radius))

@@ -6,6 +6,7 @@ listings filter and sort in the database and in the search index (see `EventPage
 """
 
 import datetime as dt
+import html
 import secrets
 import uuid
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -268,6 +270,14 @@ class EventIndexPage(RoutablePageMixin, CachedRouting, Page):
     @property
     def heading(self):
         return _("Events") if self.title == self.DEFAULT_TITLE else self.title
+
+    @property
+    def summary(self):
+        """What search results show under the listing's title when the editor wrote no search
+        description: its introduction as plain text, as an event's summary is. A layout that asks
+        every page for `summary` then finds one here too (a template's lookup of a missing
+        attribute costs it a `dir()` of the page)."""
+        return html.unescape(strip_tags(self.intro)).strip()
 
     def events(self):
         """What this listing shows: its live, public events (the read model's rows; read_model.py)."""
@@ -1122,6 +1132,10 @@ FILTERED = [
     *("price_min", "price_max", "ce_hours", "topic_ids"),
 ]
 
+# How long after its end an event's listing row is marked `ended`: by then it is over on every
+# time zone's "today", and no clock a little behind the one that marked it lists it again.
+ENDED_AFTER = dt.timedelta(days=3)
+
 
 class ListingEntry(models.Model):
     """What the listings, the JSON API and the feeds filter, sort and search: one row per live event
@@ -1182,6 +1196,12 @@ class ListingEntry(models.Model):
     sold_out = models.BooleanField(default=False)  # (written with EventPage.sold_out: read_model.mark_sold_out)
     last_published_at = models.DateTimeField(null=True)
     venue_name = models.CharField(max_length=200, blank=True)
+    # Over for more than ENDED_AFTER when the row was written or last swept (read_model.mark_ended,
+    # `manage.py mark_ended_events`). The text search's indexes of events not yet over leave these
+    # rows out (PostgreSQL, migration 0026), so a search of upcoming events reads no more rows as
+    # past events pile up over the years. Only a hint: what is listed is decided by `end`, and a
+    # past event not yet marked is read for nothing, never shown.
+    ended = models.BooleanField(default=False, db_default=False)
 
     objects = ListingEntryQuerySet.as_manager()
 

@@ -14,12 +14,12 @@ saved on the live page's instance with only its bookkeeping columns written.
 from functools import lru_cache
 
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django_countries import countries
 from wagtail.models import Page, PageViewRestriction
 
 from . import conf
-from .models import EARLIEST, LATEST, EventPage, ListingEntry, SearchTerm
+from .models import EARLIEST, ENDED_AFTER, LATEST, EventPage, ListingEntry, SearchTerm
 from .search import document, lexicon_words, title_document
 from .suggest import index_titles
 
@@ -127,6 +127,7 @@ def entry(page, listing_id, public):
         sold_out=page.sold_out,
         last_published_at=page.last_published_at,
         venue_name=page.venue.name if page.venue_id else "",
+        ended=page.end is not None and page.end < timezone.now() - ENDED_AFTER,
     )
 
 
@@ -263,6 +264,13 @@ def repair():
     missing, extra = differences()
     sync([*missing, *extra])
     return len(missing), len(extra)
+
+
+def mark_ended(now=None):
+    """Mark the rows of the events over for more than ENDED_AFTER (ListingEntry.ended): what
+    `manage.py mark_ended_events` does, daily or more often. The number of rows marked."""
+    moment = (now or timezone.now()) - ENDED_AFTER
+    return ListingEntry.objects.filter(ended=False, end__lt=moment).update(ended=True)
 
 
 def rebuild():

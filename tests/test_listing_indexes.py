@@ -11,6 +11,7 @@ from django.http import QueryDict
 
 from events.listing import search_events
 from events.models import EventIndexPage
+from events.search import title_first
 from tests.factories import event_index
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
@@ -48,3 +49,22 @@ def test_free_events_are_read_from_the_index_of_free_events_and_others_from_the_
     for query in ("", "price=paid", "topic=cbt"):
         search = search_events(QueryDict(query), listing.events())
         assert indexes_read(search.results[:20]) == {"events_entry_listing_idx"}, query
+
+
+def test_a_text_search_of_upcoming_events_reads_the_search_indexes_of_events_not_over():
+    event_index()
+    call_command("generate_events", count=5000, no_index=True, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_listingentry")
+    listing = EventIndexPage.objects.get()
+    assert listing.events().filter(ended=True).exists()  # (generated events include long-past ones)
+    upcoming = {"events_entry_title_upcoming_gin", "events_entry_search_upcoming_gin"}
+    for query, indexes in (
+        ("q=trauma", upcoming),
+        ("q=trauma&past=1", {"events_entry_title_gin", "events_entry_search_gin"}),
+    ):
+        search = search_events(QueryDict(query), listing.events())
+        in_title, others = title_first(search.filterset.qs, search.query)
+        read = indexes_read(in_title[:1001]) | indexes_read(others[:1001]) | indexes_read(search.matches[:1001])
+        assert read & {*upcoming, "events_entry_title_gin", "events_entry_search_gin"} == indexes, query
+        assert in_title.exists(), query

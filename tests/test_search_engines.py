@@ -7,7 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from events.models import EventPage
-from tests.factories import make_event
+from tests.factories import event_index, make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,19 @@ def test_an_event_is_described_by_its_summary_unless_the_editor_wrote_one(client
     assert (
         head(client, event.url).find("meta", attrs={"name": "description"})["content"] == "Written for search results."
     )
+
+
+def test_a_listing_is_described_by_its_introduction_unless_the_editor_wrote_a_description(client):
+    index = event_index()
+    assert head(client, index.url).find("meta", attrs={"name": "description"}) is None  # (no intro yet)
+    index.intro = "<p>Workshops for <b>clinicians</b>, worldwide.</p>"
+    index.save_revision().publish()
+    description = head(client, index.url).find("meta", attrs={"name": "description"})
+    assert description["content"] == "Workshops for clinicians, worldwide."
+    index.search_description = "Continuing education near you."
+    index.save_revision().publish()
+    description = head(client, index.url).find("meta", attrs={"name": "description"})
+    assert description["content"] == "Continuing education near you."
 
 
 def test_robots_txt_points_at_the_sitemap_which_lists_the_events(client):
