@@ -465,9 +465,14 @@ def canonical(value):
 @dataclass
 class EventSearch:
     filterset: EventFilterSet
-    matches: QuerySet  # of ListingEntry, unordered: what is counted
     query: str
     sort: str
+
+    @cached_property
+    def matches(self):
+        """The events that match (of ListingEntry), unordered: what is counted. Built when first
+        read: a broad search by relevance is counted and read in two parts instead (TitleFirst)."""
+        return matching(self.filterset.qs, self.query, by_relevance=False).order_by()
 
     @cached_property
     def results(self):
@@ -549,8 +554,7 @@ def search_events(params, queryset):
     if form.data.get("sort") != sort:
         form.data = form.data.copy()
         form.data["sort"] = sort
-    matches = matching(filterset.qs, query, by_relevance=False).order_by()
-    return EventSearch(filterset=filterset, matches=matches, query=query, sort=sort)
+    return EventSearch(filterset=filterset, query=query, sort=sort)
 
 
 def page_number(raw):
@@ -561,16 +565,16 @@ def page_number(raw):
 
 
 class CappedPaginator(Paginator):
-    """Pages of a search's `matches` whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is
+    """Pages of a search's matches (an EventSearch) whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is
     not counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
     for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query. A search
     by relevance in two parts (`title_first`, a TitleFirst) is counted by its parts' heads, which
     its pages read anyway. Its pages come without their events: `paginate` gives each the events
     it shows, read in the search's order (PageEvents)."""
 
-    def __init__(self, matches, per_page, title_first=None):
+    def __init__(self, search, per_page, title_first=None):
         super().__init__((), per_page, allow_empty_first_page=True)
-        self.matches, self.title_first = matches, title_first
+        self.search, self.title_first = search, title_first
         self.limit = conf.get("EVENTS_COUNT_LIMIT")
 
     def page(self, number):
@@ -579,13 +583,16 @@ class CappedPaginator(Paginator):
     @cached_property
     def found(self):
         """How many match, up to one more than the limit."""
-        counted = self.matches[: self.limit + 1]
-        count = counted.count if self.title_first is None else self.title_first.found
+
+        def counted():
+            return self.search.matches[: self.limit + 1]
+
+        count = self.title_first.found if self.title_first is not None else lambda: counted().count()
         seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
         if not seconds or not may_cache():
             return count()
         try:
-            source = str(counted.query)
+            source = str(counted().query)
         except EmptyResultSet:
             return 0
         key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
@@ -803,7 +810,7 @@ def paginate(search, number, per_page, events=LISTED):
     parts = title_first(search.filterset.qs, search.query) if ranked else None
     if parts is not None:
         parts = TitleFirst(*parts, start, start + per_page)
-    paginator = CappedPaginator(search.matches, per_page, parts)
+    paginator = CappedPaginator(search, per_page, parts)
     page = paginator.page(number)
     stop = min(start + per_page, paginator.count)
     if parts is None or paginator.exact:
