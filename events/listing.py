@@ -761,7 +761,8 @@ class TitleFirst:
             return read_slice(part.order_by(*SORTS["soonest"]), *self.window(index), fields)
         if not ids:
             return []
-        rows = {row["page_id"]: row for row in part.filter(page_id__in=ids).values(*fields)}
+        rows = part if part.query.annotations else part.model.objects  # (by the head's ids alone, as read_slice)
+        rows = {row["page_id"]: row for row in rows.filter(OneOf("page_id", ids)).values(*fields)}
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -791,9 +792,12 @@ def counted_window(head, start, stop):
 def read_slice(results, start, stop, fields):
     """The `fields` of rows start:stop of `results`: their ids in order first (from the listing's
     index, which holds every filtered column), then the facts of these alone (read in the order,
-    each row it passed over was read whole)."""
+    each row it passed over was read whole), by these ids only: the search's conditions again
+    would find the same rows at twice the cost of planning (unless the rows carry annotations,
+    their distance from a place)."""
     ids = results[start:stop].values("page_id")
-    return list(results.filter(page_id__in=Subquery(ids)).values(*fields))
+    rows = results if results.query.annotations else results.model.objects.order_by(*results.query.order_by)
+    return list(rows.filter(page_id__in=Subquery(ids)).values(*fields))
 
 
 def paginate(search, number, per_page, events=LISTED):
