@@ -565,12 +565,12 @@ def page_number(raw):
 
 
 class CappedPaginator(Paginator):
-    """Pages of a search's matches (an EventSearch) whose count is exact up to EVENTS_COUNT_LIMIT: a broad search is
-    not counted to the end ("1,000+"), and its pages go as far as the limit. The count is remembered
-    for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and the query. A search
-    by relevance in two parts (`title_first`, a TitleFirst) is counted by its parts' heads, which
-    its pages read anyway. Its pages come without their events: `paginate` gives each the events
-    it shows, read in the search's order (PageEvents)."""
+    """Pages of a search's matches (an EventSearch) whose count is exact up to EVENTS_COUNT_LIMIT: a
+    broad search is not counted to the end ("1,000+"), and its pages go as far as the limit. The
+    count is remembered for EVENTS_LISTING_CACHE_SECONDS (0: never), under the content version and
+    the query. A search by relevance in two parts (`title_first`, a TitleFirst) is counted by its
+    parts' heads, which its pages read anyway. Its pages come without their events: `paginate`
+    gives each the events it shows, read in the search's order (PageEvents)."""
 
     def __init__(self, search, per_page, title_first=None):
         super().__init__((), per_page, allow_empty_first_page=True)
