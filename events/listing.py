@@ -583,20 +583,20 @@ class CappedPaginator(Paginator):
     @cached_property
     def found(self):
         """How many match, up to one more than the limit."""
-
-        def counted():
-            return self.search.matches[: self.limit + 1]
-
-        count = self.title_first.found if self.title_first is not None else lambda: counted().count()
+        # (A search in two parts never builds its unordered matches: only their count's key does.)
+        count = self.title_first.found if self.title_first is not None else self.counted().count
         seconds = conf.get("EVENTS_LISTING_CACHE_SECONDS")
         if not seconds or not may_cache():
             return count()
         try:
-            source = str(counted().query)
+            source = str(self.counted().query)
         except EmptyResultSet:
             return 0
         key = f"events:count:{content_version()}:" + hashlib.sha256(source.encode()).hexdigest()
         return cache.get_or_set(key, count, seconds)
+
+    def counted(self):
+        return self.search.matches[: self.limit + 1]
 
     @property
     def exact(self):
@@ -761,8 +761,7 @@ class TitleFirst:
             return read_slice(part.order_by(*SORTS["soonest"]), *self.window(index), fields)
         if not ids:
             return []
-        rows = part if part.query.annotations else part.model.objects  # (by the head's ids alone, as read_slice)
-        rows = {row["page_id"]: row for row in rows.filter(OneOf("page_id", ids)).values(*fields)}
+        rows = {row["page_id"]: row for row in by_ids(part).filter(OneOf("page_id", ids)).values(*fields)}
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -789,14 +788,19 @@ def counted_window(head, start, stop):
     return rows[0][0], [pk for _n, pk in rows if pk is not None]
 
 
+def by_ids(results):
+    """Where rows of `results` whose ids are known are read: the table alone, as the search's
+    conditions again would find the same rows at twice the cost of planning; `results` itself when
+    its rows carry annotations (their distance from a place)."""
+    return results if results.query.annotations else results.model.objects.all()
+
+
 def read_slice(results, start, stop, fields):
     """The `fields` of rows start:stop of `results`: their ids in order first (from the listing's
-    index, which holds every filtered column), then the facts of these alone (read in the order,
-    each row it passed over was read whole), by these ids only: the search's conditions again
-    would find the same rows at twice the cost of planning (unless the rows carry annotations,
-    their distance from a place)."""
+    index, which holds every filtered column), then the facts of these alone, by these ids (read in
+    the order, each row it passed over was read whole)."""
     ids = results[start:stop].values("page_id")
-    rows = results if results.query.annotations else results.model.objects.order_by(*results.query.order_by)
+    rows = by_ids(results).order_by(*results.query.order_by)
     return list(rows.filter(page_id__in=Subquery(ids)).values(*fields))
 
 
