@@ -40,7 +40,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Model, Q, QuerySet, Subquery
+from django.db.models import Model, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -53,7 +53,7 @@ from .fields import language_choices
 from .inputs import parse_int
 from .lookups import OneOf
 from .models import EARLIEST, ENDED_AFTER, EventPage, ListingEntry, Organizer, Topic
-from .routing import held
+from .routing import converted, held
 from .search import correction, matching, title_first, words
 from .widgets import (
     QuickCheckboxes,
@@ -665,15 +665,10 @@ class PageEvents(Sequence):
         fields = [*fields, *(["distance_km"] if self.near else [])]
         if self.title_first is not None:
             return self.read_title_first(fields)
-        results = self.results
-        if self.ranked:
-            # Every match is ranked and sorted (no index gives that order), so by their ids alone, and
-            # only the page's are read whole (sorting every match with its facts took 3x as long at
-            # 100,000 events, and spilled to disk).
-            matches = results.all()
-            matches.query.clear_limits()
-            results = matches.filter(page_id__in=Subquery(results.values("page_id")))
-        return list(results.values(*fields))
+        # The page's ids first (in the listing index's order, or ranked), then their rows by these
+        # ids alone: ranking every match with its facts took 3x as long at 100,000 events (spilling
+        # to disk), and the ORM wrote the query of every fact in as long as the database answered it.
+        return read_by_ids(self.results, list(self.results.values_list("page_id", flat=True)), fields)
 
     def read_title_first(self, fields):
         """The page's rows of the title matches, then of the other matches, each soonest first."""
@@ -759,10 +754,7 @@ class TitleFirst:
         part, (count, ids) = self.parts[index], self.head(index)
         if count > self.limit:
             return read_slice(part.order_by(*SORTS["soonest"]), *self.window(index), fields)
-        if not ids:
-            return []
-        rows = {row["page_id"]: row for row in by_ids(part).filter(OneOf("page_id", ids)).values(*fields)}
-        return [rows[pk] for pk in ids if pk in rows]
+        return read_by_ids(part, ids, fields)
 
 
 def counted_window(head, start, stop):
@@ -788,20 +780,58 @@ def counted_window(head, start, stop):
     return rows[0][0], [pk for _n, pk in rows if pk is not None]
 
 
-def by_ids(results):
-    """Where rows of `results` whose ids are known are read: the table alone, as the search's
-    conditions again would find the same rows at twice the cost of planning; `results` itself when
-    its rows carry annotations (their distance from a place)."""
-    return results if results.query.annotations else results.model.objects.all()
+def read_by_ids(results, ids, fields):
+    """The `fields` (page_id among them) of the rows of `results` whose page ids are `ids`, in
+    that order. From the table alone, by a query written once a process (RowsByIds): the search's
+    conditions again would find the same rows at twice the cost of planning, and the ORM took as
+    long to write the query as the database to answer it. From `results` itself when a field is
+    one of its annotations (the distance from a place)."""
+    if not ids:
+        return []
+    if not results.query.annotations.keys().isdisjoint(fields):
+        results = results.all()
+        results.query.clear_limits()
+        found = results.filter(OneOf("page_id", ids)).values(*fields)
+    else:
+        found = RowsByIds.of(results.db, tuple(fields), len(ids)).read(ids)
+    rows = {row["page_id"]: row for row in found}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+class RowsByIds:
+    """`ListingEntry.objects.filter(OneOf("page_id", ids)).values(*fields)`, compiled once (per
+    database, fields and, where ids are not sent as one array, their number), as routing.ChildQuery
+    is; each value converted as `values()` converts it."""
+
+    @classmethod
+    @lru_cache(maxsize=64)
+    def of(cls, db, fields, count):
+        return cls(db, fields, count if connections[db].vendor != "postgresql" else 1)
+
+    def __init__(self, db, fields, count):
+        query = ListingEntry.objects.using(db).filter(OneOf("page_id", [0] * count)).values(*fields).query
+        compiler = query.get_compiler(db)
+        self.sql, params = compiler.as_sql()
+        self.array = list(params) != [0] * count  # (PostgreSQL: the ids as one parameter)
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        self.converters = list(compiler.get_converters([column for column, _sql, _alias in compiler.select]).items())
+        self.db = db
+
+    def read(self, ids):
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [list(ids)] if self.array else list(ids))
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = [converted(row, self.converters, connection) for row in rows]
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
 def read_slice(results, start, stop, fields):
     """The `fields` of rows start:stop of `results`: their ids in order first (from the listing's
     index, which holds every filtered column), then the facts of these alone, by these ids (read in
     the order, each row it passed over was read whole)."""
-    ids = results[start:stop].values("page_id")
-    rows = by_ids(results).order_by(*results.query.order_by)
-    return list(rows.filter(page_id__in=Subquery(ids)).values(*fields))
+    return read_by_ids(results, list(results[start:stop].values_list("page_id", flat=True)), fields)
 
 
 def paginate(search, number, per_page, events=LISTED):

@@ -174,14 +174,21 @@ class ChildQuery:
             row = cursor.fetchone()
         if row is None:
             return None
-        row = list(row)
-        for position, (converters, expression) in self.converters:
-            for converter in converters:
-                row[position] = converter(row[position], expression, connection)
+        row = converted(row, self.converters, connection)
         child = self.model.from_db(self.db, self.names, row[self.model_columns])
         for name, position in self.annotations:
             setattr(child, name, row[position])
         return child
+
+
+def converted(row, converters, connection):
+    """A row of a compiled query as a list, each value through its field's conversions
+    (`converters`: the items of the compiler's `get_converters`), as Django's iterables convert them."""
+    row = list(row)
+    for position, (functions, expression) in converters:
+        for function in functions:
+            row[position] = function(row[position], expression, connection)
+    return row
 
 
 def site_with_root(request):
