@@ -392,3 +392,32 @@ def test_a_choice_among_many_is_checked_against_their_values_made_once_a_languag
     with translation.override("fr"):
         assert field.clean("FR") == "FR"
     assert made == ["en", "fr"]
+
+
+def test_each_search_form_has_fields_of_its_own_sharing_only_their_unchanged_choices():
+    """The listing's form is made for every search from one set of fields (EventFilterSet.form_class):
+    what one form changes (its choices, a widget's attributes, an error) is never seen by another."""
+    from django.http import QueryDict
+
+    from events.listing import EventFilterSet
+
+    def form(query=""):
+        return EventFilterSet(QueryDict(query)).form
+
+    first, second = form(), form("when=someday&country=XX")
+    assert not second.is_valid() and first.is_bound
+    assert "when" in second.errors and "country" in second.errors
+    for name in ("when", "country", "format", "topic", "organizer", "sort"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].widget is not second.fields[name].widget
+        assert list(first.fields[name].choices) == list(second.fields[name].choices)
+    first.fields["when"].choices = [("someday", "Some day")]
+    first.fields["format"].widget.attrs["aria-invalid"] = "true"
+    third = form("when=someday")
+    assert "someday" not in dict(second.fields["when"].choices) and not third.is_valid()
+    assert "aria-invalid" not in third.fields["format"].widget.attrs
+    with translation.override("es"):
+        spanish = str(dict(form().fields["format"].choices)["online"])
+    with translation.override("en"):
+        english = str(dict(form().fields["format"].choices)["online"])
+    assert spanish != english and english.startswith("Online")
